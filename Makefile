@@ -1,0 +1,101 @@
+# tutor — build, run, test, install.
+#
+# `make run` and `make test` first install what is missing (Debian/Ubuntu
+# packages, through scripts/../tests/deps.sh), so the README's two commands
+# work on a fresh machine. Plain `make` only builds.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR   = $(PREFIX)/bin
+DATADIR  = $(PREFIX)/share/tutor
+LOCALEDIR = $(PREFIX)/share/locale
+MANDIR   = $(PREFIX)/share/man/man1
+
+CC      ?= cc
+PKGS     = readline lua5.4 jansson
+VERSION  = 0.1.0
+
+# -Wno-format-truncation: every snprintf here truncates on purpose (paths
+# and messages are bounded); the warning flags exactly those calls.
+WARN     = -Wall -Wextra -Wshadow -Wundef -Wwrite-strings -Wmissing-prototypes \
+           -Wstrict-prototypes -Wold-style-definition -Wno-format-truncation
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=c17 -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 \
+           -DTUTOR_VERSION='"$(VERSION)"' -Itutor -Inet-sim \
+           $(WARN) $(CFLAGS) $(shell pkg-config --cflags-only-I $(PKGS) 2>/dev/null)
+LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+
+# readline's .pc file adds -D_XOPEN_SOURCE=600, which fights ours: take
+# only the include paths from pkg-config.
+B        = build
+O        = $(B)/obj
+NETSIM_SRC = $(wildcard net-sim/*.c)
+CORE_SRC = $(filter-out tutor/main.c,$(wildcard tutor/*.c))
+CORE_OBJ = $(CORE_SRC:%.c=$(O)/%.o) $(NETSIM_SRC:%.c=$(O)/%.o)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+PO       = $(wildcard tutor/po/*.po)
+MO       = $(PO:tutor/po/%.po=$(B)/locale/%/LC_MESSAGES/tutor.mo)
+
+.PHONY: all run test check deps install uninstall clean asan unit pot
+
+all: $(B)/tutor $(MO)
+
+$(O)/%.o: %.c $(wildcard tutor/*.h net-sim/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/tutor: $(O)/tutor/main.o $(CORE_OBJ)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/locale/%/LC_MESSAGES/tutor.mo: tutor/po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
+
+# Unit tests link the same objects as the program.
+$(B)/tests/%: tests/unit/%.c $(CORE_OBJ) tests/unit/unit.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(CORE_OBJ) $(LIBS) $(shell pkg-config --libs cmocka)
+
+unit: $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+
+# The sanitizer build lives in its own tree so both can coexist.
+asan:
+	$(MAKE) B=build/asan CFLAGS='-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' \
+	    LDFLAGS=-fsanitize=address,undefined build/asan/tutor unit-asan
+
+unit-asan: $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+.PHONY: unit-asan
+
+deps:
+	@sh tests/deps.sh
+
+run: deps all
+	./$(B)/tutor
+
+test: deps
+	$(MAKE) CFLAGS='-O2 -g -Werror' all unit
+	$(MAKE) asan
+	sh tests/run-all.sh
+
+check: test
+
+pot:
+	xgettext --from-code=UTF-8 -k_ -kN_ -o tutor/po/tutor.pot tutor/*.c
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/scripts $(DESTDIR)$(DATADIR)/world $(DESTDIR)$(MANDIR)
+	install -m 755 $(B)/tutor $(DESTDIR)$(BINDIR)/tutor
+	install -m 644 scripts/*.lua $(DESTDIR)$(DATADIR)/scripts/
+	install -m 644 tutor/world/*.json $(DESTDIR)$(DATADIR)/world/
+	install -m 644 tutor/tutor.1 $(DESTDIR)$(MANDIR)/tutor.1
+	for mo in $(MO); do lang=$${mo#$(B)/locale/}; lang=$${lang%%/*}; \
+	  install -d $(DESTDIR)$(LOCALEDIR)/$$lang/LC_MESSAGES; \
+	  install -m 644 $$mo $(DESTDIR)$(LOCALEDIR)/$$lang/LC_MESSAGES/tutor.mo; done
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/tutor $(DESTDIR)$(MANDIR)/tutor.1
+	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f $(DESTDIR)$(LOCALEDIR)/*/LC_MESSAGES/tutor.mo
+
+clean:
+	rm -rf build

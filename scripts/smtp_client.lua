@@ -1,0 +1,228 @@
+--[[
+smtp_client.lua: the client half of relay. A server that queued mail for
+another domain hands each job to this script, which the host has already
+connected to the next server (chosen by MX lookup). One dialogue per job:
+
+  220 <- greeting, EHLO (HELO if EHLO is refused), MAIL FROM, one RCPT TO
+  per recipient, DATA, the message dot-stuffed, ".", QUIT.
+
+Commands are sent one at a time, each after the previous reply; that is
+what RFC 5321 asks of a client without PIPELINING and is easier to follow
+in a transcript. Like Postfix (smtp_skip_quit_response = yes), QUIT is sent
+but its reply is not awaited: the outcome is known by then.
+
+The result goes to c:finish() (scripts/README.md): "sent" when the server
+took the message for at least one recipient, "deferred" on a 4xx (try
+again later), "failed" on a 5xx (bounce). Each recipient's own answer is
+kept in result.rcpts.
+]]
+
+local SMTP_TEXT_LINE_MAX = 1000   -- octets with CRLF (RFC 5321 4.5.3.1.6)
+local TEXT_MAX = SMTP_TEXT_LINE_MAX - 2
+
+-- States, named as in traces: what the client waits for.
+local STATE_GREETING = "GREETING"
+local STATE_EHLO = "EHLO"
+local STATE_HELO = "HELO"
+local STATE_MAIL = "MAIL"
+local STATE_RCPT = "RCPT"
+local STATE_DATA = "DATA"         -- waiting for 354
+local STATE_DOT = "DOT"           -- message sent; waiting for the verdict
+local STATE_DONE = "DONE"
+
+-- A dialogue's state lives in c.data when the host gives one (as it does
+-- for server sessions); otherwise here, keyed by the connection object and
+-- dropped with it.
+local dialogues = setmetatable({}, {__mode = "k"})
+
+local function dialogue(c, new)
+  local ok, data = pcall(function() return c.data end)
+  if ok and type(data) == "table" then
+    if new then data.smtp_client = new end
+    return data.smtp_client
+  end
+  if new then dialogues[c] = new end
+  return dialogues[c]
+end
+
+local function class(code)
+  return code // 100
+end
+
+local function finish(c, d, status, code, text)
+  d.state = STATE_DONE
+  -- Recipients not yet answered share the dialogue's fate.
+  for _, rcpt in ipairs(d.rcpts) do
+    if not d.result[rcpt] then d.result[rcpt] = {code = code, text = text} end
+  end
+  c:send("QUIT")
+  c:finish({status = status, code = code, text = text, rcpts = d.result})
+end
+
+-- A 4xx or 5xx reply ends the dialogue: try later, or give up.
+local function refuse(c, d, code, text)
+  finish(c, d, class(code) == 4 and "deferred" or "failed", code, text)
+end
+
+-- How often `needle` occurs in `text`, by plain finds: C does the work, so
+-- the instruction budget is spent per line, not per octet.
+local function count(text, needle)
+  local n, pos = 0, 1
+  while true do
+    local at = text:find(needle, pos, true)
+    if not at then return n end
+    n, pos = n + 1, at + #needle
+  end
+end
+
+-- The message as RFC 1870 counts it: CRLF line ends, no stuffing. Each LF
+-- becomes CRLF, a CR LF stays, and a last line without LF gains one.
+local function wire_size(text)
+  local size = #text + count(text, "\n") - count(text, "\r\n")
+  if text ~= "" and text:sub(-1) ~= "\n" then size = size + 2 end
+  return size
+end
+
+-- Sends the message, line by line, then the final dot. The whole message
+-- goes out in one callback, under one instruction budget, so the loop is
+-- kept lean: one plain find per line, and bare CRs looked for only when
+-- the next one is reached.
+local function send_message(c, text)
+  local find, sub, byte = string.find, string.sub, string.byte
+  local pos, len = 1, #text
+  local next_cr = find(text, "\r", 1, true) or len + 1
+  while pos <= len do
+    local nl = find(text, "\n", pos, true) or len + 1
+    local last = nl - 1
+    if last >= pos and byte(text, last) == 13 then last = last - 1 end
+    local line = sub(text, pos, last)
+    if next_cr <= last then
+      -- A bare CR may not travel inside a line (RFC 5321 2.3.8), nor can
+      -- the host send it: drop it.
+      line = line:gsub("\r", "")
+      next_cr = find(text, "\r", nl, true) or len + 1
+    elseif next_cr < nl then
+      next_cr = find(text, "\r", nl, true) or len + 1  -- that was the CR of CR LF
+    end
+    -- Transparency (RFC 5321 4.5.2): a leading dot is doubled, so that no
+    -- text line can be mistaken for the end of the message.
+    if byte(line, 1) == 46 then line = "." .. line end
+    -- Too long for the wire: break it as Postfix does
+    -- (smtp_line_length_limit), with CRLF SPACE, which MIME readers take
+    -- as folding.
+    while #line > TEXT_MAX do
+      c:send(sub(line, 1, TEXT_MAX))
+      line = " " .. sub(line, TEXT_MAX + 1)
+    end
+    c:send(line)
+    pos = nl + 1
+  end
+  c:send(".")
+end
+
+local function send_mail(c, d)
+  local command = "MAIL FROM:<" .. d.job.from .. ">"
+  if d.extensions.SIZE then command = command .. " SIZE=" .. wire_size(d.job.message) end
+  if d.extensions["8BITMIME"] and d.job.message:find("[\128-\255]") then
+    command = command .. " BODY=8BITMIME"  -- RFC 6152 3
+  end
+  d.state = STATE_MAIL
+  c:send(command)
+end
+
+local function send_rcpt(c, d)
+  d.rcpt_index = d.rcpt_index + 1
+  c:send("RCPT TO:<" .. d.rcpts[d.rcpt_index] .. ">")
+end
+
+local function settle_accepted(d, code, text)
+  for _, rcpt in ipairs(d.accepted) do d.result[rcpt] = {code = code, text = text} end
+end
+
+-- A complete reply: code, the text of its last line, and all its lines.
+local function on_reply(c, d, code, text, lines)
+  local state = d.state
+  if state == STATE_GREETING then
+    if code ~= 220 then return refuse(c, d, code, text) end
+    if #d.rcpts == 0 then  -- an empty job: nothing to relay
+      return finish(c, d, "failed", 554, "5.1.3 no recipients")
+    end
+    d.state = STATE_EHLO
+    c:send("EHLO " .. d.helo)
+  elseif state == STATE_EHLO then
+    if class(code) == 5 then  -- an RFC 821 server: say HELO (RFC 5321 3.2)
+      d.state = STATE_HELO
+      return c:send("HELO " .. d.helo)
+    end
+    if code ~= 250 then return refuse(c, d, code, text) end
+    for i = 2, #lines do
+      local keyword = lines[i]:match("^(%S+)")
+      if keyword then d.extensions[keyword:upper()] = true end
+    end
+    send_mail(c, d)
+  elseif state == STATE_HELO then
+    if code ~= 250 then return refuse(c, d, code, text) end
+    send_mail(c, d)
+  elseif state == STATE_MAIL then
+    if code ~= 250 then return refuse(c, d, code, text) end
+    d.state = STATE_RCPT
+    send_rcpt(c, d)
+  elseif state == STATE_RCPT then
+    local rcpt = d.rcpts[d.rcpt_index]
+    d.result[rcpt] = {code = code, text = text}
+    if class(code) == 2 then
+      d.accepted[#d.accepted + 1] = rcpt
+    elseif class(code) == 4 then
+      d.any_deferred = true
+    end
+    d.last_code, d.last_text = code, text
+    if d.rcpt_index < #d.rcpts then return send_rcpt(c, d) end
+    if #d.accepted == 0 then
+      -- Nobody to send to: wait if any refusal was temporary, else give up.
+      return finish(c, d, d.any_deferred and "deferred" or "failed", d.last_code, d.last_text)
+    end
+    d.state = STATE_DATA
+    c:send("DATA")
+  elseif state == STATE_DATA then
+    if code ~= 354 then
+      settle_accepted(d, code, text)
+      return refuse(c, d, code, text)
+    end
+    d.state = STATE_DOT
+    send_message(c, d.job.message)
+  elseif state == STATE_DOT then
+    -- The verdict on the message is the verdict for each accepted recipient.
+    settle_accepted(d, code, text)
+    if class(code) == 2 then return finish(c, d, "sent", code, text) end
+    refuse(c, d, code, text)
+  end
+end
+
+function on_start(c, job)
+  local d = {
+    job = job,
+    helo = job.helo or (server and server.name) or "localhost",
+    rcpts = {}, result = {}, accepted = {}, extensions = {},
+    rcpt_index = 0, state = STATE_GREETING, lines = {},
+  }
+  for _, rcpt in ipairs(job.rcpts) do d.rcpts[#d.rcpts + 1] = rcpt end
+  dialogue(c, d)
+end
+
+-- Replies may span lines: "250-..." goes on, "250 ..." (or a bare "250")
+-- ends the reply (RFC 5321 4.2.1).
+function on_line(c, line)
+  local d = dialogue(c)
+  if not d or d.state == STATE_DONE then return end
+  local code = line:match("^([2-5]%d%d)")
+  local separator = line:sub(4, 4)
+  if not code or (separator ~= "" and separator ~= " " and separator ~= "-") then
+    -- Not SMTP: a protocol error, worth another try later (RFC 3463 4.5.0).
+    return finish(c, d, "deferred", 451, "4.5.0 malformed reply: " .. line:sub(1, 80))
+  end
+  d.lines[#d.lines + 1] = line:sub(5)
+  if separator == "-" then return end
+  local lines = d.lines
+  d.lines = {}
+  on_reply(c, d, tonumber(code), lines[#lines], lines)
+end

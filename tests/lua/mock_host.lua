@@ -1,0 +1,399 @@
+--[[
+mock_host.lua: a stand-in for the tutor's C host, enough to run the Lua
+server scripts under plain lua5.4 (scripts/README.md is the contract).
+
+It copies what a script would notice about the real host:
+  - the sandbox's globals only (no io, os, require, print), a text-only load;
+  - `tutor` and `server` as read-only proxies, so `#server.domains` is 0 and
+    assignment raises, as with the host's proxies;
+  - session objects whose fields cannot be assigned, with s.data the
+    script's own table; replies formatted as on the wire and checked (code
+    200-599, no CR or LF);
+  - lines cut at tutor.LINE_CAP with `cut` true;
+  - the instruction budget per callback, and the pattern guard of
+    tutor/sandbox.h: pattern length at most SBX_PATTERN_LEN_MAX, cost
+    subject_len ^ (quantifiers [+1 unanchored]) at most SBX_PATTERN_COST_MAX,
+    string.rep results at most SBX_STRING_REP_MAX.
+
+Usage:
+  local mock = dofile("tests/lua/mock_host.lua")
+  local world = mock.world()
+  local mta = mock.load("scripts/smtp.lua", world, mock.SERVER_A)
+  local s = mta:connect()            -- runs on_connect
+  local out = s:line("EHLO pc1")      -- lines the server sent in reply
+  mock.relay(client_host, server_host, job) -- two scripts joined
+]]
+
+local M = {}
+
+M.LINE_CAP = 4096
+M.INSTRUCTIONS = 10000000          -- SBX_INSTRUCTIONS_DEFAULT
+M.PATTERN_LEN_MAX = 256            -- SBX_PATTERN_LEN_MAX
+M.PATTERN_COST_MAX = 1e9           -- SBX_PATTERN_COST_MAX
+M.STRING_REP_MAX = 4 << 20         -- SBX_STRING_REP_MAX
+M.max_instructions = 0             -- the most one callback used (to within 1000)
+
+M.SERVER_A = {name = "mail.a.example", node = "mail-a", service = "smtp",
+              addr = "192.0.2.25", port = 25, domains = {"a.example"}, settings = {}}
+M.SERVER_B = {name = "mail.b.example", node = "mail-b", service = "smtp",
+              addr = "198.51.100.25", port = 25, domains = {"b.example"}, settings = {}}
+M.PC1 = {addr = "192.0.2.10", port = 49152}
+
+-- Read-only proxies ---------------------------------------------------------
+
+local function readonly(t)
+  if type(t) ~= "table" then return t end
+  return setmetatable({}, {
+    __index = function(_, k) return readonly(t[k]) end,
+    __newindex = function(_, k) error("attempt to modify read-only field '" .. tostring(k) .. "'", 2) end,
+    __metatable = false,
+  })
+end
+M.readonly = readonly
+
+-- The pattern guard -----------------------------------------------------------
+
+local raw = {find = string.find, match = string.match, gmatch = string.gmatch,
+             gsub = string.gsub, rep = string.rep}
+
+local function skip_set(p, i)   -- p:sub(i, i) == "["; index after the "]"
+  i = i + 1
+  if p:sub(i, i) == "^" then i = i + 1 end
+  repeat
+    local ch = p:sub(i, i)
+    if ch == "" then error("malformed pattern (missing ']')", 4) end
+    i = i + (ch == "%" and 2 or 1)
+  until p:sub(i, i) == "]"
+  return i + 1
+end
+
+-- subject_len ^ (quantifiers [+1 unanchored]), as sandbox.h describes it.
+function M.pattern_cost(n, pattern)
+  local anchored = pattern:sub(1, 1) == "^"
+  local q, i = 0, anchored and 2 or 1
+  while i <= #pattern do
+    local ch, single = pattern:sub(i, i), true
+    if ch == "%" then
+      local nx = pattern:sub(i + 1, i + 1)
+      if nx == "b" then q, i, single = q + 1, i + 4, false
+      elseif nx == "f" then i, single = skip_set(pattern, i + 2), false
+      else i = i + 2 end
+    elseif ch == "[" then i = skip_set(pattern, i)
+    elseif ch == "(" or ch == ")" then i, single = i + 1, false
+    else i = i + 1 end
+    if single and raw.find("*+-?", pattern:sub(i, i), 1, true) and pattern:sub(i, i) ~= "" then
+      q, i = q + 1, i + 1
+    end
+  end
+  return n ^ (q + (anchored and 0 or 1))
+end
+
+local function guard(subject, pattern, plain)
+  subject, pattern = tostring(subject), tostring(pattern)
+  if #pattern > M.PATTERN_LEN_MAX then error("pattern too long", 3) end
+  local cost = plain and #subject or M.pattern_cost(#subject, pattern)
+  if cost > M.PATTERN_COST_MAX then
+    error(string.format("pattern too costly: %q on %d octets (cost %.3g)", pattern, #subject, cost), 3)
+  end
+end
+
+-- Wrapped in host_fn below: in the tutor they are C.
+local guarded = {
+  find = function(s, p, init, plain) guard(s, p, plain); return raw.find(s, p, init, plain) end,
+  match = function(s, p, init) guard(s, p); return raw.match(s, p, init) end,
+  gmatch = function(s, p, init) guard(s, p); return raw.gmatch(s, p, init) end,
+  gsub = function(s, p, r, n) guard(s, p); return raw.gsub(s, p, r, n) end,
+  rep = function(s, n, sep)
+    if #s * n + (sep and #sep * math.max(n - 1, 0) or 0) > M.STRING_REP_MAX then
+      error("string.rep result too large", 2)
+    end
+    return raw.rep(s, n, sep)
+  end,
+}
+
+-- The host's own functions are C in the tutor and cost the script nothing;
+-- here they are Lua, so the budget hook skips what runs inside them.
+local in_host = 0
+
+local function host_fn(fn)
+  return function(...)
+    in_host = in_host + 1
+    local results = table.pack(pcall(fn, ...))
+    in_host = in_host - 1
+    if not results[1] then error(results[2], 2) end
+    return table.unpack(results, 2, results.n)
+  end
+end
+M.host_fn = host_fn
+
+for k, f in pairs(guarded) do guarded[k] = host_fn(f) end
+
+-- Runs fn under the guard and the instruction budget, as sbx_call() does.
+-- The guard is installed in the shared string table, so method calls on
+-- strings (line:find) see it too; it is removed before returning.
+local function sandboxed(what, fn, ...)
+  for k, f in pairs(guarded) do string[k] = f end
+  local count = 0
+  debug.sethook(function()
+    if in_host == 0 then count = count + 1000 end
+    if count > M.INSTRUCTIONS then error("instruction budget exceeded", 2) end
+  end, "", 1000)
+  local results = table.pack(xpcall(fn, debug.traceback, ...))
+  debug.sethook()
+  if count > M.max_instructions then M.max_instructions = count end
+  for k, f in pairs(raw) do string[k] = f end
+  if not results[1] then error(what .. ": " .. tostring(results[2]), 0) end
+  return table.unpack(results, 2, results.n)
+end
+
+-- The world -----------------------------------------------------------------
+
+local DATE_OFFSET = 9 * 3600   -- the default world's zone, +0900
+
+function M.world()
+  local w = {
+    clock = 1022634000,       -- Wed, 29 May 2002 10:00:00 +0900
+    next_id = 0,
+    users = {
+      ["alice@a.example"] = {address = "alice@a.example", name = "Alice",
+                             localpart = "alice", domain = "a.example", password = "alice-pw"},
+      ["bob@b.example"] = {address = "bob@b.example", name = "Bob",
+                           localpart = "bob", domain = "b.example", password = "bob-pw"},
+    },
+    hosts = {["pc1.a.example"] = "192.0.2.10", ["mail.a.example"] = "192.0.2.25",
+             ["mail.b.example"] = "198.51.100.25"},
+    mailboxes = {},           -- address -> list of message texts
+    queue = {},               -- list of {server, id, from, rcpts, message}
+    logs = {},
+    fail_store = nil,         -- a reason: deliver and enqueue then fail
+  }
+  return w
+end
+
+local function make_tutor(w, srv)
+  local t = {LINE_CAP = M.LINE_CAP}
+  function t.now() return w.clock end
+  function t.date(when)
+    return os.date("!%a, %d %b %Y %H:%M:%S +0900", (when or w.clock) + DATE_OFFSET)
+  end
+  function t.new_id()
+    w.next_id = w.next_id + 1
+    return string.format("4F2A1C%04X", w.next_id)
+  end
+  local function find_user(address)
+    return w.users[tostring(address):lower()]
+  end
+  function t.user(address)
+    local u = find_user(address)
+    if not u then return nil end
+    return {address = u.address, name = u.name, localpart = u.localpart, domain = u.domain}
+  end
+  function t.authenticate(user, password)
+    assert(type(user) == "string" and type(password) == "string", "authenticate(string, string)")
+    local candidates = {user}
+    if not user:find("@", 1, true) then
+      candidates = {}
+      for _, d in ipairs(srv.domains) do candidates[#candidates + 1] = user .. "@" .. d end
+    end
+    for _, address in ipairs(candidates) do
+      local u = find_user(address)
+      if u and u.password == password then return u.address end
+    end
+    return nil
+  end
+  function t.deliver(address, message)
+    assert(type(address) == "string" and type(message) == "string", "deliver(string, string)")
+    if w.fail_store then return nil, w.fail_store end
+    local box = w.mailboxes[address] or {}
+    w.mailboxes[address] = box
+    box[#box + 1] = message
+    return true
+  end
+  function t.enqueue(id, from, rcpts, message)
+    assert(type(id) == "string" and type(from) == "string" and type(message) == "string",
+           "enqueue(string, string, table, string)")
+    if w.fail_store then return nil, w.fail_store end
+    local list = {}
+    for _, r in ipairs(rcpts) do list[#list + 1] = r end
+    assert(#list > 0, "enqueue with no recipients")
+    w.queue[#w.queue + 1] = {server = srv.name, id = id, from = from, rcpts = list, message = message}
+    return true
+  end
+  function t.resolve(name) return w.hosts[name] end
+  function t.ptr(addr)
+    for name, a in pairs(w.hosts) do if a == addr then return name end end
+    return nil
+  end
+  function t.log(...)
+    local parts = table.pack(...)
+    for i = 1, parts.n do parts[i] = tostring(parts[i]) end
+    w.logs[#w.logs + 1] = srv.name .. ": " .. table.concat(parts, " ", 1, parts.n)
+  end
+  for k, v in pairs(t) do
+    if type(v) == "function" then t[k] = host_fn(v) end
+  end
+  return t
+end
+
+-- Scripts ---------------------------------------------------------------------
+
+local SANDBOX_BASE = {"assert", "error", "getmetatable", "ipairs", "next", "pairs",
+                      "pcall", "rawequal", "rawget", "rawlen", "rawset", "select",
+                      "setmetatable", "tonumber", "tostring", "type", "xpcall",
+                      "_VERSION", "string", "table", "math", "utf8"}
+
+local Host = {}
+Host.__index = Host
+
+-- Loads a script file (or `source` text) for server `srv` of world `w`.
+function M.load(path, w, srv, source)
+  local base = {}
+  for _, name in ipairs(SANDBOX_BASE) do base[name] = _G[name] end
+  local env = setmetatable({}, {__index = base})
+  base.load = function(chunk, name, _, e) return load(chunk, name, "t", e or env) end
+  base.tutor = readonly(make_tutor(w, srv))
+  base.server = readonly(srv)
+  local chunk, err
+  if source then chunk, err = load(source, "=" .. path, "t", env)
+  else chunk, err = loadfile(path, "t", env) end
+  if not chunk then error(err, 2) end
+  local h = setmetatable({env = env, world = w, srv = srv, path = path, sessions = 0}, Host)
+  sandboxed(path, chunk)
+  return h
+end
+
+function Host:call(fname, ...)
+  local fn = rawget(self.env, fname)
+  if type(fn) ~= "function" then return end
+  return sandboxed(self.path .. " " .. fname, fn, ...)
+end
+
+-- Sessions ------------------------------------------------------------------
+
+local Session = {}
+Session.__index = Session
+
+local function check_text(text)
+  assert(type(text) == "string", "text must be a string")
+  assert(not text:find("[\r\n]"), "text may not hold CR or LF")
+end
+
+-- Connects a client to the script: a new session, then on_connect.
+-- `sink(line)`, when given, also receives each line the server sends.
+function Host:connect(client, sink)
+  self.sessions = self.sessions + 1
+  local S = setmetatable({host = self, out = {}, closed = false, sink = sink}, Session)
+  local function emit(line)
+    S.out[#S.out + 1] = line
+    if S.sink then S.sink(line) end
+  end
+  local fields = {
+    id = self.sessions,
+    client = readonly(client or M.PC1),
+    server = readonly({name = self.srv.name, addr = self.srv.addr, port = self.srv.port}),
+    data = {},
+    send = host_fn(function(_, text) check_text(text); emit(text) end),
+    reply = host_fn(function(_, code, text)
+      assert(math.type(code) == "integer" and code >= 200 and code <= 599, "reply code " .. tostring(code))
+      local lines = type(text) == "table" and text or {text}
+      assert(#lines > 0, "empty reply")
+      for i, t in ipairs(lines) do
+        check_text(t)
+        emit(code .. (i < #lines and "-" or " ") .. t)
+      end
+    end),
+    close = host_fn(function() S.closing = true end),
+  }
+  S.s = setmetatable({}, {
+    __index = fields,
+    __newindex = function(_, k) error("attempt to set session field '" .. tostring(k) .. "'", 2) end,
+  })
+  S.data = fields.data
+  self:call("on_connect", S.s)
+  S:after()
+  return S
+end
+
+-- After a callback: a close the script asked for takes effect, then on_close.
+function Session:after()
+  if self.closing and not self.closed then
+    self.closed = true
+    self.host:call("on_close", self.s)
+  end
+end
+
+-- Feeds one line as the host would (cut at LINE_CAP; the rest is dropped)
+-- and returns the lines the script sent in answer.
+function Session:line(text)
+  local first = #self.out + 1
+  if self.closed then return {} end
+  local cut = false
+  if #text > M.LINE_CAP then text, cut = text:sub(1, M.LINE_CAP), true end
+  self.host:call("on_line", self.s, text, cut)
+  self:after()
+  return table.move(self.out, first, #self.out, 1, {})
+end
+
+-- Feeds several lines; returns all the answers.
+function Session:lines(list)
+  local all = {}
+  for _, text in ipairs(list) do
+    for _, l in ipairs(self:line(text)) do all[#all + 1] = l end
+  end
+  return all
+end
+
+-- The client goes away without QUIT.
+function Session:drop()
+  if self.closed then return end
+  self.closed = true
+  self.host:call("on_close", self.s)
+end
+
+-- Relay: a client script joined to a server script ----------------------------
+
+-- Runs one relay dialogue of `client_host` (smtp_client.lua) with job `job`
+-- against `server_host`. Lines travel through one FIFO, as on a network.
+-- Returns the client's result (deferred when it never finished) and the
+-- transcript in swaks' notation (" -> " client, "<-  " server).
+function M.relay(client_host, server_host, job, opts)
+  opts = opts or {}
+  local transcript, queue, head = {}, {}, 1
+  local result
+  local c = {
+    send = host_fn(function(_, text)
+      check_text(text)
+      transcript[#transcript + 1] = " -> " .. text
+      queue[#queue + 1] = {to = "server", line = text}
+    end),
+    finish = host_fn(function(_, r)
+      assert(result == nil, "finish called twice")
+      assert(type(r) == "table" and (r.status == "sent" or r.status == "deferred" or r.status == "failed"),
+             "finish: bad result")
+      result = r
+    end),
+  }
+  if opts.client_data then c.data = {} end
+  client_host:call("on_start", c, job)
+  local S = server_host:connect(opts.client_addr or {addr = client_host.srv.addr, port = 40000},
+    function(line)
+      transcript[#transcript + 1] = "<-  " .. line
+      queue[#queue + 1] = {to = "client", line = line}
+    end)
+  while head <= #queue do
+    local ev = queue[head]
+    head = head + 1
+    if ev.to == "client" then
+      if not result then
+        local cut = #ev.line > M.LINE_CAP
+        client_host:call("on_line", c, cut and ev.line:sub(1, M.LINE_CAP) or ev.line, cut)
+      end
+    elseif not S.closed then
+      S:line(ev.line)
+    end
+  end
+  S:drop()
+  return result or {status = "deferred", text = "client never finished"}, transcript
+end
+
+return M

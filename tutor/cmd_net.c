@@ -1,0 +1,206 @@
+/* cmd_net — the student's view of the network: ipconfig, hosts, telnet. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "i18n.h"
+#include "repl.h"
+#include "server.h"
+#include "session.h"
+#include "term.h"
+
+#define ESCAPE_CHAR 0x1d
+#define TELNET_PORT 23
+#define EPHEMERAL_PORT_BASE 49152   /* RFC 6335's dynamic range */
+
+static const char *label_of(const struct world_node *n)
+{
+    const char *l = strcmp(i18n_lang(), "ja") == 0 ? n->label_ja : n->label_en;
+    return l ? l : (n->label_en ? n->label_en : "");
+}
+
+/* One line of ipconfig: the label padded with ". " to a column, as Windows'
+ * ipconfig does, measured in display columns so Japanese lines up too. */
+static void ipconfig_row(const char *label, const char *value)
+{
+    const int col = 36;
+    printf("   %s", label);
+    int w = 3 + term_width(label);
+    if (w % 2 == 0) {
+        putchar(' ');
+        w++;
+    }
+    while (w < col - 2) {
+        fputs(". ", stdout);
+        w += 2;
+    }
+    printf(": %s\n", value);
+}
+
+static int cmd_ipconfig(struct repl *r, int argc, char **argv)
+{
+    bool all = argc > 1 && (strcasecmp(argv[1], "/all") == 0 || strcmp(argv[1], "-a") == 0);
+    if (argc > 1 && !all) {
+        term_error(_("usage: ipconfig [/all]"));
+        return 1;
+    }
+    struct world *w = r->rt->world;
+    const struct world_node *pc = world_node(w, w->student);
+    char a[ADDR_IPV4_STRLEN];
+    printf("\n%s\n\n", _("IP configuration of this computer"));
+    ipconfig_row(_("Host Name"), pc->hostname ? pc->hostname : pc->name);
+    for (size_t i = 0; i < pc->n_ifaces; i++) {
+        const struct world_iface *f = &pc->ifaces[i];
+        printf("\n%s %s:\n\n", _("Interface"), f->name);
+        if (all) {
+            char net[ADDR_PREFIX_STRLEN + 4];
+            snprintf(net, sizeof net, "%s/%d",
+                     addr_format_ipv4(f->ipv4.addr & addr_mask(f->ipv4.len), a), f->ipv4.len);
+            ipconfig_row(_("Network"), net);
+        }
+        ipconfig_row(_("IPv4 Address"), addr_format_ipv4(f->ipv4.addr, a));
+        ipconfig_row(_("Subnet Mask"), addr_format_ipv4(addr_mask(f->ipv4.len), a));
+        ipconfig_row(_("Default Gateway"), pc->has_gateway ? addr_format_ipv4(pc->gateway, a) : "");
+        for (size_t d = 0; d < pc->n_dns || d == 0; d++)
+            ipconfig_row(d == 0 ? _("DNS Servers") : "",
+                         pc->n_dns ? addr_format_ipv4(pc->dns[d], a) : "");
+    }
+    if (all) {
+        putchar('\n');
+        ipconfig_row(_("Node in the world"), pc->name);
+    }
+    putchar('\n');
+    return 0;
+}
+
+static int cmd_hosts(struct repl *r, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    struct world *w = r->rt->world;
+    char a[ADDR_IPV4_STRLEN];
+    term_pad(stdout, _("HOST"), 18);
+    putchar(' ');
+    term_pad(stdout, _("ADDRESS"), 15);
+    putchar(' ');
+    term_pad(stdout, _("SERVICES"), 20);
+    printf(" %s\n", _("WHAT IT IS"));
+    for (size_t i = 0; i < w->n_nodes; i++) {
+        const struct world_node *n = &w->nodes[i];
+        char svcs[256] = "";
+        size_t used = 0;
+        for (size_t s = 0; s < n->n_services; s++)
+            used += (size_t)snprintf(svcs + used, sizeof svcs - used, "%s%s/%d",
+                                     s ? " " : "", n->services[s].name, n->services[s].port);
+        term_pad(stdout, n->hostname ? n->hostname : n->name, 18);
+        putchar(' ');
+        term_pad(stdout, n->n_ifaces ? addr_format_ipv4(n->ifaces[0].ipv4.addr, a) : "-", 15);
+        putchar(' ');
+        term_pad(stdout, svcs[0] ? svcs : "-", 20);
+        printf(" %s\n", label_of(n));
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * telnet: the lecture's "telnet localhost smtp", against a virtual server.
+ */
+static void show_output(struct session *s)
+{
+    char *l;
+    while ((l = session_pop(s))) {
+        term_server(l);
+        free(l);
+    }
+    fflush(stdout);
+}
+
+static int cmd_telnet(struct repl *r, int argc, char **argv)
+{
+    if (argc < 2 || argc > 3) {
+        term_error(_("usage: telnet HOST [SERVICE|PORT]"));
+        return 1;
+    }
+    struct runtime *rt = r->rt;
+    const char *svcname = argc == 3 ? argv[2] : "telnet";
+    int port = TELNET_PORT;
+    if (argc == 3) {
+        char *end;
+        long p = strtol(argv[2], &end, 10);
+        port = *end || p < 1 || p > 65535 ? world_port_of(argv[2]) : (int)p;
+    }
+    const struct world_node *host = world_find_host(rt->world, argv[1]);
+    if (!host || !world_node_addr(host)) {
+        /* the words of the real telnet, so students meet them here first */
+        printf("telnet: could not resolve %s/%s: %s\n", argv[1], svcname,
+               _("Name or service not known"));
+        return 1;
+    }
+    if (port < 0) {
+        printf("telnet: could not resolve %s/%s: %s\n", argv[1], svcname,
+               _("Servname not supported for ai_socktype"));
+        return 1;
+    }
+    char a[ADDR_IPV4_STRLEN];
+    const char *addr = addr_format_ipv4(world_node_addr(host), a);
+    printf("Trying %s...\n", addr);
+    const struct world_service *svc = world_service_by_port(host, port);
+    if (!svc) {
+        printf("telnet: Unable to connect to remote host: Connection refused\n");
+        return 1;
+    }
+    char err[RT_ERROR_MAX];
+    struct vserver *srv = rt_server(rt, host, svc, err);
+    if (!srv) {
+        term_error("%s", err);
+        printf("telnet: Unable to connect to remote host: Connection refused\n");
+        return 1;
+    }
+    const struct world_node *pc = world_node(rt->world, rt->world->student);
+    struct session_endpoint client = {world_node_addr(pc), 0, pc->hostname};
+    struct session_endpoint server = {world_node_addr(host), port, host->hostname};
+    client.port = EPHEMERAL_PORT_BASE + (int)(rt->next_session % 16000);
+    printf("Connected to %s.\n", host->hostname ? host->hostname : addr);
+    printf("Escape character is '^]'.\n");
+
+    struct session *s = session_open(srv, &client, &server);
+    if (!s) {
+        term_error(_("out of memory"));
+        return 1;
+    }
+    show_output(s);
+    int rc = 0;
+    r->verbs = srv_verbs(srv);
+    while (!session_over(s)) {
+        char *line = repl_read_line(r, "");
+        if (!line || line[0] == ESCAPE_CHAR) {
+            /* what telnet's "quit" after ^] prints */
+            if (!r->tty || line)
+                printf("telnet> quit\n");
+            printf("Connection closed.\n");
+            free(line);
+            goto done;
+        }
+        term_client(line, !r->tty);
+        session_input(s, line, strlen(line));
+        free(line);
+        show_output(s);
+    }
+    if (session_failed(s)) {
+        term_error(_("the server's script failed: %1$s"), session_failed(s));
+        rc = 1;
+    }
+    printf("Connection closed by foreign host.\n");
+done:
+    r->verbs = NULL;
+    session_end(s);
+    return rc;
+}
+
+const struct command net_commands[] = {
+    {.name = "ipconfig", .args = "[/all]", .help = N_("show this computer's address, mask, gateway and DNS server"), .run = cmd_ipconfig},
+    {.name = "hosts", .help = N_("list the world's hosts, their addresses and services"), .run = cmd_hosts},
+    {.name = "telnet", .args = "HOST [SERVICE|PORT]", .help = N_("talk to a server by hand, e.g. telnet mail.a.example smtp"), .run = cmd_telnet},
+    {NULL},
+};

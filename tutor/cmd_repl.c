@@ -1,0 +1,67 @@
+/* cmd_repl — the REPL's own commands: help, quit, reset. */
+#include <stdio.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "repl.h"
+#include "term.h"
+
+static const struct command *const all_families[] = {repl_commands, net_commands, mail_commands};
+
+static void help_line(const struct command *c)
+{
+    char synopsis[128];
+    snprintf(synopsis, sizeof synopsis, "%s %s", c->name, c->args ? c->args : "");
+    printf("  ");
+    term_pad(stdout, synopsis, 30);
+    printf(" %s\n", _(c->help));
+}
+
+static int cmd_help(struct repl *r, int argc, char **argv)
+{
+    (void)r;
+    if (argc > 1) {
+        const struct command *c = repl_command(argv[1]);
+        if (!c) {
+            term_error(_("%1$s: unknown command (type \"help\" for the list)"), argv[1]);
+            return 1;
+        }
+        help_line(c);
+        return 0;
+    }
+    printf("%s\n", _("Commands:"));
+    for (size_t f = 0; f < sizeof all_families / sizeof all_families[0]; f++)
+        for (const struct command *c = all_families[f]; c->name; c++)
+            help_line(c);
+    printf("\n%s\n", _("Inside telnet, type the protocol's commands; Ctrl-] (or a line \"^]\") returns here."));
+    return 0;
+}
+
+static int cmd_quit(struct repl *r, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    r->quit = true;
+    return 0;
+}
+
+static int cmd_reset(struct repl *r, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    char err[RT_ERROR_MAX];
+    if (rt_reset(r->rt, err) < 0) {
+        term_error("%s", err);
+        return 1;
+    }
+    printf("%s\n", _("The world starts afresh: every mailbox and queue is empty."));
+    return 0;
+}
+
+const struct command repl_commands[] = {
+    {.name = "help", .args = "[COMMAND]", .help = N_("list the commands, or explain one"), .run = cmd_help},
+    {.name = "quit", .help = N_("leave the tutor (also: exit, Ctrl-D)"), .run = cmd_quit},
+    {.name = "exit", .help = N_("leave the tutor"), .run = cmd_quit},
+    {.name = "reset", .help = N_("start the world afresh: empty mailboxes and queues"), .run = cmd_reset},
+    {NULL},
+};

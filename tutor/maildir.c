@@ -1,0 +1,175 @@
+/* maildir — see maildir.h. */
+#include "maildir.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "message.h"
+
+int maildir_create(const char *dir, char err[FS_ERROR_MAX])
+{
+    static const char *const subs[] = {"tmp", "new", "cur"};
+    char p[PATH_MAX];
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, subs[i]);
+        if (fs_mkdirs(p, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int maildir_deliver(const char *dir, const char *msg, size_t len, char err[FS_ERROR_MAX])
+{
+    static unsigned deliveries;
+    char tmp[PATH_MAX], new[PATH_MAX], host[64] = "localhost", name[160];
+
+    if (maildir_create(dir, err) < 0)
+        return -1;
+    gethostname(host, sizeof host - 1);
+    for (char *h = host; *h; h++)           /* '/' and ':' are not allowed */
+        if (*h == '/' || *h == ':')
+            *h = '_';
+    /* The unique name of the Maildir spec: time, microseconds, pid and a
+     * counter; sorting by it sorts by delivery. */
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    snprintf(name, sizeof name, "%010lld.M%06ldP%ldQ%u.%s", (long long)tv.tv_sec,
+             (long)tv.tv_usec, (long)getpid(), ++deliveries, host);
+    snprintf(tmp, sizeof tmp, "%s/tmp/%s", dir, name);
+    snprintf(new, sizeof new, "%s/new/%s", dir, name);
+
+    /* CR LF to LF: Maildir files use the local convention. */
+    char *buf = malloc(len + 1);
+    if (!buf) {
+        snprintf(err, FS_ERROR_MAX, "out of memory");
+        return -1;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++)
+        if (!(msg[i] == '\r' && i + 1 < len && msg[i + 1] == '\n'))
+            buf[o++] = msg[i];
+
+    int rc = -1;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0)
+        goto done;
+    size_t off = 0;
+    while (off < o) {
+        ssize_t n = write(fd, buf + off, o - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            close(fd);
+            unlink(tmp);
+            goto done;
+        }
+        off += (size_t)n;
+    }
+    if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, new) < 0) {
+        unlink(tmp);
+        goto done;
+    }
+    char newdir[PATH_MAX];
+    snprintf(newdir, sizeof newdir, "%s/new", dir);
+    fs_sync_dir(newdir);
+    rc = 0;
+done:
+    if (rc < 0)
+        snprintf(err, FS_ERROR_MAX, "%s: %s", tmp, strerror(errno));
+    free(buf);
+    return rc;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    const struct maildir_entry *x = a, *y = b;
+    const char *nx = strrchr(x->path, '/') + 1, *ny = strrchr(y->path, '/') + 1;
+    return strcmp(nx, ny);
+}
+
+static int scan(const char *dir, const char *sub, struct maildir_entry **v, size_t *n,
+                size_t *cap, char err[FS_ERROR_MAX])
+{
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s/%s", dir, sub);
+    DIR *d = opendir(p);
+    if (!d) {
+        if (errno == ENOENT)
+            return 0;
+        snprintf(err, FS_ERROR_MAX, "%s: %s", p, strerror(errno));
+        return -1;
+    }
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (*n == *cap) {
+            *cap = *cap ? *cap * 2 : 16;
+            struct maildir_entry *nv = realloc(*v, *cap * sizeof **v);
+            if (!nv) {
+                closedir(d);
+                snprintf(err, FS_ERROR_MAX, "out of memory");
+                return -1;
+            }
+            *v = nv;
+        }
+        struct maildir_entry *m = &(*v)[*n];
+        memset(m, 0, sizeof *m);
+        size_t plen = strlen(p) + strlen(e->d_name) + 2;
+        m->path = malloc(plen);
+        if (!m->path)
+            continue;
+        snprintf(m->path, plen, "%s/%s", p, e->d_name);
+        size_t len;
+        char *text = fs_read_file(m->path, &len);
+        if (!text) {
+            free(m->path);
+            continue;       /* taken away meanwhile: not ours to report */
+        }
+        m->size = len;
+        m->from = msg_header(text, len, "From");
+        m->subject = msg_header(text, len, "Subject");
+        if (!m->from)
+            m->from = strdup("");
+        if (!m->subject)
+            m->subject = strdup("");
+        free(text);
+        (*n)++;
+    }
+    closedir(d);
+    return 0;
+}
+
+int maildir_list(const char *dir, struct maildir_entry **out, size_t *n, char err[FS_ERROR_MAX])
+{
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    if (scan(dir, "cur", out, n, &cap, err) < 0 || scan(dir, "new", out, n, &cap, err) < 0) {
+        maildir_list_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return -1;
+    }
+    if (*n)
+        qsort(*out, *n, sizeof **out, by_name);
+    return 0;
+}
+
+void maildir_list_free(struct maildir_entry *e, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(e[i].path);
+        free(e[i].from);
+        free(e[i].subject);
+    }
+    free(e);
+}

@@ -1,0 +1,219 @@
+/*
+ * tutor — a classroom of the Internet in one program.
+ *
+ * main finds the program's data (the source tree or the installed prefix),
+ * chooses the language, loads the world and hands over to the REPL, or runs
+ * one REPL command given on the command line.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "i18n.h"
+#include "repl.h"
+#include "runtime.h"
+#include "term.h"
+#include "world.h"
+
+#ifndef TUTOR_VERSION
+#define TUTOR_VERSION "0"
+#endif
+
+static bool exists(const char *p)
+{
+    return access(p, R_OK) == 0;
+}
+
+/* The folder of the running program, from /proc/self/exe. */
+static void exe_dir(char out[PATH_MAX])
+{
+    ssize_t n = readlink("/proc/self/exe", out, PATH_MAX - 1);
+    if (n <= 0) {
+        snprintf(out, PATH_MAX, ".");
+        return;
+    }
+    out[n] = '\0';
+    char *slash = strrchr(out, '/');
+    if (slash)
+        *slash = '\0';
+}
+
+/* DATADIR holds scripts/ and the default world. In the source tree the
+ * program is build/tutor and the data is beside build/; installed, it is
+ * PREFIX/share/tutor. TUTOR_DATADIR overrides both. */
+static void find_datadir(char datadir[PATH_MAX], char world[PATH_MAX], char localedir[PATH_MAX])
+{
+    char exe[PATH_MAX], p[PATH_MAX + 64];
+    exe_dir(exe);
+    const char *env = getenv("TUTOR_DATADIR");
+    snprintf(p, sizeof p, "%s/../scripts/smtp.lua", exe);
+    if (env && *env) {
+        snprintf(datadir, PATH_MAX, "%s", env);
+    } else if (exists(p)) {
+        snprintf(datadir, PATH_MAX, "%s/..", exe);
+    } else {
+        snprintf(datadir, PATH_MAX, "%s/../share/tutor", exe);
+    }
+    snprintf(world, PATH_MAX, "%s/tutor/world/default.json", datadir);
+    if (!exists(world))
+        snprintf(world, PATH_MAX, "%s/world/default.json", datadir);
+    snprintf(localedir, PATH_MAX, "%s/locale", exe);
+    snprintf(p, sizeof p, "%s/locale/ja/LC_MESSAGES/tutor.mo", exe);
+    if (!exists(p))
+        snprintf(localedir, PATH_MAX, "%s/../share/locale", exe);
+}
+
+static void state_root(char out[PATH_MAX])
+{
+    const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+    if (x && x[0] == '/')
+        snprintf(out, PATH_MAX, "%s/tutor", x);
+    else
+        snprintf(out, PATH_MAX, "%s/.local/state/tutor", home && *home ? home : "/tmp");
+}
+
+/* Scripts' tutor.log lines go to STATE/server.log, like a real server's
+ * maillog, so they do not interrupt a dialogue; errors go to the screen. */
+static void on_notice(void *ctx, const char *kind, const char *text)
+{
+    struct runtime *rt = ctx;
+    if (strcmp(kind, "log") != 0) {
+        term_error("%s", text);
+        return;
+    }
+    char p[PATH_MAX + 16];
+    snprintf(p, sizeof p, "%s/server.log", rt->state);
+    FILE *f = fopen(p, "a");
+    if (f) {
+        fprintf(f, "%s\n", text);
+        fclose(f);
+    }
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "%s", _("Usage: tutor [OPTION]... [COMMAND [ARG]...]\n"
+                       "A classroom of the Internet: talk SMTP to virtual mail servers by hand,\n"
+                       "as in the lecture's \"telnet localhost smtp\".\n\n"
+                       "With no COMMAND, the interactive prompt starts; with stdin not a\n"
+                       "terminal, commands are read from stdin, one a line.\n"
+                       "A COMMAND runs one prompt command and exits, e.g. \"tutor ipconfig\".\n\n"
+                       "Options:\n"
+                       "  --world FILE    use this world instead of the built-in one\n"
+                       "  --lang ja|en    language of the interface (default: from the locale)\n"
+                       "  --reset         start the world afresh (empty mailboxes and queues)\n"
+                       "  --color, --no-color\n"
+                       "                  force colour on or off (default: on a terminal)\n"
+                       "  --help          show this help and exit\n"
+                       "  --version       show the version and exit\n\n"
+                       "Commands (also at the prompt):\n"));
+    const struct command *const fams[] = {repl_commands, net_commands, mail_commands};
+    for (size_t k = 0; k < 3; k++)
+        for (const struct command *c = fams[k]; c->name; c++) {
+            char syn[64];
+            snprintf(syn, sizeof syn, "%s %s", c->name, c->args ? c->args : "");
+            fprintf(f, "  ");
+            term_pad(f, syn, 26);
+            fprintf(f, " %s\n", _(c->help));
+        }
+    fprintf(f, "%s", _("\nState (mailboxes, queues, history) is kept under $XDG_STATE_HOME/tutor.\n"));
+}
+
+int main(int argc, char **argv)
+{
+    char datadir[PATH_MAX], world_path[PATH_MAX], localedir[PATH_MAX], state[PATH_MAX];
+    const char *lang = NULL, *world_opt = NULL;
+    bool reset = false;
+    int color = -1;
+
+    find_datadir(datadir, world_path, localedir);
+    /* --lang must be known before the first message: scan for it first */
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--lang") == 0 && i + 1 < argc)
+            lang = argv[i + 1];
+        else if (strncmp(argv[i], "--lang=", 7) == 0)
+            lang = argv[i] + 7;
+    }
+    if (i18n_init(lang, localedir) < 0) {
+        i18n_init(NULL, localedir);
+        fprintf(stderr, _("tutor: --lang takes ja or en, not \"%1$s\"\n"), lang);
+        return 2;
+    }
+
+    static const struct option opts[] = {
+        {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
+        {"lang", required_argument, NULL, 'l'}, {"world", required_argument, NULL, 'w'},
+        {"reset", no_argument, NULL, 'r'}, {"color", no_argument, NULL, 'c'},
+        {"no-color", no_argument, NULL, 'C'}, {NULL, 0, NULL, 0},
+    };
+    int o;
+    /* "+": options end at the first command word, so its own arguments
+     * (ipconfig /all) are left alone */
+    while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        switch (o) {
+        case 'h': usage(stdout); return 0;
+        case 'V': printf("tutor %s\n", TUTOR_VERSION); return 0;
+        case 'l': break;
+        case 'w': world_opt = optarg; break;
+        case 'r': reset = true; break;
+        case 'c': color = 1; break;
+        case 'C': color = 0; break;
+        default: usage(stderr); return 2;
+        }
+    }
+    term_init(color);
+
+    char err[WORLD_ERROR_MAX];
+    struct world *w = world_load(world_opt ? world_opt : world_path, err);
+    if (!w) {
+        fprintf(stderr, "tutor: %s\n", err);
+        return 2;
+    }
+    state_root(state);
+    struct runtime rt;
+    char rterr[RT_ERROR_MAX];
+    if (rt_open(&rt, w, datadir, state, rterr) < 0) {
+        fprintf(stderr, "tutor: %s\n", rterr);
+        world_free(w);
+        return 2;
+    }
+    rt.notice = on_notice;
+    rt.notice_ctx = &rt;
+    if (reset && rt_reset(&rt, rterr) < 0) {
+        fprintf(stderr, "tutor: %s\n", rterr);
+        rt_close(&rt);
+        world_free(w);
+        return 2;
+    }
+
+    struct repl r;
+    repl_open(&r, &rt, state);
+    int rc;
+    if (optind < argc) {
+        /* one command from the command line, words kept as given */
+        size_t len = 1;
+        for (int i = optind; i < argc; i++)
+            len += strlen(argv[i]) * 2 + 3;
+        char *line = malloc(len), *p = line;
+        for (int i = optind; line && i < argc; i++) {
+            *p++ = '\'';
+            for (const char *s = argv[i]; *s; s++)
+                *p++ = *s == '\'' ? '"' : *s;
+            *p++ = '\'';
+            *p++ = ' ';
+        }
+        if (line)
+            *p = '\0';
+        rc = line ? repl_run_line(&r, line) : 1;
+        free(line);
+    } else {
+        rc = repl_loop(&r);
+    }
+    repl_close(&r);
+    rt_close(&rt);
+    world_free(w);
+    return rc;
+}

@@ -1,0 +1,76 @@
+/* message — see message.h. */
+#include "message.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Calls `fn` for each field whose name is `name`, with the raw (folded)
+ * value span; stops when fn returns true. */
+static void each_field(const char *msg, size_t len, const char *name,
+                       bool (*fn)(const char *v, size_t vlen, void *ud), void *ud)
+{
+    size_t nlen = strlen(name), i = 0;
+    while (i < len) {
+        const char *line = msg + i;
+        const char *eol = memchr(line, '\n', len - i);
+        size_t llen = eol ? (size_t)(eol - line) : len - i;
+        if (llen == 0 || (llen == 1 && line[0] == '\r'))
+            return;                             /* end of header */
+        size_t next = i + llen + (eol ? 1 : 0);
+        if (llen > nlen && line[nlen] == ':' && strncasecmp(line, name, nlen) == 0) {
+            /* the field runs on over continuation lines */
+            size_t end = next;
+            while (end < len && (msg[end] == ' ' || msg[end] == '\t')) {
+                const char *e2 = memchr(msg + end, '\n', len - end);
+                end = e2 ? (size_t)(e2 - msg) + 1 : len;
+            }
+            if (fn(line + nlen + 1, (msg + end) - (line + nlen + 1), ud))
+                return;
+            next = end;
+        }
+        i = next;
+    }
+}
+
+static bool take_first(const char *v, size_t vlen, void *ud)
+{
+    char **out = ud;
+    char *s = malloc(vlen + 1);
+    if (!s)
+        return true;
+    size_t o = 0;
+    for (size_t k = 0; k < vlen; k++)
+        if (v[k] != '\r' && v[k] != '\n')
+            s[o++] = v[k];
+    while (o > 0 && (s[o - 1] == ' ' || s[o - 1] == '\t'))
+        o--;
+    s[o] = '\0';
+    size_t lead = strspn(s, " \t");
+    memmove(s, s + lead, o - lead + 1);
+    *out = s;
+    return true;
+}
+
+char *msg_header(const char *msg, size_t len, const char *name)
+{
+    char *out = NULL;
+    each_field(msg, len, name, take_first, &out);
+    return out;
+}
+
+static bool count_one(const char *v, size_t vlen, void *ud)
+{
+    (void)v;
+    (void)vlen;
+    ++*(int *)ud;
+    return false;
+}
+
+int msg_header_count(const char *msg, size_t len, const char *name)
+{
+    int n = 0;
+    each_field(msg, len, name, count_one, &n);
+    return n;
+}

@@ -1,0 +1,18 @@
+/*
+ * message — reading RFC 5322 messages: header fields, unfolded.
+ */
+#ifndef TUTOR_MESSAGE_H
+#define TUTOR_MESSAGE_H
+
+#include <stddef.h>
+
+/* The value of the first header field called `name` (case-insensitive),
+ * unfolded (RFC 5322 2.2.3: CRLF before white space removed) and trimmed.
+ * New string, caller frees; NULL when the field is absent. The header ends
+ * at the first empty line. */
+char *msg_header(const char *msg, size_t len, const char *name);
+
+/* How many header fields called `name` the message has. */
+int msg_header_count(const char *msg, size_t len, const char *name);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * relay — hands queued mail from one virtual server to the next: for each
+ * queued message, the sending node's relay client (scripts/smtp_client.lua)
+ * holds a real SMTP dialogue with the recipient domain's mail server.
+ *
+ * Until the network simulator carries it, the hand-over is direct: the two
+ * scripts' lines are passed to each other, in turn, by relay_run().
+ */
+#ifndef TUTOR_RELAY_H
+#define TUTOR_RELAY_H
+
+#include "runtime.h"
+
+/* Most lines one relay dialogue may exchange: two scripts that never stop
+ * talking are cut off here. */
+#define RELAY_LINES_MAX 10000
+
+struct relay_stats {
+    int sent, deferred, failed;
+};
+
+/* Tries every queued message of every node once. The dialogues are written
+ * (swaks-style markers) to STATE/last-relay.txt for `mailq`. 0, or -1 with
+ * err when the queue could not be read. */
+int relay_run(struct runtime *rt, struct relay_stats *stats, char err[RT_ERROR_MAX]);
+
+/* The last relay dialogue: new string, caller frees; NULL when none. */
+char *relay_last_dialogue(const struct runtime *rt);
+
+#endif

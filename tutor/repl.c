@@ -1,0 +1,305 @@
+/* repl — see repl.h. */
+#include "repl.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "i18n.h"
+#include "relay.h"
+#include "term.h"
+
+#define ESCAPE_CHAR 0x1d            /* Ctrl-], telnet's escape */
+#define HISTORY_MAX 1000
+
+static const struct command *const families[] = {repl_commands, net_commands, mail_commands};
+
+/* readline's completion callbacks take no context: the one REPL is here. */
+static struct repl *active;
+static volatile sig_atomic_t got_sigint;
+
+const struct command *repl_command(const char *name)
+{
+    for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
+        for (const struct command *c = families[f]; c->name; c++)
+            if (strcmp(c->name, name) == 0)
+                return c;
+    return NULL;
+}
+
+int repl_split(const char *line, char *buf, char **argv)
+{
+    int argc = 0;
+    const char *p = line;
+    char *o = buf;
+    for (;;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!*p || argc == REPL_ARGS_MAX)
+            break;
+        argv[argc++] = o;
+        while (*p && *p != ' ' && *p != '\t') {
+            if (*p == '"' || *p == '\'') {
+                char q = *p++;
+                while (*p && *p != q)
+                    *o++ = *p++;
+                if (!*p)
+                    return -1;
+                p++;
+            } else {
+                *o++ = *p++;
+            }
+        }
+        *o++ = '\0';
+    }
+    return argc;
+}
+
+int repl_run_line(struct repl *r, const char *line)
+{
+    char *buf = malloc(strlen(line) + 1);
+    char *argv[REPL_ARGS_MAX + 1];
+    if (!buf)
+        return 1;
+    int argc = repl_split(line, buf, argv);
+    int rc = 0;
+    if (argc < 0) {
+        term_error(_("a quote is not closed"));
+        rc = 1;
+    } else if (argc > 0 && argv[0][0] != '#') {
+        argv[argc] = NULL;
+        const struct command *c = repl_command(argv[0]);
+        if (!c) {
+            term_error(_("%1$s: unknown command (type \"help\" for the list)"), argv[0]);
+            rc = 1;
+        } else {
+            rc = c->run(r, argc, argv);
+            repl_run_queue(r);
+        }
+    }
+    free(buf);
+    fflush(stdout);
+    return rc;
+}
+
+void repl_run_queue(struct repl *r)
+{
+    struct relay_stats st;
+    char err[RT_ERROR_MAX];
+    if (relay_run(r->rt, &st, err) < 0) {
+        term_error("%s", err);
+        return;
+    }
+    if (st.sent)
+        term_info(_("the mail servers relayed %1$d message(s) (\"mailq\" shows the dialogue)"), st.sent);
+    if (st.deferred || st.failed)
+        term_info(_("%1$d message(s) could not be relayed yet (\"mailq\" tells why)"),
+                  st.deferred + st.failed);
+}
+
+/* ------------------------------------------------------------------------
+ * Reading lines.
+ */
+static char *read_plain(void)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n = getline(&line, &cap, stdin);
+    if (n < 0) {
+        free(line);
+        return NULL;
+    }
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+    /* "^]" typed as two characters is the escape where Ctrl-] cannot be */
+    if (strcmp(line, "^]") == 0) {
+        line[0] = ESCAPE_CHAR;
+        line[1] = '\0';
+    }
+    return line;
+}
+
+char *repl_read_line(struct repl *r, const char *prompt)
+{
+    if (!r->tty)
+        return read_plain();
+    char *line = readline(prompt);
+    if (line && *line && line[0] != ESCAPE_CHAR && !r->verbs)
+        add_history(line);
+    return line;
+}
+
+/* Ctrl-] ends the line at once and marks it as the escape. */
+static int on_escape(int count, int key)
+{
+    (void)count;
+    (void)key;
+    rl_replace_line("\035", 0);
+    rl_done = 1;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Ctrl-C: the handler only sets a flag; readline's signal event hook,
+ * which runs outside the handler, clears the line (the Lua REPL's way:
+ * never do real work in a signal handler).
+ */
+static void on_sigint(int sig)
+{
+    (void)sig;
+    got_sigint = 1;
+}
+
+static int on_signal_event(void)
+{
+    if (got_sigint) {
+        got_sigint = 0;
+        rl_free_line_state();
+        rl_replace_line("", 0);
+        rl_crlf();
+        rl_on_new_line();
+        rl_redisplay();
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Completion.
+ */
+static const char **candidates;
+static size_t n_candidates;
+
+static void add_candidate(const char *s)
+{
+    const char **c = realloc(candidates, (n_candidates + 1) * sizeof *c);
+    if (!c)
+        return;
+    candidates = c;
+    candidates[n_candidates++] = s;
+}
+
+static char *next_candidate(const char *text, int state)
+{
+    static size_t i;
+    if (state == 0)
+        i = 0;
+    size_t len = strlen(text);
+    while (i < n_candidates) {
+        const char *c = candidates[i++];
+        if (strncasecmp(c, text, len) == 0)
+            return strdup(c);
+    }
+    return NULL;
+}
+
+static char **complete(const char *text, int start, int end)
+{
+    (void)end;
+    n_candidates = 0;
+    rl_attempted_completion_over = 1;       /* never fall back to file names */
+    struct world *w = active->rt->world;
+    if (active->verbs) {
+        if (start == 0)
+            for (const char *const *v = active->verbs; *v; v++)
+                add_candidate(*v);
+    } else if (start == 0) {
+        for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
+            for (const struct command *c = families[f]; c->name; c++)
+                add_candidate(c->name);
+    } else {
+        char first[32] = "";
+        sscanf(rl_line_buffer, "%31s", first);
+        if (!strcmp(first, "help")) {
+            for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
+                for (const struct command *c = families[f]; c->name; c++)
+                    add_candidate(c->name);
+        } else if (!strcmp(first, "mailbox")) {
+            for (size_t i = 0; i < w->n_users; i++)
+                add_candidate(w->users[i].address);
+        } else {
+            /* a host name; after "telnet HOST", a service */
+            int words = 0;
+            for (const char *p = rl_line_buffer; p < rl_line_buffer + start; p++)
+                if ((p == rl_line_buffer || p[-1] == ' ') && *p != ' ')
+                    words++;
+            if (!strcmp(first, "telnet") && words >= 2) {
+                static const char *const svcs[] = {"smtp", "submission", "pop3", "domain"};
+                for (size_t i = 0; i < 4; i++)
+                    add_candidate(svcs[i]);
+            } else {
+                for (size_t i = 0; i < w->n_nodes; i++)
+                    if (w->nodes[i].hostname)
+                        add_candidate(w->nodes[i].hostname);
+            }
+        }
+    }
+    return rl_completion_matches(text, next_candidate);
+}
+
+/* ------------------------------------------------------------------------
+ * Life cycle.
+ */
+void repl_open(struct repl *r, struct runtime *rt, const char *state_root)
+{
+    memset(r, 0, sizeof *r);
+    r->rt = rt;
+    r->tty = isatty(STDIN_FILENO);
+    active = r;
+    if (!r->tty)
+        return;
+    snprintf(r->history, sizeof r->history, "%s/history", state_root);
+    rl_readline_name = "tutor";
+    rl_attempted_completion_function = complete;
+    rl_bind_key(ESCAPE_CHAR, on_escape);
+    rl_signal_event_hook = on_signal_event;
+    struct sigaction sa = {0};
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);           /* no SA_RESTART: reads return */
+    using_history();
+    stifle_history(HISTORY_MAX);
+    read_history(r->history);
+}
+
+void repl_close(struct repl *r)
+{
+    if (r->tty && r->history[0]) {
+        /* to a temporary name, then rename: a crash keeps the old file */
+        char tmp[PATH_MAX + 8];
+        snprintf(tmp, sizeof tmp, "%s.tmp", r->history);
+        if (write_history(tmp) == 0)
+            rename(tmp, r->history);
+    }
+    free(candidates);
+    candidates = NULL;
+    n_candidates = 0;
+    active = NULL;
+}
+
+int repl_loop(struct repl *r)
+{
+    int failures = 0;
+    if (r->tty) {
+        printf(_("Welcome to tutor, a classroom of the Internet in one program.\n"
+                 "Type \"help\" for the commands, \"quit\" or Ctrl-D to leave.\n"));
+    }
+    while (!r->quit) {
+        char *line = repl_read_line(r, "tutor> ");
+        if (!line) {
+            if (r->tty)
+                putchar('\n');
+            break;
+        }
+        if (line[0] != ESCAPE_CHAR)
+            failures += repl_run_line(r, line);
+        free(line);
+    }
+    return failures ? 1 : 0;
+}

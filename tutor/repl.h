@@ -1,0 +1,67 @@
+/*
+ * repl — the tutor's prompt: GNU readline on a terminal (history, Tab
+ * completion of commands, host names and protocol verbs, Ctrl-C clears the
+ * line, Ctrl-D leaves), plain lines from stdin otherwise, so every
+ * interactive feature can be scripted, tested and graded.
+ *
+ * Commands live in static tables, one file per family (cmd_*.c).
+ */
+#ifndef TUTOR_REPL_H
+#define TUTOR_REPL_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "runtime.h"
+
+#define REPL_ARGS_MAX 32
+
+struct repl {
+    struct runtime *rt;
+    bool tty;                           /* stdin is a terminal */
+    const char *const *verbs;           /* completion inside a dialogue */
+    char history[PATH_MAX];             /* "" when not kept */
+    bool quit;
+};
+
+struct command {
+    const char *name;
+    const char *args;                   /* synopsis of the arguments */
+    const char *help;                   /* N_(), one line */
+    /* 0 when the command did what was asked, 1 otherwise (the message is
+     * already printed). */
+    int (*run)(struct repl *r, int argc, char **argv);
+};
+
+/* The families, each ending with a { NULL } entry. */
+extern const struct command repl_commands[];
+extern const struct command net_commands[];
+extern const struct command mail_commands[];
+
+/* Finds a command by name (or unique prefix? no: exact, as a shell does). */
+const struct command *repl_command(const char *name);
+
+/* Reads one line: readline with `prompt` on a terminal, else a plain line
+ * from stdin. New string (caller frees), or NULL at end of input. A line
+ * ended by Ctrl-] comes back as "\035". */
+char *repl_read_line(struct repl *r, const char *prompt);
+
+/* Runs one command line. 0 on success, 1 on failure. */
+int repl_run_line(struct repl *r, const char *line);
+
+/* The loop: until quit or end of input. 0 when every command succeeded. */
+int repl_loop(struct repl *r);
+
+/* Opens and closes readline state (history, completion, signals). */
+void repl_open(struct repl *r, struct runtime *rt, const char *state_root);
+void repl_close(struct repl *r);
+
+/* After a command: hand queued mail on and tell what happened. */
+void repl_run_queue(struct repl *r);
+
+/* Splits a line into words; quotes ("..." or '...') group. Returns argc
+ * (at most REPL_ARGS_MAX), or -1 for an unclosed quote. `buf` receives the
+ * words and must hold strlen(line) + 1 bytes. */
+int repl_split(const char *line, char *buf, char **argv);
+
+#endif

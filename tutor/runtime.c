@@ -1,0 +1,200 @@
+/* runtime — see runtime.h. */
+#include "runtime.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "server.h"
+
+static void clock_path(const struct runtime *rt, char out[PATH_MAX])
+{
+    snprintf(out, PATH_MAX, "%s/clock", rt->state);
+}
+
+static void rt_start_clock(struct runtime *rt)
+{
+    rt->clock = rt->world->clock_start >= 0 ? rt->world->clock_start : (long long)time(NULL);
+    rt->next_id = 1;
+    char p[PATH_MAX];
+    clock_path(rt, p);
+    char *text = fs_read_file(p, NULL);
+    if (text) {
+        long long c;
+        unsigned long id;
+        if (sscanf(text, "%lld %lu", &c, &id) == 2 && c >= rt->clock) {
+            rt->clock = c;
+            rt->next_id = id;
+        }
+        free(text);
+    }
+}
+
+int rt_open(struct runtime *rt, struct world *w, const char *datadir,
+            const char *state_root, char err[RT_ERROR_MAX])
+{
+    memset(rt, 0, sizeof *rt);
+    rt->world = w;
+    snprintf(rt->datadir, sizeof rt->datadir, "%s", datadir);
+    if (snprintf(rt->state, sizeof rt->state, "%s/worlds/%s", state_root, w->name)
+        >= (int)sizeof rt->state) {
+        snprintf(err, RT_ERROR_MAX, "%s: path too long", state_root);
+        return -1;
+    }
+    char ferr[FS_ERROR_MAX];
+    if (fs_mkdirs(rt->state, ferr) < 0) {
+        snprintf(err, RT_ERROR_MAX, "cannot make the state folder: %s", ferr);
+        return -1;
+    }
+    rt_start_clock(rt);
+    return 0;
+}
+
+static void rt_close_servers(struct runtime *rt)
+{
+    for (size_t i = 0; i < rt->n_servers; i++)
+        srv_free(rt->servers[i]);
+    free(rt->servers);
+    rt->servers = NULL;
+    rt->n_servers = 0;
+}
+
+void rt_close(struct runtime *rt)
+{
+    char err[RT_ERROR_MAX];
+    if (rt->world && rt_save(rt, err) < 0)
+        rt_notice(rt, "error", "%s", err);
+    rt_close_servers(rt);
+}
+
+int rt_reset(struct runtime *rt, char err[RT_ERROR_MAX])
+{
+    static const char *const parts[] = {"mail", "queue", "clock"};
+    rt_close_servers(rt);
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        char p[PATH_MAX], ferr[FS_ERROR_MAX];
+        snprintf(p, sizeof p, "%s/%s", rt->state, parts[i]);
+        if (fs_remove_tree(p, ferr) < 0) {
+            snprintf(err, RT_ERROR_MAX, "%s", ferr);
+            return -1;
+        }
+    }
+    rt_start_clock(rt);
+    return 0;
+}
+
+long long rt_now(const struct runtime *rt)
+{
+    return rt->world->clock_start >= 0 ? rt->clock : (long long)time(NULL);
+}
+
+void rt_tick(struct runtime *rt, int seconds)
+{
+    rt->clock += seconds;
+}
+
+void rt_format_date(const struct runtime *rt, long long t, char out[40])
+{
+    int tz = rt->world->tz_minutes;
+    time_t local = (time_t)(t + tz * 60LL);
+    struct tm tm;
+    gmtime_r(&local, &tm);
+    /* English names whatever the locale: RFC 5322 3.3 fixes them. */
+    static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    int a = tz < 0 ? -tz : tz;
+    snprintf(out, 40, "%s, %d %s %d %02d:%02d:%02d %c%02d%02d", days[tm.tm_wday],
+             tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+             tm.tm_sec, tz < 0 ? '-' : '+', a / 60, a % 60);
+}
+
+void rt_new_id(struct runtime *rt, char out[16])
+{
+    /* Five hex digits of the clock and five of a counter: unique within a
+     * world, ordered, and as opaque-looking as Postfix's. */
+    snprintf(out, 16, "%05llX%05lX", (unsigned long long)rt_now(rt) & 0xFFFFF,
+             rt->next_id++ & 0xFFFFF);
+}
+
+int rt_save(struct runtime *rt, char err[RT_ERROR_MAX])
+{
+    char p[PATH_MAX], text[64], ferr[FS_ERROR_MAX];
+    clock_path(rt, p);
+    int n = snprintf(text, sizeof text, "%lld %lu\n", rt->clock, rt->next_id);
+    if (fs_write_atomic(p, text, (size_t)n, ferr) < 0) {
+        snprintf(err, RT_ERROR_MAX, "%s", ferr);
+        return -1;
+    }
+    return 0;
+}
+
+void rt_mailbox_dir(const struct runtime *rt, const char *address, char out[PATH_MAX])
+{
+    /* Addresses were checked by the world loader or the host API: no '/'. */
+    char lower[256];
+    size_t i;
+    for (i = 0; address[i] && i < sizeof lower - 1; i++)
+        lower[i] = (char)tolower((unsigned char)address[i]);
+    lower[i] = '\0';
+    snprintf(out, PATH_MAX, "%s/mail/%s", rt->state, lower);
+}
+
+void rt_queue_dir(const struct runtime *rt, const char *node, char out[PATH_MAX])
+{
+    snprintf(out, PATH_MAX, "%s/queue/%s", rt->state, node);
+}
+
+void rt_script_path(const struct runtime *rt, const char *script, char out[PATH_MAX])
+{
+    if (!strchr(script, '/')) {
+        snprintf(out, PATH_MAX, "%s/scripts/%s", rt->datadir, script);
+        return;
+    }
+    if (script[0] == '/') {
+        snprintf(out, PATH_MAX, "%s", script);
+        return;
+    }
+    const char *wp = rt->world->path;
+    const char *slash = strrchr(wp, '/');
+    if (!slash)
+        snprintf(out, PATH_MAX, "%s", script);
+    else
+        snprintf(out, PATH_MAX, "%.*s/%s", (int)(slash - wp), wp, script);
+}
+
+struct vserver *rt_server(struct runtime *rt, const struct world_node *node,
+                          const struct world_service *svc, char err[RT_ERROR_MAX])
+{
+    for (size_t i = 0; i < rt->n_servers; i++)
+        if (srv_node(rt->servers[i]) == node && srv_service(rt->servers[i]) == svc)
+            return rt->servers[i];
+    struct vserver **v = realloc(rt->servers, (rt->n_servers + 1) * sizeof *v);
+    if (!v) {
+        snprintf(err, RT_ERROR_MAX, "out of memory");
+        return NULL;
+    }
+    rt->servers = v;
+    struct vserver *s = srv_new(rt, node, svc, err);
+    if (!s)
+        return NULL;
+    rt->servers[rt->n_servers++] = s;
+    return s;
+}
+
+void rt_notice(struct runtime *rt, const char *kind, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    if (rt->notice)
+        rt->notice(rt->notice_ctx, kind, text);
+    else
+        fprintf(stderr, "tutor: %s\n", text);
+}

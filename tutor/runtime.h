@@ -1,0 +1,84 @@
+/*
+ * runtime — a world brought to life: where its scripts and state live, its
+ * simulated clock, its queue IDs, and its virtual servers (created the first
+ * time something connects to them).
+ *
+ * State lives under STATE_ROOT/worlds/NAME/: mail/ADDRESS/ (Maildirs),
+ * queue/NODE/ (the relay queues), clock (the simulated time and the next
+ * queue number). Everything is written atomically, so a crash at any point
+ * leaves the last complete state.
+ */
+#ifndef TUTOR_RUNTIME_H
+#define TUTOR_RUNTIME_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "fsutil.h"
+#include "world.h"
+
+#define RT_ERROR_MAX 512
+
+struct vserver;
+
+/* Where the tutor's messages go: the REPL prints them, tests collect them.
+ * `kind` is "log" (a script's tutor.log) or "error". */
+typedef void (*rt_notice_fn)(void *ctx, const char *kind, const char *text);
+
+struct runtime {
+    struct world *world;                /* borrowed */
+    char datadir[PATH_MAX];             /* holds scripts/ */
+    char state[PATH_MAX];               /* this world's state folder */
+    long long clock;                    /* simulated now, seconds since 1970 */
+    unsigned long next_id;              /* queue IDs */
+    struct vserver **servers;
+    size_t n_servers;
+    unsigned next_session;
+    rt_notice_fn notice;
+    void *notice_ctx;
+};
+
+/* Opens the runtime of world `w`: state under `state_root` (created), the
+ * clock and ID counter restored from it. 0, or -1 with err. */
+int rt_open(struct runtime *rt, struct world *w, const char *datadir,
+            const char *state_root, char err[RT_ERROR_MAX]);
+void rt_close(struct runtime *rt);
+
+/* Forgets the world's mail, queue and clock: a fresh classroom. Servers are
+ * closed too (their scripts start afresh). 0, or -1 with err. */
+int rt_reset(struct runtime *rt, char err[RT_ERROR_MAX]);
+
+/* The simulated clock: the world's start time, moved on by what happens
+ * (one second for each line a server reads), kept across restarts. Worlds
+ * without a "clock" follow the wall clock. */
+long long rt_now(const struct runtime *rt);
+void rt_tick(struct runtime *rt, int seconds);
+
+/* An RFC 5322 date for `t` in the world's zone: "Wed, 29 May 2002 10:00:00 +0900". */
+void rt_format_date(const struct runtime *rt, long long t, char out[40]);
+
+/* A fresh queue ID, Postfix-like: ten upper-case hex digits. */
+void rt_new_id(struct runtime *rt, char out[16]);
+
+/* Saves clock and counter. 0, or -1 with err. */
+int rt_save(struct runtime *rt, char err[RT_ERROR_MAX]);
+
+/* Folders of the state: a user's Maildir, a node's relay queue. */
+void rt_mailbox_dir(const struct runtime *rt, const char *address, char out[PATH_MAX]);
+void rt_queue_dir(const struct runtime *rt, const char *node, char out[PATH_MAX]);
+
+/* The path of a script named in the world: a bare name is one of ours
+ * (DATADIR/scripts/NAME); anything with a '/' is the instructor's, relative
+ * to the world file. */
+void rt_script_path(const struct runtime *rt, const char *script, char out[PATH_MAX]);
+
+/* The virtual server running `svc` on `node`, started on first use; NULL
+ * with err when its script does not load. Borrowed: the runtime owns it.
+ * `svc` NULL means the node's relay client (scripts/smtp_client.lua). */
+struct vserver *rt_server(struct runtime *rt, const struct world_node *node,
+                          const struct world_service *svc, char err[RT_ERROR_MAX]);
+
+void rt_notice(struct runtime *rt, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

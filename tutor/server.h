@@ -1,0 +1,39 @@
+/*
+ * server — a virtual server: one service of one world node, run by a Lua
+ * script in its own sandbox, with the host API of scripts/README.md (the
+ * `tutor` and `server` tables). Sessions (session.h) are its connections.
+ *
+ * A server also plays the client side of relay: the node's relay client
+ * is a vserver with no service, running scripts/smtp_client.lua.
+ */
+#ifndef TUTOR_SERVER_H
+#define TUTOR_SERVER_H
+
+#include "runtime.h"
+#include "sandbox.h"
+
+#define SRV_LINE_CAP 4096       /* longest line passed to a script whole */
+#define SRV_VERBS_MAX 64
+
+struct vserver;
+
+/* Starts the script of `svc` on `node` (svc NULL: the relay client).
+ * NULL with err naming the script and line when it does not load. Caller
+ * frees with srv_free() (the runtime does, for servers it made). */
+struct vserver *srv_new(struct runtime *rt, const struct world_node *node,
+                        const struct world_service *svc, char err[RT_ERROR_MAX]);
+void srv_free(struct vserver *srv);
+
+/* All borrowed. */
+const struct world_node *srv_node(const struct vserver *srv);
+const struct world_service *srv_service(const struct vserver *srv);
+struct sandbox *srv_sandbox(struct vserver *srv);
+struct runtime *srv_runtime(struct vserver *srv);
+const char *srv_script(const struct vserver *srv);     /* "smtp.lua" */
+/* The script's VERBS for completion, NULL-terminated (maybe empty). */
+const char *const *srv_verbs(const struct vserver *srv);
+
+/* The vserver a Lua state belongs to. */
+struct vserver *srv_of(lua_State *L);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * session — one connection to a virtual server: it joins a client end (the
+ * REPL's telnet, the relay client, later a socket) to the server's script.
+ *
+ * Lines go in with session_input(); what the script sends waits in the
+ * session's output queue until the owner takes it with session_pop(). No
+ * callback ever calls into another script, so two scripts talking (relay)
+ * are pumped by their owner, never nested.
+ */
+#ifndef TUTOR_SESSION_H
+#define TUTOR_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lua.h>
+
+#include "sandbox.h"
+
+#define SESSION_OUTPUT_MAX (4u << 20)   /* bytes waiting to be taken */
+#define SESSION_SEND_MAX   65536        /* one line from a script */
+#define SESSION_REPLY_LINES_MAX 1000
+
+struct vserver;
+struct session;
+
+/* Where the other end is: `name` (borrowed, may be NULL) only for display. */
+struct session_endpoint {
+    uint32_t addr;
+    int port;
+    const char *name;
+};
+
+/* What a client script reported with finish(). */
+struct session_result {
+    bool finished;
+    char status[16];            /* sent, deferred, failed */
+    int code;
+    char text[512];
+    char rcpts[2048];           /* "rcpt code text" lines, for bounces and mailq */
+};
+
+/* A message for the relay client. All borrowed for the call. */
+struct session_job {
+    const char *id, *from, *helo;
+    const char *const *rcpts;
+    size_t n_rcpts;
+    const char *message;
+    size_t len;
+};
+
+/* Connects a client at `client` to server `srv` (whose address is `server`)
+ * and runs on_connect. NULL only when out of memory; a script failure shows
+ * as session_failed(). Free with session_end(). */
+struct session *session_open(struct vserver *srv, const struct session_endpoint *client,
+                             const struct session_endpoint *server);
+
+/* The relay client: runs on_start(c, job) in the client script `cli`. */
+struct session *session_open_client(struct vserver *cli, const struct session_endpoint *self,
+                                    const struct session_endpoint *server,
+                                    const struct session_job *job);
+
+/* One line from the other end, without its line end. Lines longer than
+ * the server's SRV_LINE_CAP are cut and flagged. 0, or -1 when the script
+ * failed (session_failed() says why; the session is then over). */
+int session_input(struct session *s, const char *line, size_t len);
+
+/* Takes the oldest waiting output line: a new string the caller frees, or
+ * NULL when none waits. */
+char *session_pop(struct session *s);
+
+/* Has the script closed the connection, or failed? */
+bool session_over(const struct session *s);
+/* The script's failure ("smtp.lua:42: ..."), or NULL. */
+const char *session_failed(const struct session *s);
+const struct session_result *session_result(const struct session *s);
+unsigned session_id(const struct session *s);
+struct vserver *session_server(struct session *s);
+
+/* Runs on_close (unless the script failed) and frees the session. */
+void session_end(struct session *s);
+
+/* Registers the session type in a server's state; from server.c's setup. */
+void session_register(lua_State *L);
+
+#endif

@@ -1,0 +1,546 @@
+/*
+ * world — see world.h.
+ *
+ * The checker walks the document once, keeping a JSON path for messages.
+ * Unknown keys are errors: a misspelt "pasword" would otherwise be a user
+ * who can never log in, found an hour into a class.
+ */
+#include "world.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct checker {
+    const char *file;
+    char *err;
+    bool failed;
+};
+
+static void fail(struct checker *c, const char *path, const char *fmt, ...)
+{
+    if (c->failed)
+        return;
+    c->failed = true;
+    char what[WORLD_ERROR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    snprintf(c->err, WORLD_ERROR_MAX, "%s: %s: %s", c->file, path, what);
+}
+
+/* Every key of `obj` must be in the NULL-terminated `allowed`. */
+static void check_keys(struct checker *c, const char *path, json_t *obj,
+                       const char *const *allowed)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        const char *const *a = allowed;
+        while (*a && strcmp(*a, key) != 0)
+            a++;
+        if (!*a)
+            fail(c, path, "unknown key \"%s\"", key);
+    }
+}
+
+static const char *opt_string(struct checker *c, const char *path, json_t *obj,
+                              const char *key, bool required)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!v) {
+        if (required)
+            fail(c, path, "\"%s\" is missing", key);
+        return NULL;
+    }
+    if (!json_is_string(v)) {
+        fail(c, path, "\"%s\" must be a string", key);
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+static json_t *opt_object(struct checker *c, const char *path, json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    if (v && !json_is_object(v)) {
+        fail(c, path, "\"%s\" must be an object", key);
+        return NULL;
+    }
+    return v;
+}
+
+static json_t *opt_array(struct checker *c, const char *path, json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    if (v && !json_is_array(v)) {
+        fail(c, path, "\"%s\" must be an array", key);
+        return NULL;
+    }
+    return v;
+}
+
+/* ------------------------------------------------------------------------
+ * Nodes.
+ */
+static const char *const node_keys[] = {
+    "kind", "label", "hostname", "interfaces", "routes", "dns", "services",
+    "mail_domains", NULL,
+};
+
+static void load_services(struct checker *c, const char *npath, json_t *jsvc,
+                          struct world_node *n)
+{
+    n->services = calloc(json_object_size(jsvc) + 1, sizeof *n->services);
+    if (!n->services) {
+        fail(c, npath, "out of memory");
+        return;
+    }
+    const char *name;
+    json_t *js;
+    json_object_foreach(jsvc, name, js) {
+        char path[256];
+        snprintf(path, sizeof path, "%s.services.%s", npath, name);
+        if (!json_is_object(js)) {
+            fail(c, path, "must be an object");
+            return;
+        }
+        static const char *const keys[] = {"port", "script", "settings", NULL};
+        check_keys(c, path, js, keys);
+        struct world_service *s = &n->services[n->n_services++];
+        s->name = name;
+        json_t *port = json_object_get(js, "port");
+        s->port = port ? (int)json_integer_value(port) : world_port_of(name);
+        if ((port && !json_is_integer(port)) || s->port < 1 || s->port > 65535)
+            fail(c, path, "\"port\" must be a number from 1 to 65535");
+        s->script = opt_string(c, path, js, "script", true);
+        s->settings = opt_object(c, path, js, "settings");
+        if (!s->settings) {
+            /* an empty object the document owns, so it is freed with it */
+            json_object_set_new(js, "settings", json_object());
+            s->settings = json_object_get(js, "settings");
+        }
+    }
+}
+
+static void load_node(struct checker *c, const char *name, json_t *jn, struct world_node *n)
+{
+    char path[200];
+    snprintf(path, sizeof path, "$.nodes.%s", name);
+    n->name = name;
+    if (!json_is_object(jn)) {
+        fail(c, path, "a node must be an object");
+        return;
+    }
+    check_keys(c, path, jn, node_keys);
+    n->kind = opt_string(c, path, jn, "kind", false);
+    if (!n->kind)
+        n->kind = "host";
+    if (strcmp(n->kind, "host") && strcmp(n->kind, "router") && strcmp(n->kind, "server"))
+        fail(c, path, "\"kind\" must be host, router or server, not \"%s\"", n->kind);
+    n->hostname = opt_string(c, path, jn, "hostname", false);
+    json_t *label = opt_object(c, path, jn, "label");
+    if (label) {
+        n->label_en = opt_string(c, path, label, "en", false);
+        n->label_ja = opt_string(c, path, label, "ja", false);
+    }
+
+    json_t *ifs = opt_object(c, path, jn, "interfaces");
+    if (ifs) {
+        n->ifaces = calloc(json_object_size(ifs) + 1, sizeof *n->ifaces);
+        const char *iname;
+        json_t *ji;
+        json_object_foreach(ifs, iname, ji) {
+            char ipath[256];
+            snprintf(ipath, sizeof ipath, "%s.interfaces.%s", path, iname);
+            static const char *const keys[] = {"ipv4", NULL};
+            if (!json_is_object(ji)) {
+                fail(c, ipath, "an interface must be an object");
+                break;
+            }
+            check_keys(c, ipath, ji, keys);
+            struct world_iface *i = &n->ifaces[n->n_ifaces++];
+            i->name = iname;
+            const char *p = opt_string(c, ipath, ji, "ipv4", true);
+            if (p && addr_parse_prefix(p, &i->ipv4) < 0)
+                fail(c, ipath, "\"ipv4\" must be an address with a prefix length, "
+                     "like \"192.0.2.10/24\", not \"%s\"", p);
+        }
+    }
+
+    json_t *routes = opt_array(c, path, jn, "routes");
+    size_t ri;
+    json_t *jr;
+    json_array_foreach(routes, ri, jr) {
+        char rpath[256];
+        snprintf(rpath, sizeof rpath, "%s.routes[%zu]", path, ri);
+        static const char *const keys[] = {"dst", "gateway", "dev", "metric", NULL};
+        if (!json_is_object(jr)) {
+            fail(c, rpath, "a route must be an object");
+            break;
+        }
+        check_keys(c, rpath, jr, keys);
+        const char *dst = opt_string(c, rpath, jr, "dst", true);
+        const char *gw = opt_string(c, rpath, jr, "gateway", false);
+        struct ipv4_prefix pfx;
+        if (dst && strcmp(dst, "default") != 0 && addr_parse_prefix(dst, &pfx) < 0)
+            fail(c, rpath, "\"dst\" must be \"default\" or a prefix, not \"%s\"", dst);
+        uint32_t g;
+        if (gw && addr_parse_ipv4(gw, &g) < 0)
+            fail(c, rpath, "\"gateway\" must be an IPv4 address, not \"%s\"", gw);
+        else if (gw && dst && strcmp(dst, "default") == 0) {
+            n->has_gateway = true;
+            n->gateway = g;
+        }
+    }
+
+    json_t *dns = opt_array(c, path, jn, "dns");
+    if (dns) {
+        n->dns = calloc(json_array_size(dns) + 1, sizeof *n->dns);
+        size_t di;
+        json_t *jd;
+        json_array_foreach(dns, di, jd) {
+            if (!json_is_string(jd) || addr_parse_ipv4(json_string_value(jd), &n->dns[di]) < 0) {
+                fail(c, path, "\"dns\"[%zu] must be an IPv4 address", di);
+                break;
+            }
+            n->n_dns++;
+        }
+    }
+
+    json_t *svc = opt_object(c, path, jn, "services");
+    if (svc)
+        load_services(c, path, svc, n);
+
+    json_t *md = opt_array(c, path, jn, "mail_domains");
+    if (md) {
+        n->mail_domains = calloc(json_array_size(md) + 1, sizeof *n->mail_domains);
+        size_t mi;
+        json_t *jm;
+        json_array_foreach(md, mi, jm) {
+            if (!json_is_string(jm)) {
+                fail(c, path, "\"mail_domains\"[%zu] must be a string", mi);
+                break;
+            }
+            n->mail_domains[n->n_mail_domains++] = json_string_value(jm);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Users.
+ */
+static void load_users(struct checker *c, struct world *w, json_t *users)
+{
+    w->users = calloc(json_array_size(users) + 1, sizeof *w->users);
+    size_t i;
+    json_t *ju;
+    json_array_foreach(users, i, ju) {
+        char path[64];
+        snprintf(path, sizeof path, "$.users[%zu]", i);
+        static const char *const keys[] = {"address", "password", "name", NULL};
+        if (!json_is_object(ju)) {
+            fail(c, path, "a user must be an object");
+            return;
+        }
+        check_keys(c, path, ju, keys);
+        struct world_user *u = &w->users[w->n_users++];
+        u->address = opt_string(c, path, ju, "address", true);
+        u->password = opt_string(c, path, ju, "password", true);
+        u->name = opt_string(c, path, ju, "name", false);
+        if (!u->address)
+            return;
+        const char *at = strchr(u->address, '@');
+        if (!at || at == u->address || !at[1] || strchr(at + 1, '@')) {
+            fail(c, path, "\"address\" must look like user@domain, not \"%s\"", u->address);
+            return;
+        }
+        /* The split halves are kept in the document so they live as long. */
+        json_object_set_new(ju, "localpart",
+                            json_stringn(u->address, (size_t)(at - u->address)));
+        u->localpart = json_string_value(json_object_get(ju, "localpart"));
+        u->domain = at + 1;
+        if (!u->name)
+            u->name = u->localpart;
+        for (size_t j = 0; j + 1 < w->n_users; j++)
+            if (strcasecmp(w->users[j].address, u->address) == 0)
+                fail(c, path, "user \"%s\" is listed twice", u->address);
+        if (!world_mail_host(w, u->domain))
+            fail(c, path, "no node has \"%s\" in its mail_domains", u->domain);
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Top level.
+ */
+static int parse_tz(const char *s)
+{
+    /* "+0900" or "-0330" */
+    if (!s || strlen(s) != 5 || (s[0] != '+' && s[0] != '-'))
+        return -100000;
+    for (int i = 1; i < 5; i++)
+        if (!isdigit((unsigned char)s[i]))
+            return -100000;
+    int h = (s[1] - '0') * 10 + (s[2] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
+    if (h > 14 || m > 59)
+        return -100000;
+    return (s[0] == '-' ? -1 : 1) * (h * 60 + m);
+}
+
+/* "2002-05-29T10:00:00+09:00" to seconds since 1970, -1 when malformed. */
+static long long parse_clock(const char *s)
+{
+    int Y, M, D, h, m, sec, oh, om;
+    char sign;
+    if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c%2d:%2d", &Y, &M, &D, &h, &m, &sec,
+                     &sign, &oh, &om) != 9 || (sign != '+' && sign != '-'))
+        return -1;
+    if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
+        return -1;
+    /* days from the civil date (H. Hinnant's algorithm): timegm is not POSIX */
+    long long y = M <= 2 ? Y - 1 : Y;
+    long long era = (y >= 0 ? y : y - 399) / 400;
+    long long yoe = y - era * 400;
+    long long doy = (153 * (M + (M > 2 ? -3 : 9)) + 2) / 5 + D - 1;
+    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    long long days = era * 146097 + doe - 719468;
+    long long t = days * 86400 + h * 3600LL + m * 60LL + sec;
+    return t - (sign == '-' ? -1 : 1) * (oh * 3600LL + om * 60LL);
+}
+
+static void load_top(struct checker *c, struct world *w, json_t *doc)
+{
+    static const char *const keys[] = {
+        "schema", "name", "message", "student", "clock", "timezone", "seed",
+        "budget", "nodes", "links", "defaults", "events", "layout", "users", NULL,
+    };
+    if (!json_is_object(doc)) {
+        fail(c, "$", "a world must be a JSON object");
+        return;
+    }
+    check_keys(c, "$", doc, keys);
+    const char *schema = opt_string(c, "$", doc, "schema", false);
+    if (schema && strcmp(schema, "tutor-world/1") != 0)
+        fail(c, "$.schema", "unknown schema \"%s\" (this tutor reads \"tutor-world/1\")", schema);
+    w->name = opt_string(c, "$", doc, "name", true);
+    if (w->name) {
+        for (const char *p = w->name; *p; p++)
+            if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+                fail(c, "$.name", "use only letters, digits, '-' and '_' (it names a folder)");
+        if (!*w->name)
+            fail(c, "$.name", "must not be empty");
+    }
+    w->student = opt_string(c, "$", doc, "student", true);
+
+    const char *clock = opt_string(c, "$", doc, "clock", false);
+    w->clock_start = -1;
+    if (clock && (w->clock_start = parse_clock(clock)) < 0)
+        fail(c, "$.clock", "must be a date like \"2002-05-29T10:00:00+09:00\", not \"%s\"", clock);
+    const char *tz = opt_string(c, "$", doc, "timezone", false);
+    w->tz_minutes = tz ? parse_tz(tz) : 0;
+    if (tz && w->tz_minutes == -100000)
+        fail(c, "$.timezone", "must look like \"+0900\", not \"%s\"", tz);
+    json_t *seed = json_object_get(doc, "seed");
+    if (seed && (!json_is_integer(seed) || json_integer_value(seed) < 0))
+        fail(c, "$.seed", "must be a non-negative integer");
+    w->seed = seed ? (unsigned long)json_integer_value(seed) : 1;
+
+    json_t *budget = opt_object(c, "$", doc, "budget");
+    if (budget) {
+        static const char *const bkeys[] = {"memory_kib", "instructions", "deadline_ms", NULL};
+        check_keys(c, "$.budget", budget, bkeys);
+        json_int_t mem = json_integer_value(json_object_get(budget, "memory_kib"));
+        w->limits.memory = mem > 0 ? (size_t)mem << 10 : 0;
+        w->limits.instructions = (long)json_integer_value(json_object_get(budget, "instructions"));
+        w->limits.deadline_ms = (long)json_integer_value(json_object_get(budget, "deadline_ms"));
+    }
+
+    json_t *nodes = opt_object(c, "$", doc, "nodes");
+    if (!nodes) {
+        fail(c, "$", "\"nodes\" is missing");
+        return;
+    }
+    w->nodes = calloc(json_object_size(nodes) + 1, sizeof *w->nodes);
+    const char *name;
+    json_t *jn;
+    json_object_foreach(nodes, name, jn)
+        load_node(c, name, jn, &w->nodes[w->n_nodes++]);
+    if (c->failed)
+        return;
+
+    /* Addresses must be unique: two hosts answering for one number is a
+     * broken network, not a lesson. */
+    for (size_t i = 0; i < w->n_nodes; i++)
+        for (size_t k = 0; k < w->nodes[i].n_ifaces; k++)
+            for (size_t j = i; j < w->n_nodes; j++)
+                for (size_t l = (j == i ? k + 1 : 0); l < w->nodes[j].n_ifaces; l++)
+                    if (w->nodes[i].ifaces[k].ipv4.addr == w->nodes[j].ifaces[l].ipv4.addr) {
+                        char a[ADDR_IPV4_STRLEN], path[200];
+                        snprintf(path, sizeof path, "$.nodes.%s.interfaces.%s",
+                                 w->nodes[j].name, w->nodes[j].ifaces[l].name);
+                        fail(c, path, "address %s is already used by node \"%s\"",
+                             addr_format_ipv4(w->nodes[i].ifaces[k].ipv4.addr, a),
+                             w->nodes[i].name);
+                    }
+
+    if (w->student && !world_node(w, w->student))
+        fail(c, "$.student", "no node is called \"%s\"", w->student);
+
+    json_t *users = opt_array(c, "$", doc, "users");
+    if (users)
+        load_users(c, w, users);
+}
+
+struct world *world_load(const char *path, char err[WORLD_ERROR_MAX])
+{
+    struct checker c = {path, err, false};
+    json_error_t jerr;
+    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    if (!doc) {
+        if (jerr.line > 0)
+            snprintf(err, WORLD_ERROR_MAX, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+        else
+            snprintf(err, WORLD_ERROR_MAX, "%s: %s", path, jerr.text);
+        return NULL;
+    }
+    struct world *w = calloc(1, sizeof *w);
+    if (!w) {
+        json_decref(doc);
+        snprintf(err, WORLD_ERROR_MAX, "%s: out of memory", path);
+        return NULL;
+    }
+    w->doc = doc;
+    w->path = strdup(path);
+    load_top(&c, w, doc);
+    if (c.failed || !w->path) {
+        if (!c.failed)
+            snprintf(err, WORLD_ERROR_MAX, "%s: out of memory", path);
+        world_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void world_free(struct world *w)
+{
+    if (!w)
+        return;
+    for (size_t i = 0; i < w->n_nodes; i++) {
+        free(w->nodes[i].ifaces);
+        free(w->nodes[i].dns);
+        free(w->nodes[i].services);
+        free(w->nodes[i].mail_domains);
+    }
+    free(w->nodes);
+    free(w->users);
+    free(w->path);
+    json_decref(w->doc);
+    free(w);
+}
+
+/* ------------------------------------------------------------------------
+ * Look-ups. Worlds are classroom-sized (tens of hosts), so linear scans are
+ * clearer than indexes and fast enough; net-sim keeps its own indexes for
+ * large topologies.
+ */
+static bool same_name(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la && a[la - 1] == '.')
+        la--;
+    if (lb && b[lb - 1] == '.')
+        lb--;
+    return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+const struct world_node *world_node(const struct world *w, const char *name)
+{
+    for (size_t i = 0; i < w->n_nodes; i++)
+        if (strcmp(w->nodes[i].name, name) == 0)
+            return &w->nodes[i];
+    return NULL;
+}
+
+const struct world_node *world_host_by_name(const struct world *w, const char *hostname)
+{
+    for (size_t i = 0; i < w->n_nodes; i++)
+        if (w->nodes[i].hostname && same_name(w->nodes[i].hostname, hostname))
+            return &w->nodes[i];
+    return NULL;
+}
+
+const struct world_node *world_host_by_addr(const struct world *w, uint32_t addr)
+{
+    for (size_t i = 0; i < w->n_nodes; i++)
+        for (size_t k = 0; k < w->nodes[i].n_ifaces; k++)
+            if (w->nodes[i].ifaces[k].ipv4.addr == addr)
+                return &w->nodes[i];
+    return NULL;
+}
+
+const struct world_node *world_find_host(const struct world *w, const char *what)
+{
+    uint32_t a;
+    if (addr_parse_ipv4(what, &a) == 0)
+        return world_host_by_addr(w, a);
+    const struct world_node *n = world_host_by_name(w, what);
+    return n ? n : world_node(w, what);
+}
+
+const struct world_service *world_service(const struct world_node *n, const char *name)
+{
+    for (size_t i = 0; i < n->n_services; i++)
+        if (strcmp(n->services[i].name, name) == 0)
+            return &n->services[i];
+    return NULL;
+}
+
+const struct world_service *world_service_by_port(const struct world_node *n, int port)
+{
+    for (size_t i = 0; i < n->n_services; i++)
+        if (n->services[i].port == port)
+            return &n->services[i];
+    return NULL;
+}
+
+const struct world_user *world_user(const struct world *w, const char *address)
+{
+    for (size_t i = 0; i < w->n_users; i++) {
+        const struct world_user *u = &w->users[i];
+        /* local parts are case-sensitive in principle (RFC 5321 2.4), but
+         * no real server makes Alice and alice two people */
+        if (strcasecmp(u->address, address) == 0)
+            return u;
+    }
+    return NULL;
+}
+
+const struct world_node *world_mail_host(const struct world *w, const char *domain)
+{
+    for (size_t i = 0; i < w->n_nodes; i++)
+        for (size_t k = 0; k < w->nodes[i].n_mail_domains; k++)
+            if (same_name(w->nodes[i].mail_domains[k], domain))
+                return &w->nodes[i];
+    return NULL;
+}
+
+uint32_t world_node_addr(const struct world_node *n)
+{
+    return n->n_ifaces ? n->ifaces[0].ipv4.addr : 0;
+}
+
+int world_port_of(const char *service)
+{
+    static const struct { const char *name; int port; } known[] = {
+        {"smtp", 25}, {"domain", 53}, {"dns", 53}, {"http", 80},
+        {"pop3", 110}, {"pop", 110}, {"imap", 143}, {"submission", 587},
+    };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcasecmp(known[i].name, service) == 0)
+            return known[i].port;
+    return -1;
+}
