@@ -60,11 +60,7 @@ unit: $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 # The sanitizer build lives in its own tree so both can coexist.
 asan:
-	$(MAKE) B=build/asan CFLAGS='-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' \
-	    LDFLAGS=-fsanitize=address,undefined build/asan/tutor unit-asan
-
-unit-asan: $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
-.PHONY: unit-asan
+	$(MAKE) B=build/asan CFLAGS='-O1 -g -Werror -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' all unit
 
 deps:
 	@sh tests/deps.sh

@@ -23,6 +23,7 @@ line is checked before any pattern sees it, and patterns stay small.
 -- Limits ------------------------------------------------------------------
 
 local SMTP_COMMAND_LINE_MAX = 512       -- octets with CRLF (RFC 5321 4.5.3.1.4)
+local SMTP_AUTH_LINE_MAX = 12288        -- an AUTH line with its response (RFC 4954 4)
 local SMTP_TEXT_LINE_MAX = 1000         -- octets with CRLF (RFC 5321 4.5.3.1.6)
 local SMTP_RECIPIENTS_DEFAULT = 100     -- RFC 5321 4.5.3.1.8 asks for at least 100
 local SMTP_MESSAGE_SIZE_DEFAULT = 10240000  -- Postfix's message_size_limit
@@ -371,7 +372,8 @@ local function auth_done(s, d, user, password)
   d.auth_login_user = nil
   local address = user ~= "" and tutor.authenticate(user, password)
   if not address then
-    tutor.log("authentication failed for " .. string.format("%q", user))
+    -- Whatever the client sent, printable and short in the log.
+    tutor.log("authentication failed for \"" .. user:sub(1, 64):gsub("[^ -~]", "?") .. "\"")
     return reply(s, 535, "5.7.8 Error: authentication failed: authentication failure")
   end
   d.auth_user = address
@@ -660,7 +662,9 @@ commands.AUTH = {
 -- Callbacks -----------------------------------------------------------------
 
 local function command_line(s, d, line, cut)
-  if cut or #line + CRLF_LEN > SMTP_COMMAND_LINE_MAX then
+  local max = SMTP_COMMAND_LINE_MAX
+  if line:sub(1, 5):upper() == "AUTH " then max = SMTP_AUTH_LINE_MAX end
+  if cut or #line + CRLF_LEN > max then
     return reply(s, 500, "5.5.2 Error: line too long")
   end
   if line:find(CONTROL_OCTET) then

@@ -59,9 +59,10 @@ local function finish(c, d, status, code, text)
   c:finish({status = status, code = code, text = text, rcpts = d.result})
 end
 
--- A 4xx or 5xx reply ends the dialogue: try later, or give up.
+-- An unwelcome reply ends the dialogue: a 5xx gives up (the host bounces);
+-- a 4xx, or a reply that makes no sense here, is tried again later.
 local function refuse(c, d, code, text)
-  finish(c, d, class(code) == 4 and "deferred" or "failed", code, text)
+  finish(c, d, class(code) == 5 and "failed" or "deferred", code, text)
 end
 
 -- How often `needle` occurs in `text`, by plain finds: C does the work, so

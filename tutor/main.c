@@ -49,14 +49,20 @@ static void find_datadir(char datadir[PATH_MAX], char world[PATH_MAX], char loca
     char exe[PATH_MAX], p[PATH_MAX + 64];
     exe_dir(exe);
     const char *env = getenv("TUTOR_DATADIR");
-    snprintf(p, sizeof p, "%s/../scripts/smtp.lua", exe);
-    if (env && *env) {
-        snprintf(datadir, PATH_MAX, "%s", env);
-    } else if (exists(p)) {
-        snprintf(datadir, PATH_MAX, "%s/..", exe);
-    } else {
-        snprintf(datadir, PATH_MAX, "%s/../share/tutor", exe);
+    /* the source tree: build/tutor, or build/asan/tutor for the sanitizer build */
+    const char *up = NULL;
+    static const char *const ups[] = {"/..", "/../.."};
+    for (size_t i = 0; i < 2 && !up; i++) {
+        snprintf(p, sizeof p, "%s%s/scripts/smtp.lua", exe, ups[i]);
+        if (exists(p))
+            up = ups[i];
     }
+    if (env && *env)
+        snprintf(datadir, PATH_MAX, "%s", env);
+    else if (up)
+        snprintf(datadir, PATH_MAX, "%s%s", exe, up);
+    else
+        snprintf(datadir, PATH_MAX, "%s/../share/tutor", exe);
     snprintf(world, PATH_MAX, "%s/tutor/world/default.json", datadir);
     if (!exists(world))
         snprintf(world, PATH_MAX, "%s/world/default.json", datadir);

@@ -1,0 +1,55 @@
+#!/bin/sh
+# Runs every suite and sums them into one closing line, "N passed, N failed":
+# the Lua script tests, the cmocka units and the transcripts, the latter two
+# once in the normal build and once under ASan + UBSan.
+cd "$(dirname "$0")/.." || exit 2
+total_pass=0 total_fail=0
+
+# Adds the counts of a suite's output (its last "N passed, N failed" line,
+# or cmocka's PASSED/FAILED lines).
+count() {
+    out=$1
+    p=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1 | sed -E 's/^([0-9]+) passed.*/\1/')
+    f=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1 | sed -E 's/.* ([0-9]+) failed.*/\1/')
+    if [ -z "$p" ]; then
+        p=$(sed -n -E 's/^\[  PASSED  \] ([0-9]+) test.*/\1/p' "$out" | tail -n 1)
+        f=$(sed -n -E 's/^\[  FAILED  \] ([0-9]+) test.*/\1/p' "$out" | tail -n 1)
+    fi
+    total_pass=$((total_pass + ${p:-0}))
+    total_fail=$((total_fail + ${f:-0}))
+}
+
+suite() {
+    label=$1
+    shift
+    echo "== $label"
+    out=$(mktemp)
+    "$@" >"$out" 2>&1
+    status=$?
+    cat "$out"
+    before=$total_fail
+    count "$out"
+    # a suite that died without reporting still counts as a failure
+    if [ "$status" != 0 ] && [ "$total_fail" = "$before" ]; then
+        echo "   ($label exited with status $status)"
+        total_fail=$((total_fail + 1))
+    fi
+    rm -f "$out"
+}
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+suite "Lua script tests" lua5.4 tests/lua/test_smtp_script.lua
+for t in build/tests/test_*; do
+    [ -x "$t" ] && suite "unit $(basename "$t")" env XDG_STATE_HOME=/nonexistent "$t"
+done
+for t in build/asan/tests/test_*; do
+    [ -x "$t" ] && suite "unit $(basename "$t") (sanitizers)" "$t"
+done
+suite "transcripts" sh tests/run-transcripts.sh build/tutor
+suite "transcripts (sanitizers)" sh tests/run-transcripts.sh build/asan/tutor
+
+echo
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" = 0 ]

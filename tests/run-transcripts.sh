@@ -1,0 +1,36 @@
+#!/bin/sh
+# Transcript tests: each tests/transcripts/NAME.in is piped into the tutor
+# (a fresh state folder, the built-in world, LC_ALL=C NO_COLOR=1) and what
+# it prints, stdout and stderr together, must equal NAME.out. The exit
+# status must be NAME.status's number when that file exists, else 0.
+# NAME.args, when present, holds extra arguments (e.g. --lang ja).
+# The world's simulated clock and queue IDs are deterministic, so nothing
+# needs masking. Usage: run-transcripts.sh [TUTOR_BINARY]
+bin=${1:-build/tutor}
+dir=$(dirname "$0")/transcripts
+pass=0 fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+for in in "$dir"/*.in; do
+    name=$(basename "$in" .in)
+    want="$dir/$name.out"
+    args=""
+    [ -f "$dir/$name.args" ] && args=$(cat "$dir/$name.args")
+    rm -rf "$tmp/state"
+    # shellcheck disable=SC2086
+    XDG_STATE_HOME="$tmp/state" LC_ALL=C NO_COLOR=1 "$bin" $args <"$in" >"$tmp/got" 2>&1
+    status=$?
+    expect=0
+    [ -f "$dir/$name.status" ] && expect=$(cat "$dir/$name.status")
+    if [ "$status" = "$expect" ] && cmp -s "$want" "$tmp/got"; then
+        pass=$((pass + 1))
+        echo "ok      $name"
+    else
+        fail=$((fail + 1))
+        echo "FAILED  $name (exit $status, expected $expect)"
+        diff -u "$want" "$tmp/got" | head -40
+    fi
+done
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
