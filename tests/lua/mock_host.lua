@@ -13,7 +13,8 @@ It copies what a script would notice about the real host:
   - the instruction budget per callback, and the pattern guard of
     tutor/sandbox.h: pattern length at most SBX_PATTERN_LEN_MAX, cost
     subject_len ^ (quantifiers [+1 unanchored]) at most SBX_PATTERN_COST_MAX,
-    string.rep results at most SBX_STRING_REP_MAX.
+    string.rep results at most SBX_STRING_REP_MAX (priced as sandbox.c does:
+    "*", "+", "-", %b and %f count; gmatch and gsub always pay the +1).
 
 Usage:
   local mock = dofile("tests/lua/mock_host.lua")
@@ -56,42 +57,44 @@ M.readonly = readonly
 local raw = {find = string.find, match = string.match, gmatch = string.gmatch,
              gsub = string.gsub, rep = string.rep}
 
-local function skip_set(p, i)   -- p:sub(i, i) == "["; index after the "]"
-  i = i + 1
-  if p:sub(i, i) == "^" then i = i + 1 end
-  repeat
+-- The quantifier count of tutor/sandbox.c's pattern_quantifiers(), char for
+-- char: "*", "+" and "-" outside sets, plus %b and %f; "?" is free.
+local function quantifiers(p)
+  local q, i, len = 0, 1, #p
+  while i <= len do
     local ch = p:sub(i, i)
-    if ch == "" then error("malformed pattern (missing ']')", 4) end
-    i = i + (ch == "%" and 2 or 1)
-  until p:sub(i, i) == "]"
-  return i + 1
-end
-
--- subject_len ^ (quantifiers [+1 unanchored]), as sandbox.h describes it.
-function M.pattern_cost(n, pattern)
-  local anchored = pattern:sub(1, 1) == "^"
-  local q, i = 0, anchored and 2 or 1
-  while i <= #pattern do
-    local ch, single = pattern:sub(i, i), true
     if ch == "%" then
-      local nx = pattern:sub(i + 1, i + 1)
-      if nx == "b" then q, i, single = q + 1, i + 4, false
-      elseif nx == "f" then i, single = skip_set(pattern, i + 2), false
-      else i = i + 2 end
-    elseif ch == "[" then i = skip_set(pattern, i)
-    elseif ch == "(" or ch == ")" then i, single = i + 1, false
-    else i = i + 1 end
-    if single and raw.find("*+-?", pattern:sub(i, i), 1, true) and pattern:sub(i, i) ~= "" then
-      q, i = q + 1, i + 1
+      local nx = p:sub(i + 1, i + 1)
+      if nx == "b" or nx == "f" then q = q + 1 end
+      i = i + 1
+    elseif ch == "[" then
+      i = i + 1
+      if p:sub(i, i) == "^" then i = i + 1 end
+      if p:sub(i, i) == "]" then i = i + 1 end
+      while i <= len and p:sub(i, i) ~= "]" do
+        if p:sub(i, i) == "%" then i = i + 1 end
+        i = i + 1
+      end
+    elseif ch == "*" or ch == "+" or ch == "-" then
+      q = q + 1
     end
+    i = i + 1
   end
-  return n ^ (q + (anchored and 0 or 1))
+  return q
 end
 
-local function guard(subject, pattern, plain)
+-- subject_len ^ (quantifiers, +1 unless anchored and not iterating), as
+-- sandbox.c's pattern_check() prices a call.
+function M.pattern_cost(n, pattern, iterates)
+  local anchored = pattern:sub(1, 1) == "^"
+  return n ^ (quantifiers(pattern) + ((anchored and not iterates) and 0 or 1))
+end
+
+local function guard(subject, pattern, plain, iterates)
+  if plain then return end  -- plain finds are linear and always allowed
   subject, pattern = tostring(subject), tostring(pattern)
   if #pattern > M.PATTERN_LEN_MAX then error("pattern too long", 3) end
-  local cost = plain and #subject or M.pattern_cost(#subject, pattern)
+  local cost = M.pattern_cost(#subject, pattern, iterates)
   if cost > M.PATTERN_COST_MAX then
     error(string.format("pattern too costly: %q on %d octets (cost %.3g)", pattern, #subject, cost), 3)
   end
@@ -101,8 +104,8 @@ end
 local guarded = {
   find = function(s, p, init, plain) guard(s, p, plain); return raw.find(s, p, init, plain) end,
   match = function(s, p, init) guard(s, p); return raw.match(s, p, init) end,
-  gmatch = function(s, p, init) guard(s, p); return raw.gmatch(s, p, init) end,
-  gsub = function(s, p, r, n) guard(s, p); return raw.gsub(s, p, r, n) end,
+  gmatch = function(s, p, init) guard(s, p, false, true); return raw.gmatch(s, p, init) end,
+  gsub = function(s, p, r, n) guard(s, p, false, true); return raw.gsub(s, p, r, n) end,
   rep = function(s, n, sep)
     if #s * n + (sep and #sep * math.max(n - 1, 0) or 0) > M.STRING_REP_MAX then
       error("string.rep result too large", 2)

@@ -923,6 +923,8 @@ test("mock pattern guard refuses a costly match", function()
   eq(mock.pattern_cost(510, "^(%S+)%s*(.-)%s*$") > mock.PATTERN_COST_MAX, true, "4 quantifiers on 510")
   eq(mock.pattern_cost(510, "[^ \t]+"), 510 ^ 2, "unanchored one quantifier")
   eq(mock.pattern_cost(4096, "[\0-\8\10-\31\127]"), 4096, "a set is one item")
+  eq(mock.pattern_cost(100, "^%d+$", true), 100 ^ 2, "gmatch pays +1 even anchored")
+  eq(mock.pattern_cost(100, "^a?%-b$"), 1, "? and %- are free")
   local h = mock.load("costly.lua", mock.world(), mock.SERVER_A,
     'function on_line(s, line) return line:match("^(%S+)%s*(.-)%s*$") end')
   local S = h:connect()
