@@ -1,6 +1,7 @@
 /* cmd_repl — the REPL's own commands: help, quit, reset. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "i18n.h"
 #include "repl.h"
@@ -58,10 +59,22 @@ static int cmd_reset(struct repl *r, int argc, char **argv)
     return 0;
 }
 
+static int cmd_clear(struct repl *r, int argc, char **argv)
+{
+    (void)r;
+    (void)argc;
+    (void)argv;
+    /* only a terminal has a screen to clear; in a transcript it is a no-op */
+    if (isatty(STDOUT_FILENO))
+        fputs("\033[H\033[2J", stdout);
+    return 0;
+}
+
 const struct command repl_commands[] = {
     {.name = "help", .args = "[COMMAND]", .help = N_("list the commands, or explain one"), .run = cmd_help},
     {.name = "quit", .help = N_("leave the tutor (also: exit, Ctrl-D)"), .run = cmd_quit},
     {.name = "exit", .help = N_("leave the tutor"), .run = cmd_quit},
+    {.name = "clear", .help = N_("clear the screen"), .run = cmd_clear},
     {.name = "reset", .help = N_("start the world afresh: empty mailboxes and queues"), .run = cmd_reset},
     {NULL},
 };
