@@ -97,7 +97,12 @@ static void sbx_hook(lua_State *L, lua_Debug *ar)
     }
     if (sbx->expired) {
         lua_sethook(L, sbx_hook, LUA_MASKCOUNT, 1);
-        luaL_error(L, "%s", sbx->expired);
+        /* level 0, the running function: luaL_error's level 1 would be
+         * its caller, which is pcall (no line) in the case that matters */
+        luaL_where(L, 0);
+        lua_pushstring(L, sbx->expired);
+        lua_concat(L, 2);
+        lua_error(L);
     }
 }
 
