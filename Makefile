@@ -76,7 +76,7 @@ test: deps
 check: test
 
 pot:
-	xgettext --from-code=UTF-8 -k_ -kN_ -o tutor/po/tutor.pot tutor/*.c
+	xgettext --from-code=UTF-8 -k_ -kN_ -kngettext:1,2 -o tutor/po/tutor.pot tutor/*.c
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/scripts $(DESTDIR)$(DATADIR)/world $(DESTDIR)$(MANDIR)

@@ -76,10 +76,13 @@ static int cmd_mailbox(struct repl *r, int argc, char **argv)
     } else if (n == 0) {
         printf(_("No messages for %1$s.\n"), u->address);
     } else {
-        printf(_("Mailbox of %1$s: %2$zu message(s)\n"), u->address, n);
+        printf(ngettext("Mailbox of %1$s: %2$zu message\n", "Mailbox of %1$s: %2$zu messages\n",
+                        n), u->address, n);
         printf("%4s  ", "#");
-        term_pad(stdout, _("SIZE"), 7);
-        putchar(' ');
+        /* the size column is right-aligned, its heading too */
+        for (int w = term_width(_("SIZE")); w < 7; w++)
+            putchar(' ');
+        printf("%s ", _("SIZE"));
         term_pad(stdout, _("FROM"), 28);
         printf(" %s\n", _("SUBJECT"));
         for (size_t i = 0; i < n; i++) {

@@ -84,7 +84,7 @@ static int cmd_hosts(struct repl *r, int argc, char **argv)
     putchar(' ');
     term_pad(stdout, _("ADDRESS"), 15);
     putchar(' ');
-    term_pad(stdout, _("SERVICES"), 20);
+    term_pad(stdout, _("SERVICES"), 23);
     printf(" %s\n", _("WHAT IT IS"));
     for (size_t i = 0; i < w->n_nodes; i++) {
         const struct world_node *n = &w->nodes[i];
@@ -97,7 +97,7 @@ static int cmd_hosts(struct repl *r, int argc, char **argv)
         putchar(' ');
         term_pad(stdout, n->n_ifaces ? addr_format_ipv4(n->ifaces[0].ipv4.addr, a) : "-", 15);
         putchar(' ');
-        term_pad(stdout, svcs[0] ? svcs : "-", 20);
+        term_pad(stdout, svcs[0] ? svcs : "-", 23);
         printf(" %s\n", label_of(n));
     }
     return 0;

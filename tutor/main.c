@@ -122,10 +122,11 @@ static void usage(FILE *f)
             char syn[64];
             snprintf(syn, sizeof syn, "%s %s", c->name, c->args ? c->args : "");
             fprintf(f, "  ");
-            term_pad(f, syn, 26);
+            term_pad(f, syn, 30);
             fprintf(f, " %s\n", _(c->help));
         }
-    fprintf(f, "%s", _("\nState (mailboxes, queues, history) is kept under $XDG_STATE_HOME/tutor.\n"));
+    fprintf(f, "%s", _("\nState (mailboxes, queues, history) is kept under $XDG_STATE_HOME/tutor\n"
+                       "(~/.local/state/tutor when XDG_STATE_HOME is not set).\n"));
 }
 
 int main(int argc, char **argv)

@@ -98,10 +98,14 @@ void repl_run_queue(struct repl *r)
         return;
     }
     if (st.sent)
-        term_info(_("the mail servers relayed %1$d message(s) (\"mailq\" shows the dialogue)"), st.sent);
-    if (st.deferred || st.failed)
-        term_info(_("%1$d message(s) could not be relayed yet (\"mailq\" tells why)"),
-                  st.deferred + st.failed);
+        term_info(ngettext("the mail servers relayed %1$d message (\"mailq\" shows the dialogue)",
+                           "the mail servers relayed %1$d messages (\"mailq\" shows the dialogue)",
+                           (unsigned long)st.sent), st.sent);
+    int stuck = st.deferred + st.failed;
+    if (stuck)
+        term_info(ngettext("%1$d message could not be relayed yet (\"mailq\" tells why)",
+                           "%1$d messages could not be relayed yet (\"mailq\" tells why)",
+                           (unsigned long)stuck), stuck);
 }
 
 /* ------------------------------------------------------------------------
@@ -287,8 +291,8 @@ int repl_loop(struct repl *r)
 {
     int failures = 0;
     if (r->tty) {
-        printf(_("Welcome to tutor, a classroom of the Internet in one program.\n"
-                 "Type \"help\" for the commands, \"quit\" or Ctrl-D to leave.\n"));
+        fputs(_("Welcome to tutor, a classroom of the Internet in one program.\n"
+                "Type \"help\" for the commands, \"quit\" or Ctrl-D to leave.\n"), stdout);
     }
     while (!r->quit) {
         char *line = repl_read_line(r, "tutor> ");
