@@ -464,7 +464,9 @@ local commands = {}
 
 local function check_hello(verb)
   return function(_, _, arg)
-    if arg == "" then return 501, "5.5.4 Syntax: " .. verb .. " hostname" end
+    -- no enhanced code: RFC 2034 3 leaves replies to HELO/EHLO without one,
+    -- and Postfix follows it
+    if arg == "" then return 501, "Syntax: " .. verb .. " hostname" end
     return nil, (split_command(arg))
   end
 end
