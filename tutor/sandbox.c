@@ -171,28 +171,13 @@ static void pattern_check(lua_State *L, bool iterates)
                    "(split the text first, or use a plain find)", (int)slen);
 }
 
-static int guarded_find(lua_State *L)
+/* Upvalues: the raw function, and what it is: 0 find (plain allowed),
+ * 1 match, 2 gmatch/gsub (iterate over the subject). */
+static int guarded_pattern(lua_State *L)
 {
-    if (!lua_toboolean(L, 4))
-        pattern_check(L, false);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-    return lua_gettop(L);
-}
-
-static int guarded_match(lua_State *L)
-{
-    pattern_check(L, false);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-    return lua_gettop(L);
-}
-
-static int guarded_iterating(lua_State *L)
-{
-    pattern_check(L, true);
+    lua_Integer kind = lua_tointeger(L, lua_upvalueindex(2));
+    if (!(kind == 0 && lua_toboolean(L, 4)))
+        pattern_check(L, kind == 2);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
     lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
@@ -214,11 +199,12 @@ static int guarded_rep(lua_State *L)
     return 1;
 }
 
-static void wrap_string_function(lua_State *L, const char *name, lua_CFunction guard)
+static void wrap_string_function(lua_State *L, const char *name, lua_CFunction guard, int kind)
 {
     /* stack: string */
     lua_getfield(L, -1, name);          /* string, orig */
-    lua_pushcclosure(L, guard, 1);      /* string, guarded */
+    lua_pushinteger(L, kind);           /* string, orig, kind */
+    lua_pushcclosure(L, guard, 2);      /* string, guarded */
     lua_setfield(L, -2, name);          /* string */
 }
 
@@ -345,11 +331,11 @@ static int sbx_setup(lua_State *L)
 
     /* string: guards in place of the raw functions, no dump */
     lua_getglobal(L, LUA_STRLIBNAME);
-    wrap_string_function(L, "find", guarded_find);
-    wrap_string_function(L, "match", guarded_match);
-    wrap_string_function(L, "gmatch", guarded_iterating);
-    wrap_string_function(L, "gsub", guarded_iterating);
-    wrap_string_function(L, "rep", guarded_rep);
+    wrap_string_function(L, "find", guarded_pattern, 0);
+    wrap_string_function(L, "match", guarded_pattern, 1);
+    wrap_string_function(L, "gmatch", guarded_pattern, 2);
+    wrap_string_function(L, "gsub", guarded_pattern, 2);
+    wrap_string_function(L, "rep", guarded_rep, 0);
     lua_pushnil(L);
     lua_setfield(L, -2, "dump");
     lua_pop(L, 1);
