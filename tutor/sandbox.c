@@ -147,7 +147,8 @@ static int pattern_quantifiers(const char *p, size_t len)
                 i++;
             }
             break;
-        case '*': case '+': case '-':
+        case '*': case '+': case '-': case '?':
+            /* '?' too: ("a?"):rep(40) backtracks 2^40 ways */
             q++;
             break;
         }
@@ -176,8 +177,17 @@ static void pattern_check(lua_State *L, bool iterates)
 static int guarded_pattern(lua_State *L)
 {
     lua_Integer kind = lua_tointeger(L, lua_upvalueindex(2));
-    if (!(kind == 0 && lua_toboolean(L, 4)))
+    if (kind == 0 && lua_toboolean(L, 4)) {
+        /* a plain find is subject x needle in the worst case, not linear */
+        size_t slen, nlen;
+        luaL_checklstring(L, 1, &slen);
+        luaL_checklstring(L, 2, &nlen);
+        if ((double)slen * (double)nlen > SBX_PLAIN_FIND_COST_MAX)
+            luaL_error(L, "plain find too costly (%d-byte subject, %d-byte needle)",
+                       (int)slen, (int)nlen);
+    } else {
         pattern_check(L, kind == 2);
+    }
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
     lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
@@ -193,10 +203,25 @@ static int guarded_rep(lua_State *L)
     if (n > 0 && (double)n * (double)(len + seplen) > SBX_STRING_REP_MAX)
         luaL_error(L, "string.rep result too large (at most %d bytes)",
                    (int)SBX_STRING_REP_MAX);
+    if (n <= 0 || len + seplen == 0) {
+        /* Lua would loop n times copying nothing: maxinteger never ends */
+        lua_pushliteral(L, "");
+        return 1;
+    }
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
     lua_call(L, lua_gettop(L) - 1, 1);
     return 1;
+}
+
+static int guarded_randomseed(lua_State *L)
+{
+    if (lua_gettop(L) == 0)
+        lua_pushinteger(L, SBX_RANDOM_SEED);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 0);
+    return 0;
 }
 
 static void wrap_string_function(lua_State *L, const char *name, lua_CFunction guard, int kind)
@@ -247,12 +272,24 @@ static int readonly_len(lua_State *L)
     return 1;
 }
 
+/* The iterator holds the real table as an upvalue: handing it to the
+ * script (as pairs' state argument) would let it write through. */
+static int readonly_next(lua_State *L)
+{
+    lua_settop(L, 2);
+    if (lua_next(L, lua_upvalueindex(1)) == 0) {
+        lua_pushnil(L);
+        return 1;
+    }
+    return 2;
+}
+
 static int readonly_pairs(lua_State *L)
 {
-    lua_getglobal(L, "next");       /* next was captured before removal */
     lua_getmetatable(L, 1);
-    lua_getfield(L, -1, "__index");
-    lua_remove(L, -2);
+    lua_getfield(L, -1, "__index");             /* mt, real */
+    lua_pushcclosure(L, readonly_next, 1);      /* mt, iter */
+    lua_pushvalue(L, 1);                        /* the proxy, harmless */
     lua_pushnil(L);
     return 3;
 }
@@ -347,11 +384,15 @@ static int sbx_setup(lua_State *L)
     lua_setfield(L, -2, "__metatable");
     lua_pop(L, 2);
 
-    /* math.random is seeded by the host (world seed) for repeatable runs. */
+    /* math.random is seeded for repeatable runs (the host may reseed with
+     * the world's seed); randomseed() without a seed would read the clock. */
     lua_getglobal(L, LUA_MATHLIBNAME);
     lua_getfield(L, -1, "randomseed");
-    lua_pushinteger(L, 20020529);
+    lua_pushvalue(L, -1);
+    lua_pushinteger(L, SBX_RANDOM_SEED);
     lua_call(L, 1, 0);
+    lua_pushcclosure(L, guarded_randomseed, 1);
+    lua_setfield(L, -2, "randomseed");
     lua_pop(L, 1);
 
     /* The base: a copy of the allowed globals, libraries as proxies. */

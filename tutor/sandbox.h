@@ -33,6 +33,8 @@
 #define SBX_PATTERN_LEN_MAX      256            /* bytes of pattern */
 #define SBX_PATTERN_COST_MAX     1e9            /* subject_len ^ (quantifiers [+1 unanchored]) */
 #define SBX_STRING_REP_MAX       (4u << 20)     /* bytes string.rep may build */
+#define SBX_PLAIN_FIND_COST_MAX  1e8            /* subject_len x needle_len */
+#define SBX_RANDOM_SEED          20020529       /* math.randomseed() without a seed */
 
 #define SBX_ERROR_MAX            512
 

@@ -291,15 +291,36 @@ static int parse_tz(const char *s)
     return (s[0] == '-' ? -1 : 1) * (h * 60 + m);
 }
 
-/* "2002-05-29T10:00:00+09:00" to seconds since 1970, -1 when malformed. */
+/* Two digits at s[0..1], or -1. */
+static int two_digits(const char *s)
+{
+    if (!isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]))
+        return -1;
+    return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+/* "2002-05-29T10:00:00+09:00" (exactly that shape) to seconds since 1970,
+ * -1 when malformed or not a real date. */
 static long long parse_clock(const char *s)
 {
-    int Y, M, D, h, m, sec, oh, om;
-    char sign;
-    if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c%2d:%2d", &Y, &M, &D, &h, &m, &sec,
-                     &sign, &oh, &om) != 9 || (sign != '+' && sign != '-'))
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd+dd:dd";
+    if (!s || strlen(s) != sizeof shape - 1)
         return -1;
-    if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
+    for (size_t i = 0; shape[i]; i++) {
+        bool ok = shape[i] == 'd' ? isdigit((unsigned char)s[i])
+                : shape[i] == '+' ? (s[i] == '+' || s[i] == '-')
+                : s[i] == shape[i];
+        if (!ok)
+            return -1;
+    }
+    int Y = two_digits(s) * 100 + two_digits(s + 2), M = two_digits(s + 5),
+        D = two_digits(s + 8), h = two_digits(s + 11), m = two_digits(s + 14),
+        sec = two_digits(s + 17), oh = two_digits(s + 20), om = two_digits(s + 23);
+    char sign = s[19];
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (Y % 4 == 0 && Y % 100 != 0) || Y % 400 == 0;
+    if (M < 1 || M > 12 || D < 1 || D > mdays[M - 1] || (M == 2 && D == 29 && !leap) ||
+        h > 23 || m > 59 || sec > 59 || oh > 14 || om > 59)
         return -1;
     /* days from the civil date (H. Hinnant's algorithm): timegm is not POSIX */
     long long y = M <= 2 ? Y - 1 : Y;
@@ -353,6 +374,11 @@ static void load_top(struct checker *c, struct world *w, json_t *doc)
     if (budget) {
         static const char *const bkeys[] = {"memory_kib", "instructions", "deadline_ms", NULL};
         check_keys(c, "$.budget", budget, bkeys);
+        const char *key;
+        json_t *v;
+        json_object_foreach(budget, key, v)
+            if (!json_is_integer(v) || json_integer_value(v) <= 0)
+                fail(c, "$.budget", "\"%s\" must be a positive whole number", key);
         json_int_t mem = json_integer_value(json_object_get(budget, "memory_kib"));
         w->limits.memory = mem > 0 ? (size_t)mem << 10 : 0;
         w->limits.instructions = (long)json_integer_value(json_object_get(budget, "instructions"));
