@@ -325,6 +325,13 @@ static int setup_host_tables(lua_State *L, void *ud)
     lua_setfield(L, -2, "settings");
     sbx_set_global(L, "server");
 
+    /* the world's seed, so two worlds draw differently but each repeats */
+    lua_getglobal(L, "math");
+    lua_getfield(L, -1, "randomseed");
+    lua_pushinteger(L, (lua_Integer)srv->rt->world->seed);
+    lua_call(L, 1, 0);
+    lua_pop(L, 1);
+
     session_register(L);
     return 0;
 }
