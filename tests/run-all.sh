@@ -49,6 +49,7 @@ for t in build/asan/tests/test_*; do
 done
 suite "transcripts" sh tests/run-transcripts.sh build/tutor
 suite "transcripts (sanitizers)" sh tests/run-transcripts.sh build/asan/tutor
+suite "terminal (tmux)" sh tests/tty/run.sh build/tutor
 
 echo
 echo "$total_pass passed, $total_fail failed"

@@ -1,0 +1,69 @@
+#!/bin/sh
+# Terminal tests: the tutor in a real pseudo-terminal (tmux, 80x24), typed
+# at with send-keys, its screen read with capture-pane. Checks what only a
+# terminal shows: Tab completion of commands, hosts and verbs, Ctrl-C
+# clearing the line, Ctrl-] leaving a dialogue, colour, Ctrl-D leaving.
+# Usage: run.sh [TUTOR_BINARY]
+bin=$(realpath "${1:-build/tutor}")
+pass=0 fail=0
+sock="tutor-tty-$$"
+state=$(mktemp -d)
+tm() { tmux -L "$sock" "$@"; }
+trap 'tm kill-server 2>/dev/null; rm -rf "$state"' EXIT
+
+# Waits up to 5 s for the screen to contain $1.
+wait_for() {
+    i=0
+    while [ $i -lt 50 ]; do
+        tm capture-pane -t t -p | grep -qF -- "$1" && return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    return 1
+}
+
+check() {
+    if wait_for "$2"; then
+        pass=$((pass + 1))
+        echo "ok      $1"
+    else
+        fail=$((fail + 1))
+        echo "FAILED  $1: screen lacks \"$2\""
+        tm capture-pane -t t -p | sed 's/^/        | /'
+    fi
+}
+
+tm new-session -d -s t -x 80 -y 24 \
+    "env XDG_STATE_HOME=$state TERM=xterm-256color NO_COLOR= LANG=C.UTF-8 $bin --lang en"
+check "welcome banner" "Type \"help\" for the commands"
+tm send-keys -t t 'tel' Tab
+check "Tab completes a command" "tutor> telnet"
+tm send-keys -t t 'mail.a' Tab
+check "Tab completes a host name" "telnet mail.a.example"
+tm send-keys -t t 'smtp' Enter
+check "the server greets" "220 mail.a.example ESMTP"
+tm send-keys -t t 'EH' Tab 'pc1' Enter
+check "Tab completes a protocol verb" "250-PIPELINING"
+tm send-keys -t t 'half typed' C-c
+tm send-keys -t t 'NOOP' Enter
+check "Ctrl-C clears the line" "250 2.0.0 Ok"
+tm send-keys -t t C-]
+check "Ctrl-] leaves the dialogue" "Connection closed."
+if tm capture-pane -t t -p -e | grep -q "$(printf '\033')\[32m220 mail.a.example"; then
+    pass=$((pass + 1)); echo "ok      server lines are coloured"
+else
+    fail=$((fail + 1)); echo "FAILED  server lines are coloured"
+fi
+tm send-keys -t t C-d
+i=0
+while tm has-session -t t 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+if tm has-session -t t 2>/dev/null; then
+    fail=$((fail + 1)); echo "FAILED  Ctrl-D leaves the tutor"
+else
+    pass=$((pass + 1)); echo "ok      Ctrl-D leaves the tutor"
+fi
+[ -s "$state/tutor/history" ] && { pass=$((pass + 1)); echo "ok      history is kept"; } \
+    || { fail=$((fail + 1)); echo "FAILED  history is kept"; }
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
