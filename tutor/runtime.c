@@ -73,7 +73,7 @@ void rt_close(struct runtime *rt)
 
 int rt_reset(struct runtime *rt, char err[RT_ERROR_MAX])
 {
-    static const char *const parts[] = {"mail", "queue", "clock"};
+    static const char *const parts[] = {"mail", "queue", "clock", "last-relay.txt", "server.log"};
     rt_close_servers(rt);
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
         char p[PATH_MAX], ferr[FS_ERROR_MAX];
