@@ -193,7 +193,7 @@ static int m_finish(lua_State *L)
 
 static int session_index(lua_State *L)
 {
-    struct session_ud *ud = luaL_checkudata(L, 1, SESSION_TYPE);
+    luaL_checkudata(L, 1, SESSION_TYPE);
     /* methods first, from the metatable's method table */
     lua_getmetatable(L, 1);
     lua_getfield(L, -1, "methods");
@@ -201,7 +201,6 @@ static int session_index(lua_State *L)
     if (lua_rawget(L, -2) != LUA_TNIL)
         return 1;
     lua_pop(L, 3);
-    (void)ud;
     lua_getiuservalue(L, 1, 1);
     lua_pushvalue(L, 2);
     lua_rawget(L, -2);
