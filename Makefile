@@ -12,7 +12,7 @@ LOCALEDIR = $(PREFIX)/share/locale
 MANDIR   = $(PREFIX)/share/man/man1
 
 CC      ?= cc
-PKGS     = readline lua5.4 jansson
+PKGS     = readline lua5.4 jansson libmd
 VERSION  = 0.1.0
 
 # -Wno-format-truncation: every snprintf here truncates on purpose (paths

@@ -12,6 +12,7 @@
 
 #define ESCAPE_CHAR 0x1d
 #define TELNET_PORT 23
+#define HOSTS_SERVICES_WIDTH 23
 #define EPHEMERAL_PORT_BASE 49152   /* RFC 6335's dynamic range */
 
 static const char *label_of(const struct world_node *n)
@@ -84,21 +85,37 @@ static int cmd_hosts(struct repl *r, int argc, char **argv)
     putchar(' ');
     term_pad(stdout, _("ADDRESS"), 15);
     putchar(' ');
-    term_pad(stdout, _("SERVICES"), 23);
+    term_pad(stdout, _("SERVICES"), HOSTS_SERVICES_WIDTH);
     printf(" %s\n", _("WHAT IT IS"));
     for (size_t i = 0; i < w->n_nodes; i++) {
         const struct world_node *n = &w->nodes[i];
-        char svcs[256] = "";
-        size_t used = 0;
-        for (size_t s = 0; s < n->n_services; s++)
-            used += (size_t)snprintf(svcs + used, sizeof svcs - used, "%s%s/%d",
-                                     s ? " " : "", n->services[s].name, n->services[s].port);
         term_pad(stdout, n->hostname ? n->hostname : n->name, 18);
         putchar(' ');
         term_pad(stdout, n->n_ifaces ? addr_format_ipv4(n->ifaces[0].ipv4.addr, a) : "-", 15);
         putchar(' ');
-        term_pad(stdout, svcs[0] ? svcs : "-", 23);
-        printf(" %s\n", label_of(n));
+        /* services fill their column line by line, so that the table
+         * stays within 80 columns however many a host runs */
+        size_t s = 0;
+        for (int line = 0; line == 0 || s < n->n_services; line++) {
+            char svcs[256] = "";
+            size_t used = 0;
+            for (; s < n->n_services; s++) {
+                char one[64];
+                snprintf(one, sizeof one, "%s/%d", n->services[s].name, n->services[s].port);
+                if (used && used + 1 + strlen(one) > HOSTS_SERVICES_WIDTH)
+                    break;
+                used += (size_t)snprintf(svcs + used, sizeof svcs - used, "%s%s",
+                                         used ? " " : "", one);
+            }
+            if (line > 0)
+                printf("%35s", "");
+            if (line == 0) {
+                term_pad(stdout, svcs[0] ? svcs : "-", HOSTS_SERVICES_WIDTH);
+                printf(" %s\n", label_of(n));
+            } else {
+                printf("%s\n", svcs);
+            }
+        }
     }
     return 0;
 }

@@ -26,23 +26,17 @@ int maildir_create(const char *dir, char err[FS_ERROR_MAX])
     return 0;
 }
 
-int maildir_deliver(const char *dir, const char *msg, size_t len, char err[FS_ERROR_MAX])
+int maildir_deliver(const char *dir, const char *name, const char *msg, size_t len,
+                    char err[FS_ERROR_MAX])
 {
-    static unsigned deliveries;
-    char tmp[PATH_MAX], new[PATH_MAX], host[64] = "localhost", name[160];
+    char tmp[PATH_MAX], new[PATH_MAX];
 
+    if (!name[0] || strlen(name) >= MAILDIR_NAME_MAX || strpbrk(name, "/:") || name[0] == '.') {
+        snprintf(err, FS_ERROR_MAX, "%s: not a Maildir name", name);
+        return -1;
+    }
     if (maildir_create(dir, err) < 0)
         return -1;
-    gethostname(host, sizeof host - 1);
-    for (char *h = host; *h; h++)           /* '/' and ':' are not allowed */
-        if (*h == '/' || *h == ':')
-            *h = '_';
-    /* The unique name of the Maildir spec: time, microseconds, pid and a
-     * counter; sorting by it sorts by delivery. */
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    snprintf(name, sizeof name, "%010lld.M%06ldP%ldQ%u.%s", (long long)tv.tv_sec,
-             (long)tv.tv_usec, (long)getpid(), ++deliveries, host);
     snprintf(tmp, sizeof tmp, "%s/tmp/%s", dir, name);
     snprintf(new, sizeof new, "%s/new/%s", dir, name);
 
@@ -58,6 +52,7 @@ int maildir_deliver(const char *dir, const char *msg, size_t len, char err[FS_ER
             buf[o++] = msg[i];
 
     int rc = -1;
+    const char *failed = tmp;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0)
         goto done;
@@ -73,19 +68,33 @@ int maildir_deliver(const char *dir, const char *msg, size_t len, char err[FS_ER
         }
         off += (size_t)n;
     }
-    if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, new) < 0) {
+    if (fsync(fd) < 0 || close(fd) < 0 || (failed = new, link(tmp, new) < 0)) {
+        int e = errno;
         unlink(tmp);
+        errno = e;
         goto done;
     }
+    unlink(tmp);
     char newdir[PATH_MAX];
     snprintf(newdir, sizeof newdir, "%s/new", dir);
     fs_sync_dir(newdir);
     rc = 0;
 done:
     if (rc < 0)
-        snprintf(err, FS_ERROR_MAX, "%s: %s", tmp, strerror(errno));
+        snprintf(err, FS_ERROR_MAX, "%s: %s", failed, strerror(errno));
     free(buf);
     return rc;
+}
+
+size_t maildir_wire_size(const char *text, size_t len)
+{
+    size_t size = len;
+    for (const char *p = text, *end = text + len; (p = memchr(p, '\n', (size_t)(end - p))); p++)
+        if (p == text || p[-1] != '\r')
+            size++;
+    if (len && text[len - 1] != '\n')
+        size += 2;
+    return size;
 }
 
 static int by_name(const void *a, const void *b)
@@ -128,6 +137,7 @@ static int scan(const char *dir, const char *sub, struct maildir_entry **v, size
         if (!m->path)
             continue;
         snprintf(m->path, plen, "%s/%s", p, e->d_name);
+        m->name = m->path + strlen(p) + 1;
         size_t len;
         char *text = fs_read_file(m->path, &len);
         if (!text) {
@@ -135,6 +145,7 @@ static int scan(const char *dir, const char *sub, struct maildir_entry **v, size
             continue;       /* taken away meanwhile: not ours to report */
         }
         m->size = len;
+        m->wire_size = maildir_wire_size(text, len);
         m->from = msg_header(text, len, "From");
         m->subject = msg_header(text, len, "Subject");
         if (!m->from)

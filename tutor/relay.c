@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bounce.h"
+#include "maildir.h"
 #include "queue.h"
 #include "server.h"
 #include "session.h"
@@ -42,73 +44,83 @@ char *relay_last_dialogue(const struct runtime *rt)
     return fs_read_file(p, NULL);
 }
 
-/* Passes lines between the two ends until the client finishes, either end
- * closes or fails, or nothing more is said. */
-static void pump(struct session *cli, struct session *srv, struct text *log)
+static void log_line(void *ud, bool from_client, const char *line)
 {
-    for (int lines = 0; lines < RELAY_LINES_MAX; ) {
-        bool moved = false;
-        char *l;
-        while ((l = session_pop(srv)) && lines++ < RELAY_LINES_MAX) {
-            text_add(log, "<-  ", l);
-            moved = true;
-            if (!session_over(cli))
-                session_input(cli, l, strlen(l));
-            free(l);
-        }
-        free(l);
-        while ((l = session_pop(cli)) && lines++ < RELAY_LINES_MAX) {
-            text_add(log, " -> ", l);
-            moved = true;
-            if (!session_over(srv))
-                session_input(srv, l, strlen(l));
-            free(l);
-        }
-        free(l);
-        if (!moved || session_over(cli))
-            break;
-    }
-    /* the server's last words (221 after QUIT) belong in the log too */
-    char *l;
-    while ((l = session_pop(srv))) {
-        text_add(log, "<-  ", l);
-        free(l);
-    }
+    text_add(ud, from_client ? " -> " : "<-  ", line);
 }
 
-/* One attempt for the recipients of `e` that `target` serves. */
+/* What became of one recipient of a queued message. */
+enum outcome { OUTCOME_PENDING, OUTCOME_SENT, OUTCOME_DEFERRED, OUTCOME_FAILED };
+
+struct rcpt_state {
+    const char *address;        /* borrowed from the queue entry */
+    enum outcome outcome;
+    char remote[300];           /* "mail.b.example[198.51.100.25]", or "" */
+    char why[512];              /* the reply or reason, when not sent */
+};
+
+static void settle(struct rcpt_state *r, enum outcome o, const char *remote, const char *why)
+{
+    r->outcome = o;
+    snprintf(r->remote, sizeof r->remote, "%s", remote ? remote : "");
+    snprintf(r->why, sizeof r->why, "%s", why ? why : "");
+}
+
+/* The client's answer for `rcpt` among its "rcpt code text" lines. */
+static bool rcpt_reply(const char *lines, const char *rcpt, int *code, char text[512])
+{
+    size_t n = strlen(rcpt);
+    for (const char *l = lines; *l; ) {
+        const char *nl = strchr(l, '\n');
+        size_t len = nl ? (size_t)(nl - l) : strlen(l);
+        if (len > n && strncmp(l, rcpt, n) == 0 && l[n] == ' ') {
+            char *end;
+            *code = (int)strtol(l + n + 1, &end, 10);
+            int rest = (int)(len - (size_t)(end - l));
+            snprintf(text, 512, "%.*s", rest > 0 ? rest - 1 : 0, rest > 0 ? end + 1 : end);
+            return true;
+        }
+        l += len + (nl ? 1 : 0);
+    }
+    return false;
+}
+
+/* One dialogue with `target` for the recipients in `group` (indexes into
+ * `rs`), which it settles: 2xx sent, 5xx failed (bounced), anything else
+ * deferred, to be tried again. */
 static void attempt(struct runtime *rt, const struct world_node *origin,
                     const struct world_node *target, struct queue_entry *e,
-                    const char *const *rcpts, size_t n, const char *msg, size_t len,
-                    struct text *log, struct relay_stats *st)
+                    struct rcpt_state *rs, const size_t *group, size_t n,
+                    const char *msg, size_t len, struct text *log)
 {
-    char err[RT_ERROR_MAX], a[ADDR_IPV4_STRLEN];
+    char err[RT_ERROR_MAX], a[ADDR_IPV4_STRLEN], remote[300], info[600];
     const struct world_service *smtp = world_service(target, "smtp");
     struct vserver *srv = smtp ? rt_server(rt, target, smtp, err) : NULL;
-    struct vserver *cli = srv ? rt_server(rt, origin, NULL, err) : NULL;
+    struct vserver *cli = srv ? rt_client(rt, origin, "smtp_client.lua", err) : NULL;
     if (!smtp)
-        snprintf(err, sizeof err, "%s runs no SMTP server", target->hostname);
+        snprintf(err, sizeof err, "connect to %s: Connection refused (no SMTP server)",
+                 target->hostname);
     if (!cli) {
         text_add(log, "*** ", err);
-        free(e->last_error);
-        e->last_error = strdup(err);
-        free(e->status);
-        e->status = strdup("deferred");
-        st->deferred++;
+        for (size_t i = 0; i < n; i++)
+            settle(&rs[group[i]], OUTCOME_DEFERRED, NULL, err);
         return;
     }
     struct session_endpoint from = {world_node_addr(origin), 25, origin->hostname};
     struct session_endpoint to = {world_node_addr(target), smtp->port, target->hostname};
-    char info[512];
-    snprintf(info, sizeof info, "%s relays %s to %s [%s]", origin->hostname, e->id,
-             target->hostname, addr_format_ipv4(to.addr, a));
+    snprintf(remote, sizeof remote, "%s[%s]", target->hostname, addr_format_ipv4(to.addr, a));
+    snprintf(info, sizeof info, "%s relays %s to %s", origin->hostname, e->id, remote);
     text_add(log, "=== ", info);
 
-    struct session_job job = {e->id, e->from, origin->hostname, rcpts, n, msg, len};
-    struct session *server = session_open(srv, &from, &to);
+    const char **rcpts = calloc(n + 1, sizeof *rcpts);
+    for (size_t i = 0; rcpts && i < n; i++)
+        rcpts[i] = rs[group[i]].address;
+    struct session_job job = {.id = e->id, .from = e->from, .helo = origin->hostname,
+                              .rcpts = rcpts, .n_rcpts = n, .message = msg, .len = len};
+    struct session *server = rcpts ? session_open(srv, &from, &to) : NULL;
     struct session *client = server ? session_open_client(cli, &from, &to, &job) : NULL;
     if (client)
-        pump(client, server, log);
+        session_pump(client, server, RELAY_LINES_MAX, log_line, log);
 
     const char *why = NULL;
     const struct session_result *r = client ? session_result(client) : NULL;
@@ -122,25 +134,25 @@ static void attempt(struct runtime *rt, const struct world_node *origin,
         why = "the dialogue ended before the client finished";
     if (why)
         text_add(log, "*** ", why);
-
-    free(e->last_error);
-    if (!why && strcmp(r->status, "sent") == 0) {
-        e->last_error = strdup("");
-        st->sent++;
-    } else if (!why && strcmp(r->status, "failed") == 0) {
-        snprintf(info, sizeof info, "%d %s", r->code, r->text);
-        e->last_error = strdup(info);
-        free(e->status);
-        e->status = strdup("failed");
-        st->failed++;
-    } else {
-        if (!why)
-            snprintf(info, sizeof info, "%d %s", r->code, r->text);
-        e->last_error = strdup(why ? why : info);
-        free(e->status);
-        e->status = strdup("deferred");
-        st->deferred++;
+    for (size_t i = 0; i < n; i++) {
+        struct rcpt_state *st = &rs[group[i]];
+        int code = 0;
+        char text[512];
+        if (why) {
+            settle(st, OUTCOME_DEFERRED, remote, why);
+            continue;
+        }
+        if (!rcpt_reply(r->rcpts, st->address, &code, text)) {
+            code = r->code;
+            snprintf(text, sizeof text, "%s", r->text);
+        }
+        char reply[600];
+        snprintf(reply, sizeof reply, "%d %s", code, text);
+        settle(st, code / 100 == 2 ? OUTCOME_SENT : code / 100 == 5 ? OUTCOME_FAILED
+                                                                     : OUTCOME_DEFERRED,
+               remote, reply);
     }
+    free(rcpts);
     session_end(client);
     session_end(server);
 }
@@ -149,6 +161,73 @@ static const char *domain_of(const char *rcpt)
 {
     const char *at = strrchr(rcpt, '@');
     return at ? at + 1 : "";
+}
+
+/* Sends the sender a delivery status notification for the recipients that
+ * failed: into the Maildir when the sender is one of this server's users,
+ * otherwise queued for relay with the null sender. A bounce is never
+ * bounced (RFC 5321 6.1): a failed report with the null sender is dropped. */
+static void bounce(struct runtime *rt, const struct world_node *origin, const struct queue_entry *e,
+                   const struct rcpt_state *rs, size_t n, const char *msg, size_t len,
+                   struct text *log, struct relay_stats *st)
+{
+    char info[600];
+    if (!e->from[0]) {
+        snprintf(info, sizeof info, "%s drops undeliverable report %s (a bounce is never bounced)",
+                 origin->hostname, e->id);
+        text_add(log, "*** ", info);
+        return;
+    }
+    struct bounce_rcpt *br = calloc(n + 1, sizeof *br);
+    if (!br)
+        return;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (rs[i].outcome == OUTCOME_FAILED)
+            br[k++] = (struct bounce_rcpt){rs[i].address, rs[i].remote[0] ? rs[i].remote : NULL,
+                                           rs[i].why};
+    char id[16], date[40];
+    rt_new_id(rt, id);
+    rt_format_date(rt, rt_now(rt), date);
+    struct bounce_info bi = {origin->hostname, e->id, id, e->from, date};
+    char *report = bounce_message(&bi, br, k, msg, len);
+    free(br);
+    if (!report)
+        return;
+    snprintf(info, sizeof info, "%s returns %s to %s: report %s", origin->hostname, e->id,
+             e->from, id);
+    text_add(log, "=== ", info);
+
+    char err[FS_ERROR_MAX], dir[PATH_MAX];
+    const struct world_user *u = world_user(rt->world, e->from);
+    int rc;
+    if (u && world_node_serves(origin, u->domain)) {
+        /* what local delivery adds: the null sender, and the one hop */
+        char *full = NULL;
+        size_t flen = 0;
+        FILE *f = open_memstream(&full, &flen);
+        if (!f) {
+            free(report);
+            return;
+        }
+        fprintf(f, "Return-Path: <>\nReceived: by %s (Postfix)\n\tid %s; %s\n%s",
+                origin->hostname, id, date, report);
+        fclose(f);
+        char name[MAILDIR_NAME_MAX];
+        rt_mailbox_dir(rt, u->address, dir);
+        rt_unique_name(rt, origin->hostname, name);
+        rc = full ? maildir_deliver(dir, name, full, flen, err) : -1;
+        free(full);
+    } else {
+        const char *to[] = {e->from};
+        rt_queue_dir(rt, origin->name, dir);
+        rc = queue_add(dir, id, "", to, 1, report, strlen(report), err);
+    }
+    if (rc < 0)
+        text_add(log, "*** ", err);
+    else
+        st->bounced++;
+    free(report);
 }
 
 static void relay_entry(struct runtime *rt, const struct world_node *origin, const char *dir,
@@ -162,43 +241,74 @@ static void relay_entry(struct runtime *rt, const struct world_node *origin, con
         return;
     }
     e->attempts++;
-    int sent_before = st->sent;
-    int targets = 0;
+    struct rcpt_state *rs = calloc(e->n_rcpts + 1, sizeof *rs);
+    size_t *group = calloc(e->n_rcpts + 1, sizeof *group);
+    if (!rs || !group) {
+        free(rs);
+        free(group);
+        free(msg);
+        return;
+    }
+    for (size_t i = 0; i < e->n_rcpts; i++)
+        rs[i].address = e->rcpts[i];
     /* One dialogue per destination server, with all its recipients. */
-    bool *done = calloc(e->n_rcpts + 1, sizeof *done);
-    const char **group = calloc(e->n_rcpts + 1, sizeof *group);
-    for (size_t i = 0; done && group && i < e->n_rcpts; i++) {
-        if (done[i])
+    bool delivered = false;
+    for (size_t i = 0; i < e->n_rcpts; i++) {
+        if (rs[i].outcome != OUTCOME_PENDING)
             continue;
-        const struct world_node *target = world_mail_host(rt->world, domain_of(e->rcpts[i]));
-        size_t n = 0;
-        for (size_t k = i; k < e->n_rcpts; k++) {
-            if (!done[k] && world_mail_host(rt->world, domain_of(e->rcpts[k])) == target) {
-                group[n++] = e->rcpts[k];
-                done[k] = true;
-            }
-        }
-        targets++;
+        const struct world_node *target = world_mail_host(rt->world, domain_of(rs[i].address));
         if (!target) {
             char why[512];
-            snprintf(why, sizeof why, "no mail server for %s", domain_of(e->rcpts[i]));
+            /* what Postfix says when DNS knows no such domain */
+            snprintf(why, sizeof why, "Host or domain name not found. Name service error "
+                     "for name=%s type=MX: Host not found", domain_of(rs[i].address));
             text_add(log, "*** ", why);
-            free(e->last_error);
-            e->last_error = strdup(why);
-            free(e->status);
-            e->status = strdup("failed");
-            st->failed++;
+            settle(&rs[i], OUTCOME_FAILED, NULL, why);
             continue;
         }
-        attempt(rt, origin, target, e, group, n, msg, len, log, st);
+        size_t n = 0;
+        for (size_t k = i; k < e->n_rcpts; k++)
+            if (rs[k].outcome == OUTCOME_PENDING &&
+                world_mail_host(rt->world, domain_of(rs[k].address)) == target)
+                group[n++] = k;
+        attempt(rt, origin, target, e, rs, group, n, msg, len, log);
+        for (size_t k = 0; k < n; k++)
+            delivered |= rs[group[k]].outcome == OUTCOME_SENT;
     }
-    free(done);
+    if (delivered)
+        st->sent++;
+
+    bool failed = false;
+    size_t waiting = 0;
+    const char *reason = "";
+    for (size_t i = 0; i < e->n_rcpts; i++) {
+        failed |= rs[i].outcome == OUTCOME_FAILED;
+        if (rs[i].outcome == OUTCOME_DEFERRED) {
+            if (!waiting)
+                reason = rs[i].why;
+            e->rcpts[waiting++] = e->rcpts[i];  /* keeps only those left */
+        }
+    }
+    if (failed)
+        bounce(rt, origin, e, rs, e->n_rcpts, msg, len, log, st);
+    if (waiting) {
+        /* the entry keeps only the recipients still to be tried */
+        for (size_t i = 0; i < e->n_rcpts; i++)
+            if (rs[i].outcome != OUTCOME_DEFERRED)
+                free((char *)rs[i].address);
+        e->n_rcpts = waiting;
+        free(e->last_error);
+        e->last_error = strdup(reason);
+        free(e->status);
+        e->status = strdup("deferred");
+        st->deferred++;
+        queue_update(dir, e, ferr);
+    } else {
+        queue_remove(dir, e->id, ferr);
+    }
+    free(rs);
     free(group);
     free(msg);
-    if (st->sent - sent_before == targets)
-        queue_remove(dir, e->id, ferr);
-    else
-        queue_update(dir, e, ferr);
 }
 
 int relay_run(struct runtime *rt, struct relay_stats *st, char err[RT_ERROR_MAX])
@@ -217,9 +327,7 @@ int relay_run(struct runtime *rt, struct relay_stats *st, char err[RT_ERROR_MAX]
             return -1;
         }
         for (size_t k = 0; k < n; k++)
-            /* failed entries wait for a person (or, later, a bounce) */
-            if (strcmp(es[k].status, "failed") != 0)
-                relay_entry(rt, origin, dir, &es[k], &log, st);
+            relay_entry(rt, origin, dir, &es[k], &log, st);
         queue_list_free(es, n);
     }
     if (log.len) {

@@ -15,8 +15,10 @@
  * talking are cut off here. */
 #define RELAY_LINES_MAX 10000
 
+/* Messages that reached at least one next server, messages still waiting
+ * in a queue, and reports returned to senders (bounces). */
 struct relay_stats {
-    int sent, deferred, failed;
+    int sent, deferred, bounced;
 };
 
 /* Tries every queued message of every node once. The dialogues are written

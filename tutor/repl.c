@@ -101,11 +101,14 @@ void repl_run_queue(struct repl *r)
         term_info(ngettext("the mail servers relayed %1$d message (\"mailq\" shows the dialogue)",
                            "the mail servers relayed %1$d messages (\"mailq\" shows the dialogue)",
                            (unsigned long)st.sent), st.sent);
-    int stuck = st.deferred + st.failed;
-    if (stuck)
+    if (st.deferred)
         term_info(ngettext("%1$d message could not be relayed yet (\"mailq\" tells why)",
                            "%1$d messages could not be relayed yet (\"mailq\" tells why)",
-                           (unsigned long)stuck), stuck);
+                           (unsigned long)st.deferred), st.deferred);
+    if (st.bounced)
+        term_info(ngettext("%1$d message could not be delivered and went back to its sender",
+                           "%1$d messages could not be delivered and went back to their senders",
+                           (unsigned long)st.bounced), st.bounced);
 }
 
 /* ------------------------------------------------------------------------

@@ -121,6 +121,17 @@ void rt_new_id(struct runtime *rt, char out[16])
              rt->next_id++ & 0xFFFFF);
 }
 
+void rt_unique_name(struct runtime *rt, const char *host, char out[MAILDIR_NAME_MAX])
+{
+    /* The Maildir spec's "time.unique.host": the simulated clock and the
+     * world's counter make it unique and repeatable; fixed widths make
+     * names sort in delivery order. */
+    int n = snprintf(out, MAILDIR_NAME_MAX, "%010lld.N%06lu.%s", rt_now(rt), rt->next_id++, host);
+    for (char *p = out + (n > 0 ? n - (int)strlen(host) : 0); *p; p++)
+        if (*p == '/' || *p == ':' || (unsigned char)*p <= ' ' || (unsigned char)*p > '~')
+            *p = '_';
+}
+
 int rt_save(struct runtime *rt, char err[RT_ERROR_MAX])
 {
     char p[PATH_MAX], text[64], ferr[FS_ERROR_MAX];
@@ -167,23 +178,39 @@ void rt_script_path(const struct runtime *rt, const char *script, char out[PATH_
         snprintf(out, PATH_MAX, "%.*s/%s", (int)(slash - wp), wp, script);
 }
 
-struct vserver *rt_server(struct runtime *rt, const struct world_node *node,
-                          const struct world_service *svc, char err[RT_ERROR_MAX])
+static struct vserver *server_for(struct runtime *rt, const struct world_node *node,
+                                  const struct world_service *svc, const char *client,
+                                  char err[RT_ERROR_MAX])
 {
-    for (size_t i = 0; i < rt->n_servers; i++)
-        if (srv_node(rt->servers[i]) == node && srv_service(rt->servers[i]) == svc)
-            return rt->servers[i];
+    for (size_t i = 0; i < rt->n_servers; i++) {
+        struct vserver *v = rt->servers[i];
+        if (srv_node(v) == node && srv_service(v) == svc &&
+            (svc || strcmp(srv_script(v), client) == 0))
+            return v;
+    }
     struct vserver **v = realloc(rt->servers, (rt->n_servers + 1) * sizeof *v);
     if (!v) {
         snprintf(err, RT_ERROR_MAX, "out of memory");
         return NULL;
     }
     rt->servers = v;
-    struct vserver *s = srv_new(rt, node, svc, err);
+    struct vserver *s = srv_new(rt, node, svc, client, err);
     if (!s)
         return NULL;
     rt->servers[rt->n_servers++] = s;
     return s;
+}
+
+struct vserver *rt_server(struct runtime *rt, const struct world_node *node,
+                          const struct world_service *svc, char err[RT_ERROR_MAX])
+{
+    return server_for(rt, node, svc, NULL, err);
+}
+
+struct vserver *rt_client(struct runtime *rt, const struct world_node *node,
+                          const char *script, char err[RT_ERROR_MAX])
+{
+    return server_for(rt, node, NULL, script, err);
 }
 
 void rt_notice(struct runtime *rt, const char *kind, const char *fmt, ...)

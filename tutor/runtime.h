@@ -15,6 +15,7 @@
 #include <stdbool.h>
 
 #include "fsutil.h"
+#include "maildir.h"
 #include "world.h"
 
 #define RT_ERROR_MAX 512
@@ -60,6 +61,11 @@ void rt_format_date(const struct runtime *rt, long long t, char out[40]);
 /* A fresh queue ID, Postfix-like: ten upper-case hex digits. */
 void rt_new_id(struct runtime *rt, char out[16]);
 
+/* A fresh unique name for a Maildir message delivered on `host`
+ * (maildir_deliver): printable ASCII, at most 70 characters for a host
+ * name of up to 40, so it serves as the POP3 UIDL as it is. */
+void rt_unique_name(struct runtime *rt, const char *host, char out[MAILDIR_NAME_MAX]);
+
 /* Saves clock and counter. 0, or -1 with err. */
 int rt_save(struct runtime *rt, char err[RT_ERROR_MAX]);
 
@@ -73,10 +79,12 @@ void rt_queue_dir(const struct runtime *rt, const char *node, char out[PATH_MAX]
 void rt_script_path(const struct runtime *rt, const char *script, char out[PATH_MAX]);
 
 /* The virtual server running `svc` on `node`, started on first use; NULL
- * with err when its script does not load. Borrowed: the runtime owns it.
- * `svc` NULL means the node's relay client (scripts/smtp_client.lua). */
+ * with err when its script does not load. Borrowed: the runtime owns it. */
 struct vserver *rt_server(struct runtime *rt, const struct world_node *node,
                           const struct world_service *svc, char err[RT_ERROR_MAX]);
+/* The same for a client script of `node` (DATADIR/scripts/`script`). */
+struct vserver *rt_client(struct runtime *rt, const struct world_node *node,
+                          const char *script, char err[RT_ERROR_MAX]);
 
 void rt_notice(struct runtime *rt, const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

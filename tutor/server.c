@@ -12,7 +12,9 @@
 #include <strings.h>
 
 #include <lauxlib.h>
+#include <md5.h>
 
+#include "host_maildrop.h"
 #include "maildir.h"
 #include "queue.h"
 #include "session.h"
@@ -95,12 +97,15 @@ static int api_user(lua_State *L)
     return 1;
 }
 
-/* `alice@a.example`, or `alice` in one of this node's mail domains. */
+/* `alice@a.example`, or `alice` in one of this node's mail domains: a
+ * server logs in its own users only, as a real one does. */
 static const struct world_user *find_login(struct vserver *srv, const char *user)
 {
     const struct world *w = srv->rt->world;
-    if (strchr(user, '@'))
-        return world_user(w, user);
+    if (strchr(user, '@')) {
+        const struct world_user *u = world_user(w, user);
+        return u && world_node_serves(srv->node, u->domain) ? u : NULL;
+    }
     for (size_t i = 0; i < srv->node->n_mail_domains; i++) {
         char addr[512];
         snprintf(addr, sizeof addr, "%s@%s", user, srv->node->mail_domains[i]);
@@ -125,6 +130,31 @@ static int api_authenticate(lua_State *L)
     return 1;
 }
 
+/* APOP (RFC 1939 7): MD5 of the greeting's timestamp and the password,
+ * computed by libmd rather than by hand. */
+static int api_apop(lua_State *L)
+{
+    size_t ulen, tlen, dlen;
+    const char *user = luaL_checklstring(L, 1, &ulen);
+    const char *stamp = luaL_checklstring(L, 2, &tlen);
+    const char *digest = luaL_checklstring(L, 3, &dlen);
+    const struct world_user *u = ulen < 256 ? find_login(srv_of(L), user) : NULL;
+    char hex[MD5_DIGEST_STRING_LENGTH];
+    if (u && dlen == MD5_DIGEST_STRING_LENGTH - 1) {
+        MD5_CTX c;
+        MD5Init(&c);
+        MD5Update(&c, (const unsigned char *)stamp, tlen);
+        MD5Update(&c, (const unsigned char *)u->password, strlen(u->password));
+        MD5End(&c, hex);
+        if (strncasecmp(hex, digest, dlen) == 0) {
+            lua_pushstring(L, u->address);
+            return 1;
+        }
+    }
+    lua_pushnil(L);
+    return 1;
+}
+
 static int push_failure(lua_State *L, const char *why)
 {
     lua_pushnil(L);
@@ -143,9 +173,10 @@ static int api_deliver(lua_State *L)
         return push_failure(L, "no such user");
     if (len > SRV_MESSAGE_MAX)
         return push_failure(L, "message too large");
-    char dir[PATH_MAX], err[FS_ERROR_MAX];
+    char dir[PATH_MAX], err[FS_ERROR_MAX], name[MAILDIR_NAME_MAX];
     rt_mailbox_dir(srv->rt, u->address, dir);
-    if (maildir_deliver(dir, msg, len, err) < 0) {
+    rt_unique_name(srv->rt, srv->node->hostname ? srv->node->hostname : srv->node->name, name);
+    if (maildir_deliver(dir, name, msg, len, err) < 0) {
         rt_notice(srv->rt, "error", "%s: delivery to %s failed: %s", srv_script(srv), u->address, err);
         return push_failure(L, err);
     }
@@ -295,7 +326,8 @@ static int setup_host_tables(lua_State *L, void *ud)
     struct vserver *srv = ud;
     static const luaL_Reg api[] = {
         {"now", api_now}, {"date", api_date}, {"new_id", api_new_id},
-        {"user", api_user}, {"authenticate", api_authenticate},
+        {"user", api_user}, {"authenticate", api_authenticate}, {"apop", api_apop},
+        {"maildrop", host_maildrop_open},
         {"deliver", api_deliver}, {"enqueue", api_enqueue},
         {"resolve", api_resolve}, {"ptr", api_ptr}, {"log", api_log},
         {NULL, NULL},
@@ -310,7 +342,7 @@ static int setup_host_tables(lua_State *L, void *ud)
     lua_setfield(L, -2, "name");
     lua_pushstring(L, srv->node->name);
     lua_setfield(L, -2, "node");
-    lua_pushstring(L, srv->svc ? srv->svc->name : "relay");
+    lua_pushstring(L, srv->svc ? srv->svc->name : "client");
     lua_setfield(L, -2, "service");
     lua_createtable(L, (int)srv->node->n_mail_domains, 0);
     for (size_t i = 0; i < srv->node->n_mail_domains; i++) {
@@ -333,6 +365,7 @@ static int setup_host_tables(lua_State *L, void *ud)
     lua_pop(L, 1);
 
     session_register(L);
+    host_maildrop_register(L);
     return 0;
 }
 
@@ -358,7 +391,8 @@ static int collect_verbs(lua_State *L, void *ud)
 }
 
 struct vserver *srv_new(struct runtime *rt, const struct world_node *node,
-                        const struct world_service *svc, char err[RT_ERROR_MAX])
+                        const struct world_service *svc, const char *client,
+                        char err[RT_ERROR_MAX])
 {
     struct vserver *srv = calloc(1, sizeof *srv);
     if (!srv) {
@@ -368,7 +402,7 @@ struct vserver *srv_new(struct runtime *rt, const struct world_node *node,
     srv->rt = rt;
     srv->node = node;
     srv->svc = svc;
-    rt_script_path(rt, svc ? svc->script : "smtp_client.lua", srv->script);
+    rt_script_path(rt, svc ? svc->script : client, srv->script);
     srv->sbx = sbx_new(srv_script(srv), &rt->world->limits);
     if (!srv->sbx) {
         snprintf(err, RT_ERROR_MAX, "out of memory");

@@ -3,8 +3,9 @@
  * script in its own sandbox, with the host API of scripts/README.md (the
  * `tutor` and `server` tables). Sessions (session.h) are its connections.
  *
- * A server also plays the client side of relay: the node's relay client
- * is a vserver with no service, running scripts/smtp_client.lua.
+ * A node also plays clients: the relay client of a mail server, the mail
+ * client of the student's PC. A client is a vserver with no service,
+ * running a client script (scripts/smtp_client.lua, pop3_client.lua).
  */
 #ifndef TUTOR_SERVER_H
 #define TUTOR_SERVER_H
@@ -17,11 +18,13 @@
 
 struct vserver;
 
-/* Starts the script of `svc` on `node` (svc NULL: the relay client).
- * NULL with err naming the script and line when it does not load. Caller
- * frees with srv_free() (the runtime does, for servers it made). */
+/* Starts the script of `svc` on `node`, or with svc NULL the client script
+ * `client` (a name in DATADIR/scripts, e.g. "smtp_client.lua"). NULL with
+ * err naming the script and line when it does not load. Caller frees with
+ * srv_free() (the runtime does, for servers it made). */
 struct vserver *srv_new(struct runtime *rt, const struct world_node *node,
-                        const struct world_service *svc, char err[RT_ERROR_MAX]);
+                        const struct world_service *svc, const char *client,
+                        char err[RT_ERROR_MAX]);
 void srv_free(struct vserver *srv);
 
 /* All borrowed. */

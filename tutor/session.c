@@ -31,6 +31,8 @@ struct session {
     char **out;
     size_t head, tail, cap, out_bytes;
     struct session_result result;
+    session_store_fn store;
+    void *store_ud;
 };
 
 struct session_ud {
@@ -163,8 +165,9 @@ static int m_finish(lua_State *L)
     luaL_checktype(L, 2, LUA_TTABLE);
     struct session_result *r = &s->result;
     copy_field(L, 2, "status", r->status, sizeof r->status);
-    if (strcmp(r->status, "sent") && strcmp(r->status, "deferred") && strcmp(r->status, "failed"))
-        return luaL_error(L, "finish: status must be \"sent\", \"deferred\" or \"failed\"");
+    if (strcmp(r->status, "sent") && strcmp(r->status, "deferred") && strcmp(r->status, "failed") &&
+        strcmp(r->status, "ok"))
+        return luaL_error(L, "finish: status must be \"sent\", \"deferred\", \"failed\" or \"ok\"");
     lua_getfield(L, 2, "code");
     r->code = lua_isinteger(L, -1) ? (int)lua_tointeger(L, -1) : 0;
     lua_pop(L, 1);
@@ -189,6 +192,24 @@ static int m_finish(lua_State *L)
     lua_pop(L, 1);
     r->finished = true;
     return 0;
+}
+
+static int m_store(lua_State *L)
+{
+    struct session *s = check_session(L);
+    if (!s->is_client)
+        return luaL_error(L, "store is for client scripts");
+    const char *uid = luaL_optstring(L, 2, NULL);
+    size_t len;
+    const char *msg = luaL_checklstring(L, 3, &len);
+    char err[SBX_ERROR_MAX] = "this client has nowhere to store mail";
+    if (!s->store || s->store(s->store_ud, uid, msg, len, err) < 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
 }
 
 static int session_index(lua_State *L)
@@ -216,6 +237,7 @@ void session_register(lua_State *L)
 {
     static const luaL_Reg methods[] = {
         {"send", m_send}, {"reply", m_reply}, {"close", m_close}, {"finish", m_finish},
+        {"store", m_store},
         {NULL, NULL},
     };
     luaL_newmetatable(L, SESSION_TYPE);
@@ -258,7 +280,8 @@ struct open_args {
 static int push_new_session(lua_State *L, void *ud)
 {
     struct open_args *a = ud;
-    struct session_ud *u = lua_newuserdatauv(L, sizeof *u, 1);
+    /* user values: 1 the fields, 2 the objects it owns (session_adopt) */
+    struct session_ud *u = lua_newuserdatauv(L, sizeof *u, 2);
     u->s = NULL;
     luaL_setmetatable(L, SESSION_TYPE);
     lua_createtable(L, 0, 4);
@@ -277,23 +300,41 @@ static int push_new_session(lua_State *L, void *ud)
     return 1;
 }
 
-static void push_job(lua_State *L, const struct session_job *j)
+static void set_string(lua_State *L, const char *key, const char *value)
 {
-    lua_createtable(L, 0, 6);
-    lua_pushstring(L, j->id);
-    lua_setfield(L, -2, "id");
-    lua_pushstring(L, j->from);
-    lua_setfield(L, -2, "from");
-    lua_pushstring(L, j->helo);
-    lua_setfield(L, -2, "helo");
-    lua_pushlstring(L, j->message, j->len);
-    lua_setfield(L, -2, "message");
-    lua_createtable(L, (int)j->n_rcpts, 0);
-    for (size_t i = 0; i < j->n_rcpts; i++) {
-        lua_pushstring(L, j->rcpts[i]);
+    if (value) {
+        lua_pushstring(L, value);
+        lua_setfield(L, -2, key);
+    }
+}
+
+static void set_list(lua_State *L, const char *key, const char *const *v, size_t n)
+{
+    luaL_checkstack(L, 2, "job");
+    lua_createtable(L, n > 100000 ? 0 : (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_pushstring(L, v[i]);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
-    lua_setfield(L, -2, "rcpts");
+    lua_setfield(L, -2, key);
+}
+
+static void push_job(lua_State *L, const struct session_job *j)
+{
+    lua_createtable(L, 0, 9);
+    set_string(L, "id", j->id);
+    set_string(L, "from", j->from);
+    set_string(L, "helo", j->helo);
+    set_string(L, "user", j->user);
+    set_string(L, "password", j->password);
+    if (j->message) {
+        lua_pushlstring(L, j->message, j->len);
+        lua_setfield(L, -2, "message");
+    }
+    set_list(L, "rcpts", j->rcpts, j->n_rcpts);
+    set_list(L, "known", j->known, j->n_known);
+    lua_pushboolean(L, j->delete);
+    lua_setfield(L, -2, "delete");
 }
 
 static int push_session(lua_State *L, void *ud)
@@ -347,6 +388,10 @@ static struct session *session_start(struct vserver *srv, bool is_client,
     if (!s)
         return NULL;
     a->s = s;
+    if (a->job) {
+        s->store = a->job->store;
+        s->store_ud = a->job->store_ud;
+    }
     struct sandbox *sbx = srv_sandbox(srv);
     if (sbx_protect(sbx, push_new_session, a) < 0 || s->ref == LUA_NOREF) {
         session_fail(s);
@@ -380,6 +425,42 @@ struct session *session_open_client(struct vserver *cli, const struct session_en
     return session_start(cli, true, &a, "on_start", push_client_start, &a);
 }
 
+void session_pump(struct session *cli, struct session *srv, int max_lines,
+                  session_show_fn show, void *ud)
+{
+    for (int lines = 0; lines < max_lines; ) {
+        bool moved = false;
+        char *l;
+        while ((l = session_pop(srv)) && lines++ < max_lines) {
+            if (show)
+                show(ud, false, l);
+            moved = true;
+            if (!session_over(cli))
+                session_input(cli, l, strlen(l));
+            free(l);
+        }
+        free(l);
+        while ((l = session_pop(cli)) && lines++ < max_lines) {
+            if (show)
+                show(ud, true, l);
+            moved = true;
+            if (!session_over(srv))
+                session_input(srv, l, strlen(l));
+            free(l);
+        }
+        free(l);
+        if (!moved || session_over(cli))
+            break;
+    }
+    /* the server's last words (221 after QUIT) belong in the dialogue too */
+    char *l;
+    while ((l = session_pop(srv))) {
+        if (show)
+            show(ud, false, l);
+        free(l);
+    }
+}
+
 int session_input(struct session *s, const char *line, size_t len)
 {
     if (s->failed)
@@ -397,6 +478,42 @@ int session_input(struct session *s, const char *line, size_t len)
     return 0;
 }
 
+void session_adopt(lua_State *L, int sess, int obj)
+{
+    sess = lua_absindex(L, sess);
+    obj = lua_absindex(L, obj);
+    struct session_ud *u = luaL_checkudata(L, sess, SESSION_TYPE);
+    if (!u->s)
+        luaL_error(L, "session is over");
+    /* stack: ... owned */
+    if (lua_getiuservalue(L, sess, 2) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setiuservalue(L, sess, 2);
+    }
+    lua_pushvalue(L, obj);
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    lua_pop(L, 1);
+}
+
+/* Closes what the session owns, newest first. Runs protected. */
+static int close_owned(lua_State *L, void *ud)
+{
+    struct session *s = ud;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->ref);
+    if (lua_getiuservalue(L, -1, 2) == LUA_TTABLE) {
+        for (lua_Integer i = (lua_Integer)lua_rawlen(L, -1); i >= 1; i--) {
+            lua_rawgeti(L, -1, i);
+            if (luaL_callmeta(L, -1, "__close"))
+                lua_pop(L, 1);
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 2);
+    return 0;
+}
+
 void session_end(struct session *s)
 {
     if (!s)
@@ -405,6 +522,7 @@ void session_end(struct session *s)
     if (s->ref != LUA_NOREF) {
         if (!s->failed && !s->is_client)
             sbx_call(sbx, "on_close", push_session, s);
+        sbx_protect(sbx, close_owned, s);
         /* detach the Lua object so a kept reference cannot reach freed memory */
         lua_State *L = sbx_state(sbx);
         lua_rawgeti(L, LUA_REGISTRYINDEX, s->ref);

@@ -35,19 +35,32 @@ struct session_endpoint {
 /* What a client script reported with finish(). */
 struct session_result {
     bool finished;
-    char status[16];            /* sent, deferred, failed */
+    char status[16];            /* sent, deferred, failed, ok */
     int code;
     char text[512];
     char rcpts[2048];           /* "rcpt code text" lines, for bounces and mailq */
 };
 
-/* A message for the relay client. All borrowed for the call. */
+/* A client's stored message (c:store): 0, or -1 with the reason in err.
+ * `uid` may be NULL; all borrowed for the call. */
+typedef int (*session_store_fn)(void *ud, const char *uid, const char *msg, size_t len,
+                                char err[SBX_ERROR_MAX]);
+
+/* What a client script is to do (scripts/README.md, "A client script").
+ * All borrowed for the session_open_client() call; NULL fields are left
+ * out of the job table. */
 struct session_job {
     const char *id, *from, *helo;
     const char *const *rcpts;
     size_t n_rcpts;
     const char *message;
     size_t len;
+    const char *user, *password;        /* credentials, for a mail client */
+    bool delete;                        /* POP3: DELE after RETR */
+    const char *const *known;           /* POP3: UIDs not to fetch again */
+    size_t n_known;
+    session_store_fn store;             /* where c:store() goes; NULL refuses */
+    void *store_ud;
 };
 
 /* Connects a client at `client` to server `srv` (whose address is `server`)
@@ -78,7 +91,21 @@ const struct session_result *session_result(const struct session *s);
 unsigned session_id(const struct session *s);
 struct vserver *session_server(struct session *s);
 
-/* Runs on_close (unless the script failed) and frees the session. */
+/* Passes lines between a client session and a server session until the
+ * client finishes, either end closes or fails, or nothing more is said,
+ * at most `max_lines` lines. `show` (may be NULL) sees each line as it
+ * goes: `from_client` tells the direction. */
+typedef void (*session_show_fn)(void *ud, bool from_client, const char *line);
+void session_pump(struct session *client, struct session *server, int max_lines,
+                  session_show_fn show, void *ud);
+
+/* Makes the object at `obj` (a host object with a __close metamethod, such
+ * as a maildrop) belong to the session at `sess`: it is closed when the
+ * session ends, however it ends. Raises if `sess` is not a live session. */
+void session_adopt(lua_State *L, int sess, int obj);
+
+/* Runs on_close (unless the script failed), closes what the session owns
+ * and frees it. */
 void session_end(struct session *s);
 
 /* Registers the session type in a server's state; from server.c's setup. */

@@ -545,6 +545,14 @@ const struct world_user *world_user(const struct world *w, const char *address)
     return NULL;
 }
 
+bool world_node_serves(const struct world_node *n, const char *domain)
+{
+    for (size_t k = 0; k < n->n_mail_domains; k++)
+        if (same_name(n->mail_domains[k], domain))
+            return true;
+    return false;
+}
+
 const struct world_node *world_mail_host(const struct world *w, const char *domain)
 {
     for (size_t i = 0; i < w->n_nodes; i++)

@@ -90,6 +90,8 @@ const struct world_node *world_find_host(const struct world *w, const char *what
 const struct world_service *world_service(const struct world_node *n, const char *name);
 const struct world_service *world_service_by_port(const struct world_node *n, int port);
 const struct world_user *world_user(const struct world *w, const char *address);
+/* Is `n` the final destination for mail to `domain`? */
+bool world_node_serves(const struct world_node *n, const char *domain);
 /* The mail server node that is final destination for `domain`. */
 const struct world_node *world_mail_host(const struct world *w, const char *domain);
 /* The node's first address, 0 when it has none. */

@@ -882,7 +882,7 @@ static void test_relay_to_bob(void **state)
     }
     assert_int_equal(st.sent, 1);
     assert_int_equal(st.deferred, 0);
-    assert_int_equal(st.failed, 0);
+    assert_int_equal(st.bounced, 0);
     assert_int_equal(queue_count(f), 0);
 
     char *msg;
@@ -923,7 +923,7 @@ static void test_relay_to_bob(void **state)
 
     /* nothing left to do */
     assert_int_equal(relay_run(&f->rt, &st, err), 0);
-    assert_int_equal(st.sent + st.deferred + st.failed, 0);
+    assert_int_equal(st.sent + st.deferred + st.bounced, 0);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)

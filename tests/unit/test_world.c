@@ -159,7 +159,7 @@ static void test_default_world_loads(void **state)
     assert_int_equal(world_node_addr(ma), 0xC0000219u);           /* 192.0.2.25 */
     assert_int_equal(ma->n_mail_domains, 1);
     assert_string_equal(ma->mail_domains[0], "a.example");
-    assert_int_equal(ma->n_services, 2);
+    assert_int_equal(ma->n_services, 3);
     const struct world_service *smtp = world_service(ma, "smtp");
     assert_non_null(smtp);
     assert_int_equal(smtp->port, 25);
@@ -167,8 +167,9 @@ static void test_default_world_loads(void **state)
     assert_true(json_is_object(smtp->settings));
     assert_int_equal(json_integer_value(json_object_get(smtp->settings, "max_recipients")), 100);
     assert_ptr_equal(world_service_by_port(ma, 587), world_service(ma, "submission"));
-    assert_null(world_service(ma, "pop3"));
-    assert_null(world_service_by_port(ma, 110));
+    assert_ptr_equal(world_service_by_port(ma, 110), world_service(ma, "pop3"));
+    assert_null(world_service(ma, "imap"));
+    assert_null(world_service_by_port(ma, 143));
 
     const struct world_node *mb = world_node(w, "mail-b");
     assert_non_null(mb);
