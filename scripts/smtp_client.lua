@@ -3,8 +3,15 @@ smtp_client.lua: the client half of relay. A server that queued mail for
 another domain hands each job to this script, which the host has already
 connected to the next server (chosen by MX lookup). One dialogue per job:
 
-  220 <- greeting, EHLO (HELO if EHLO is refused), MAIL FROM, one RCPT TO
-  per recipient, DATA, the message dot-stuffed, ".", QUIT.
+  220 <- greeting, EHLO (HELO if EHLO is refused), AUTH PLAIN when the job
+  carries credentials, MAIL FROM, one RCPT TO per recipient, DATA, the
+  message dot-stuffed, ".", QUIT.
+
+The same script is the student's mail client sending (the REPL's `send`):
+then job.user and job.password are given, and it authenticates with AUTH
+PLAIN (RFC 4954, RFC 4616) before MAIL, as a submission client must to
+relay. A server that does not offer AUTH PLAIN is not sent to at all: a
+mail client configured with a password does not quietly go without.
 
 Commands are sent one at a time, each after the previous reply; that is
 what RFC 5321 asks of a client without PIPELINING and is easier to follow
@@ -24,6 +31,7 @@ local TEXT_MAX = SMTP_TEXT_LINE_MAX - 2
 local STATE_GREETING = "GREETING"
 local STATE_EHLO = "EHLO"
 local STATE_HELO = "HELO"
+local STATE_AUTH = "AUTH"         -- AUTH PLAIN sent; waiting for 235
 local STATE_MAIL = "MAIL"
 local STATE_RCPT = "RCPT"
 local STATE_DATA = "DATA"         -- waiting for 354
@@ -121,6 +129,56 @@ local function send_message(c, text)
   c:send(".")
 end
 
+-- Base64 (RFC 4648 4): the sandbox has no library for it.
+local BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+local BASE64_CHAR = {}
+for i = 1, #BASE64 do BASE64_CHAR[i - 1] = BASE64:sub(i, i) end
+
+local function base64_encode(data)
+  local out, byte = {}, string.byte
+  local len = #data
+  local full = len - len % 3
+  for i = 1, full, 3 do
+    local a, b, c = byte(data, i, i + 2)
+    local n = (a << 16) | (b << 8) | c
+    out[#out + 1] = BASE64_CHAR[n >> 18] .. BASE64_CHAR[(n >> 12) & 63]
+                    .. BASE64_CHAR[(n >> 6) & 63] .. BASE64_CHAR[n & 63]
+  end
+  if len - full == 1 then
+    local n = byte(data, len) << 16
+    out[#out + 1] = BASE64_CHAR[n >> 18] .. BASE64_CHAR[(n >> 12) & 63] .. "=="
+  elseif len - full == 2 then
+    local a, b = byte(data, len - 1, len)
+    local n = (a << 16) | (b << 8)
+    out[#out + 1] = BASE64_CHAR[n >> 18] .. BASE64_CHAR[(n >> 12) & 63]
+                    .. BASE64_CHAR[(n >> 6) & 63] .. "="
+  end
+  return table.concat(out)
+end
+
+-- The mechanisms of an EHLO line "AUTH PLAIN LOGIN", or of the pre-RFC
+-- "AUTH=PLAIN LOGIN" some servers still send; nil for other lines.
+local function auth_mechanisms(line)
+  local keyword = line:match("^(%S+)")
+  if not keyword then return nil end
+  keyword = keyword:upper()
+  local rest
+  if keyword == "AUTH" then
+    rest = line:sub(5)
+  elseif keyword:sub(1, 5) == "AUTH=" then
+    rest = line:sub(6)
+  else
+    return nil
+  end
+  local mechanisms = {}
+  for name in rest:gmatch("%S+") do mechanisms[name:upper()] = true end
+  return mechanisms
+end
+
+local function wants_auth(d)
+  return d.job.user ~= nil and d.job.password ~= nil
+end
+
 local function send_mail(c, d)
   local command = "MAIL FROM:<" .. d.job.from .. ">"
   if d.extensions.SIZE then command = command .. " SIZE=" .. wire_size(d.job.message) end
@@ -129,6 +187,25 @@ local function send_mail(c, d)
   end
   d.state = STATE_MAIL
   c:send(command)
+end
+
+-- After EHLO or HELO: AUTH first when the job has credentials, else MAIL.
+-- PLAIN (RFC 4616) with the initial response (RFC 4954 4): one round trip,
+-- authzid empty, "\0user\0password" in base64.
+local function send_auth_or_mail(c, d)
+  if not wants_auth(d) then return send_mail(c, d) end
+  if not d.auth.PLAIN then
+    local offered = {}
+    for name in pairs(d.auth) do offered[#offered + 1] = name end
+    table.sort(offered)
+    local what = #offered > 0 and "it offers " .. table.concat(offered, " ")
+                 or "it offers no AUTH"
+    return finish(c, d, "failed", 530,
+                  "5.7.0 the server does not offer AUTH PLAIN (" .. what
+                  .. "): not sending without authentication")
+  end
+  d.state = STATE_AUTH
+  c:send("AUTH PLAIN " .. base64_encode("\0" .. d.job.user .. "\0" .. d.job.password))
 end
 
 local function send_rcpt(c, d)
@@ -159,11 +236,19 @@ local function on_reply(c, d, code, text, lines)
     for i = 2, #lines do
       local keyword = lines[i]:match("^(%S+)")
       if keyword then d.extensions[keyword:upper()] = true end
+      local mechanisms = auth_mechanisms(lines[i])
+      if mechanisms then
+        for name in pairs(mechanisms) do d.auth[name] = true end
+      end
     end
-    send_mail(c, d)
+    send_auth_or_mail(c, d)
   elseif state == STATE_HELO then
     if code ~= 250 then return refuse(c, d, code, text) end
-    send_mail(c, d)
+    send_auth_or_mail(c, d)
+  elseif state == STATE_AUTH then
+    if code == 235 then return send_mail(c, d) end
+    -- 454 (RFC 4954 6) is worth another try later; anything else fails.
+    finish(c, d, class(code) == 4 and "deferred" or "failed", code, text)
   elseif state == STATE_MAIL then
     if code ~= 250 then return refuse(c, d, code, text) end
     d.state = STATE_RCPT
@@ -203,7 +288,7 @@ function on_start(c, job)
   local d = {
     job = job,
     helo = job.helo or (server and server.name) or "localhost",
-    rcpts = {}, result = {}, accepted = {}, extensions = {},
+    rcpts = {}, result = {}, accepted = {}, extensions = {}, auth = {},
     rcpt_index = 0, state = STATE_GREETING, lines = {},
   }
   for _, rcpt in ipairs(job.rcpts) do d.rcpts[#d.rcpts + 1] = rcpt end

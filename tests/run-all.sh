@@ -40,7 +40,8 @@ suite() {
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-suite "Lua script tests" lua5.4 tests/lua/test_smtp_script.lua
+suite "Lua SMTP script tests" lua5.4 tests/lua/test_smtp_script.lua
+suite "Lua POP3 script tests" lua5.4 tests/lua/test_pop3_script.lua
 for t in build/tests/test_*; do
     [ -x "$t" ] && suite "unit $(basename "$t")" env XDG_STATE_HOME=/nonexistent "$t"
 done

@@ -9,7 +9,13 @@ It copies what a script would notice about the real host:
   - session objects whose fields cannot be assigned, with s.data the
     script's own table; replies formatted as on the wire and checked (code
     200-599, no CR or LF);
-  - lines cut at tutor.LINE_CAP with `cut` true;
+  - lines cut at tutor.LINE_CAP with `cut` true, and sent lines of at most
+    SESSION_SEND_MAX octets;
+  - POP3's host calls: tutor.apop (the MD5 comes from the md5sum program,
+    so the digest does not depend on Lua code under test) and
+    tutor.maildrop over the world's mailboxes, locked per session (a
+    second open answers nil, "in-use"; closing it or the session's end
+    unlocks), with list/read/seen/commit/close;
   - the instruction budget per callback, and the pattern guard of
     tutor/sandbox.h: pattern length at most SBX_PATTERN_LEN_MAX, cost
     subject_len ^ (quantifiers [+1 unanchored]) at most SBX_PATTERN_COST_MAX,
@@ -23,11 +29,13 @@ Usage:
   local s = mta:connect()            -- runs on_connect
   local out = s:line("EHLO pc1")      -- lines the server sent in reply
   mock.relay(client_host, server_host, job) -- two scripts joined
+  mock.add_mail(world, "bob@b.example", text, uid) -- a message to fetch
 ]]
 
 local M = {}
 
 M.LINE_CAP = 4096
+M.SEND_MAX = 65536                 -- SESSION_SEND_MAX: one line from a script
 M.INSTRUCTIONS = 10000000          -- SBX_INSTRUCTIONS_DEFAULT
 M.PATTERN_LEN_MAX = 256            -- SBX_PATTERN_LEN_MAX
 M.PATTERN_COST_MAX = 1e9           -- SBX_PATTERN_COST_MAX
@@ -116,15 +124,21 @@ local guarded = {
 
 -- The host's own functions are C in the tutor and cost the script nothing;
 -- here they are Lua, so the budget hook skips what runs inside them.
+-- The wrapper's own instructions are kept inside the in_host window (no
+-- table.pack before the decrement), so a call costs the script about what
+-- a C call does: a handful of instructions.
 local in_host = 0
+
+local function host_return(ok, ...)
+  in_host = in_host - 1
+  if not ok then error((...), 2) end
+  return ...
+end
 
 local function host_fn(fn)
   return function(...)
     in_host = in_host + 1
-    local results = table.pack(pcall(fn, ...))
-    in_host = in_host - 1
-    if not results[1] then error(results[2], 2) end
-    return table.unpack(results, 2, results.n)
+    return host_return(pcall(fn, ...))
   end
 end
 M.host_fn = host_fn
@@ -166,11 +180,139 @@ function M.world()
     hosts = {["pc1.a.example"] = "192.0.2.10", ["mail.a.example"] = "192.0.2.25",
              ["mail.b.example"] = "198.51.100.25"},
     mailboxes = {},           -- address -> list of message texts
+    uids = {},                -- address -> their UIDLs, in step with mailboxes
+    next_uid = 0,
+    seen = {},                -- UID -> true once a POP3 RETR marked it
+    locks = {},               -- address -> the open maildrop
+    commits = {},             -- list of {address, numbers} a maildrop deleted
+    fail_maildrop = nil,      -- a reason: maildrop() then fails
+    fail_commit = nil,        -- a reason: commit() then fails
     queue = {},               -- list of {server, id, from, rcpts, message}
     logs = {},
     fail_store = nil,         -- a reason: deliver and enqueue then fail
   }
   return w
+end
+
+-- MD5 in hex, by the md5sum program.
+function M.md5_hex(data)
+  local name = os.tmpname()
+  local f = assert(io.open(name, "wb"))
+  f:write(data)
+  f:close()
+  local p = assert(io.popen("md5sum < '" .. name .. "'"))
+  local out = p:read("a")
+  p:close()
+  os.remove(name)
+  return assert(out:match("^(%x+)"), "md5sum gave no digest")
+end
+
+-- The UIDs of an address's messages, made up for any that have none yet
+-- (delivered by smtp.lua, or put in the table by a test).
+local function uids_of(w, srv, address)
+  local box = w.mailboxes[address] or {}
+  w.mailboxes[address] = box
+  local uids = w.uids[address] or {}
+  w.uids[address] = uids
+  for i = #uids + 1, #box do
+    w.next_uid = w.next_uid + 1
+    uids[i] = string.format("%d.M%04X.%s", w.clock, w.next_uid, srv.node or "mock")
+  end
+  return box, uids
+end
+
+-- Puts a message in a mailbox, with its UID when given.
+function M.add_mail(w, address, text, uid)
+  local box = w.mailboxes[address] or {}
+  w.mailboxes[address] = box
+  local uids = w.uids[address] or {}
+  w.uids[address] = uids
+  box[#box + 1] = text
+  if uid then
+    for i = #uids + 1, #box - 1 do uids[i] = "auto" .. address .. i end
+    uids[#box] = uid
+  end
+end
+
+-- POP3 counts a message with CR LF line ends (RFC 1939 11).
+local function pop3_size(text)
+  local _, lf = text:gsub("\n", "")
+  local _, crlf = text:gsub("\r\n", "")
+  local size = #text + lf - crlf
+  if text ~= "" and text:sub(-1) ~= "\n" then size = size + 2 end
+  return size
+end
+M.pop3_size = pop3_size
+
+-- Unlocks what session `s` still holds: the host does so when a session
+-- ends, whatever the script did.
+function M.release(w, s)
+  for address, drop in pairs(w.locks) do
+    if drop.owner == s then
+      drop.open = false
+      w.locks[address] = nil
+    end
+  end
+end
+
+local function make_maildrop(w, srv, s, address)
+  local box, uids = uids_of(w, srv, address)
+  local snapshot = {}
+  for i, text in ipairs(box) do snapshot[i] = {text = text, uid = uids[i]} end
+  local state = {open = true, owner = s, address = address}
+  w.locks[address] = state
+  local function usable(n)
+    if not state.open then error("maildrop is closed", 3) end
+    if n ~= nil then
+      assert(math.type(n) == "integer", "message number must be an integer")
+      return snapshot[n]
+    end
+  end
+  local drop = {}
+  function drop.list()
+    usable()
+    local list = {}
+    for i, m in ipairs(snapshot) do list[i] = {size = pop3_size(m.text), uid = m.uid} end
+    return M.readonly(list)
+  end
+  function drop.read(_, n)
+    local m = usable(n)
+    if not m then return nil, "no message " .. tostring(n) end
+    return m.text
+  end
+  function drop.seen(_, n)
+    local m = usable(n)
+    if not m then return nil, "no message " .. tostring(n) end
+    w.seen[m.uid] = true
+    return true
+  end
+  function drop.commit(_, numbers)
+    usable()
+    if w.fail_commit then return nil, w.fail_commit end
+    local gone, list = {}, {}
+    for _, n in ipairs(numbers) do
+      local m = usable(n)
+      assert(m, "commit of a message not in the maildrop: " .. tostring(n))
+      gone[m.uid] = true
+      list[#list + 1] = n
+    end
+    w.commits[#w.commits + 1] = {address = address, numbers = list}
+    local cur_box, cur_uids = uids_of(w, srv, address)
+    for i = #cur_box, 1, -1 do
+      if gone[cur_uids[i]] then
+        table.remove(cur_box, i)
+        table.remove(cur_uids, i)
+      end
+    end
+    return true
+  end
+  function drop.close()
+    usable()
+    state.open = false
+    if w.locks[address] == state then w.locks[address] = nil end
+  end
+  for k, f in pairs(drop) do drop[k] = M.host_fn(f) end
+  return M.readonly(drop)
 end
 
 local function make_tutor(w, srv)
@@ -203,6 +345,29 @@ local function make_tutor(w, srv)
       if u and u.password == password then return u.address end
     end
     return nil
+  end
+  function t.apop(user, timestamp, digest)
+    assert(type(user) == "string" and type(timestamp) == "string" and type(digest) == "string",
+           "apop(string, string, string)")
+    local candidates = {user}
+    if not user:find("@", 1, true) then
+      candidates = {}
+      for _, d in ipairs(srv.domains) do candidates[#candidates + 1] = user .. "@" .. d end
+    end
+    for _, address in ipairs(candidates) do
+      local u = find_user(address)
+      if u and M.md5_hex(timestamp .. u.password) == digest then return u.address end
+    end
+    return nil
+  end
+  function t.maildrop(s, address)
+    assert(type(address) == "string", "maildrop(session, string)")
+    assert(s ~= nil, "maildrop needs the session")
+    local u = find_user(address)
+    if not u then return nil, "no such user" end
+    if w.fail_maildrop then return nil, w.fail_maildrop end
+    if w.locks[u.address] then return nil, "in-use" end
+    return make_maildrop(w, srv, s, u.address)
   end
   function t.deliver(address, message)
     assert(type(address) == "string" and type(message) == "string", "deliver(string, string)")
@@ -279,6 +444,7 @@ Session.__index = Session
 local function check_text(text)
   assert(type(text) == "string", "text must be a string")
   assert(not text:find("[\r\n]"), "text may not hold CR or LF")
+  assert(#text <= M.SEND_MAX, "line too long to send (" .. #text .. " bytes)")
 end
 
 -- Connects a client to the script: a new session, then on_connect.
@@ -322,6 +488,7 @@ function Session:after()
   if self.closing and not self.closed then
     self.closed = true
     self.host:call("on_close", self.s)
+    M.release(self.host.world, self.s)
   end
 end
 
@@ -351,6 +518,7 @@ function Session:drop()
   if self.closed then return end
   self.closed = true
   self.host:call("on_close", self.s)
+  M.release(self.host.world, self.s)
 end
 
 -- Relay: a client script joined to a server script ----------------------------
@@ -359,6 +527,9 @@ end
 -- against `server_host`. Lines travel through one FIFO, as on a network.
 -- Returns the client's result (deferred when it never finished) and the
 -- transcript in swaks' notation (" -> " client, "<-  " server).
+-- A POP3 client (pop3_client.lua) runs the same way: opts.store, a table,
+-- receives what c:store() hands over ({uid = ..., message = ...} each);
+-- opts.store_fail, a reason, makes c:store() fail.
 function M.relay(client_host, server_host, job, opts)
   opts = opts or {}
   local transcript, queue, head = {}, {}, 1
@@ -371,9 +542,18 @@ function M.relay(client_host, server_host, job, opts)
     end),
     finish = host_fn(function(_, r)
       assert(result == nil, "finish called twice")
-      assert(type(r) == "table" and (r.status == "sent" or r.status == "deferred" or r.status == "failed"),
+      assert(type(r) == "table" and (r.status == "sent" or r.status == "deferred"
+                                     or r.status == "failed" or r.status == "ok"),
              "finish: bad result")
       result = r
+    end),
+    store = host_fn(function(_, uid, message)
+      assert(uid == nil or type(uid) == "string", "store: uid must be a string or nil")
+      assert(type(message) == "string", "store: message must be a string")
+      if not opts.store then return nil, "this client has nowhere to store mail" end
+      if opts.store_fail then return nil, opts.store_fail end
+      opts.store[#opts.store + 1] = {uid = uid, message = message}
+      return true
     end),
   }
   if opts.client_data then c.data = {} end
