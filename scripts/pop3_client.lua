@@ -10,8 +10,9 @@ it to the POP3 server; one dialogue per job:
 Commands go one at a time, each after the previous reply, so a transcript
 reads as a student would type it. Each retrieved message, byte-stuffing
 undone (RFC 1939 3), goes to c:store() under its UIDL. Messages already in
-job.known (by UIDL) are neither retrieved nor deleted: that is what UIDL
-is for (RFC 1939 7). Without UIDL every message is retrieved.
+job.known (by UIDL) are not retrieved again: that is what UIDL is for (RFC
+1939 7); with job.delete they are deleted from the server, since the
+client has them. Without UIDL every message is retrieved.
 
 The result goes to c:finish() (scripts/README.md): "ok" once the server
 has answered QUIT with +OK (deletions happen only then, RFC 1939 6), or
@@ -100,6 +101,9 @@ local function next_message(c, d)
       d.current = n
       return send(c, d, STATE_RETR, "RETR " .. n)
     end
+    -- Already in the client's folder: a client told to delete mail from
+    -- the server deletes these too, without fetching them again.
+    if d.job.delete then return send(c, d, STATE_DELE, "DELE " .. n) end
   end
   send(c, d, STATE_QUIT, "QUIT")
 end

@@ -12,9 +12,7 @@
 #include "repl.h"
 #include "term.h"
 
-/* "bob" or "bob@b.example" to the world's user; NULL (and a message) when
- * there is no such user or a bare name is ambiguous. */
-static const struct world_user *find_user(const struct world *w, const char *name)
+const struct world_user *repl_find_user(const struct world *w, const char *name)
 {
     if (strchr(name, '@')) {
         const struct world_user *u = world_user(w, name);
@@ -42,7 +40,7 @@ static int cmd_mailbox(struct repl *r, int argc, char **argv)
         term_error(_("usage: mailbox USER [N]"));
         return 1;
     }
-    const struct world_user *u = find_user(r->rt->world, argv[1]);
+    const struct world_user *u = repl_find_user(r->rt->world, argv[1]);
     if (!u)
         return 1;
     char dir[PATH_MAX], err[FS_ERROR_MAX];

@@ -190,7 +190,8 @@ static int cmd_telnet(struct repl *r, int argc, char **argv)
     int rc = 0;
     r->verbs = srv_verbs(srv);
     while (!session_over(s)) {
-        char *line = repl_read_line(r, "");
+        size_t len;
+        char *line = repl_read_line(r, "", &len);
         if (!line || line[0] == ESCAPE_CHAR) {
             /* what telnet's "quit" after ^] prints */
             if (!r->tty || line)
@@ -199,8 +200,8 @@ static int cmd_telnet(struct repl *r, int argc, char **argv)
             free(line);
             goto done;
         }
-        term_client(line, !r->tty);
-        session_input(s, line, strlen(line));
+        term_client(line, len, !r->tty);
+        session_input(s, line, len);
         free(line);
         show_output(s);
     }

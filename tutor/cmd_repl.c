@@ -1,5 +1,6 @@
 /* cmd_repl — the REPL's own commands: help, quit, reset. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -7,15 +8,23 @@
 #include "repl.h"
 #include "term.h"
 
-static const struct command *const all_families[] = {repl_commands, net_commands, mail_commands};
-
+#define HELP_WIDTH 78           /* and 2 for a hanging "。": 80 columns */
+#define HELP_SYNOPSIS_WIDTH 30
+#define HELP_TEXT_COLUMN 33
+/* "  name ARGS   what it does", wrapped to 80 columns; a synopsis too
+ * long for its column puts the text on the next line. */
 static void help_line(const struct command *c)
 {
     char synopsis[128];
     snprintf(synopsis, sizeof synopsis, "%s %s", c->name, c->args ? c->args : "");
     printf("  ");
-    term_pad(stdout, synopsis, 30);
-    printf(" %s\n", _(c->help));
+    if (term_width(synopsis) > HELP_SYNOPSIS_WIDTH) {
+        printf("%s\n%*s", synopsis, HELP_TEXT_COLUMN, "");
+    } else {
+        term_pad(stdout, synopsis, HELP_SYNOPSIS_WIDTH);
+        putchar(' ');
+    }
+    term_wrap(stdout, _(c->help), HELP_TEXT_COLUMN, HELP_TEXT_COLUMN, HELP_WIDTH);
 }
 
 static int cmd_help(struct repl *r, int argc, char **argv)
@@ -28,11 +37,21 @@ static int cmd_help(struct repl *r, int argc, char **argv)
             return 1;
         }
         help_line(c);
+        if (c->more) {
+            putchar('\n');
+            /* each line of the longer text wraps by itself */
+            char *more = strdup(_(c->more));
+            for (char *line = more ? strtok(more, "\n") : NULL; line; line = strtok(NULL, "\n")) {
+                printf("  ");
+                term_wrap(stdout, line, 2, 4, HELP_WIDTH);
+            }
+            free(more);
+        }
         return 0;
     }
     printf("%s\n", _("Commands:"));
-    for (size_t f = 0; f < sizeof all_families / sizeof all_families[0]; f++)
-        for (const struct command *c = all_families[f]; c->name; c++)
+    for (size_t f = 0; repl_families[f]; f++)
+        for (const struct command *c = repl_families[f]; c->name; c++)
             help_line(c);
     printf("\n%s\n", _("Inside telnet, type the protocol's commands; Ctrl-] (or a line \"^]\") returns here."));
     return 0;

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -26,6 +27,24 @@ int maildir_create(const char *dir, char err[FS_ERROR_MAX])
     return 0;
 }
 
+/* Is `name` already taken by a message that was read (cur/NAME:2,FLAGS)?
+ * A link into new/ cannot see those, and two messages must never share a
+ * name: it is their UIDL. */
+static bool taken_in_cur(const char *dir, const char *name)
+{
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s/cur", dir);
+    DIR *d = opendir(p);
+    if (!d)
+        return false;
+    size_t n = strlen(name);
+    bool taken = false;
+    for (struct dirent *e; !taken && (e = readdir(d)); )
+        taken = strncmp(e->d_name, name, n) == 0 && (e->d_name[n] == ':' || !e->d_name[n]);
+    closedir(d);
+    return taken;
+}
+
 int maildir_deliver(const char *dir, const char *name, const char *msg, size_t len,
                     char err[FS_ERROR_MAX])
 {
@@ -39,6 +58,10 @@ int maildir_deliver(const char *dir, const char *name, const char *msg, size_t l
         return -1;
     snprintf(tmp, sizeof tmp, "%s/tmp/%s", dir, name);
     snprintf(new, sizeof new, "%s/new/%s", dir, name);
+    if (taken_in_cur(dir, name)) {
+        snprintf(err, FS_ERROR_MAX, "%s: a message of that name was delivered before", name);
+        return -1;
+    }
 
     /* CR LF to LF: Maildir files use the local convention. */
     char *buf = malloc(len + 1);
@@ -97,11 +120,15 @@ size_t maildir_wire_size(const char *text, size_t len)
     return size;
 }
 
+/* Delivery order: by the unique name, without the ":2,FLAGS" that
+ * reading adds (else "m:2,S" would sort after "m.2"). */
 static int by_name(const void *a, const void *b)
 {
     const struct maildir_entry *x = a, *y = b;
     const char *nx = strrchr(x->path, '/') + 1, *ny = strrchr(y->path, '/') + 1;
-    return strcmp(nx, ny);
+    size_t lx = strcspn(nx, ":"), ly = strcspn(ny, ":");
+    int c = strncmp(nx, ny, lx < ly ? lx : ly);
+    return c ? c : (lx > ly) - (lx < ly);
 }
 
 static int scan(const char *dir, const char *sub, struct maildir_entry **v, size_t *n,

@@ -19,7 +19,8 @@
 #define ESCAPE_CHAR 0x1d            /* Ctrl-], telnet's escape */
 #define HISTORY_MAX 1000
 
-static const struct command *const families[] = {repl_commands, net_commands, mail_commands};
+const struct command *const repl_families[] = {repl_commands, net_commands, mail_commands,
+                                               mua_commands, NULL};
 
 /* readline's completion callbacks take no context: the one REPL is here. */
 static struct repl *active;
@@ -27,8 +28,8 @@ static volatile sig_atomic_t got_sigint;
 
 const struct command *repl_command(const char *name)
 {
-    for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
-        for (const struct command *c = families[f]; c->name; c++)
+    for (size_t f = 0; repl_families[f]; f++)
+        for (const struct command *c = repl_families[f]; c->name; c++)
             if (strcmp(c->name, name) == 0)
                 return c;
     return NULL;
@@ -68,12 +69,13 @@ int repl_run_line(struct repl *r, const char *line)
     char *argv[REPL_ARGS_MAX + 1];
     if (!buf)
         return 1;
-    int argc = repl_split(line, buf, argv);
+    /* a comment is not split: its quotes need not match */
+    int argc = line[strspn(line, " \t")] == '#' ? 0 : repl_split(line, buf, argv);
     int rc = 0;
     if (argc < 0) {
         term_error(_("a quote is not closed"));
         rc = 1;
-    } else if (argc > 0 && argv[0][0] != '#') {
+    } else if (argc > 0) {
         argv[argc] = NULL;
         const struct command *c = repl_command(argv[0]);
         if (!c) {
@@ -114,10 +116,13 @@ void repl_run_queue(struct repl *r)
 /* ------------------------------------------------------------------------
  * Reading lines.
  */
-static char *read_plain(void)
+static char *read_plain(size_t *len)
 {
     char *line = NULL;
     size_t cap = 0;
+    /* whatever drives us through a pipe must see the output before it
+     * writes the next line */
+    fflush(stdout);
     ssize_t n = getline(&line, &cap, stdin);
     if (n < 0) {
         free(line);
@@ -125,6 +130,8 @@ static char *read_plain(void)
     }
     while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
         line[--n] = '\0';
+    if (len)
+        *len = (size_t)n;
     /* "^]" typed as two characters is the escape where Ctrl-] cannot be */
     if (strcmp(line, "^]") == 0) {
         line[0] = ESCAPE_CHAR;
@@ -133,11 +140,13 @@ static char *read_plain(void)
     return line;
 }
 
-char *repl_read_line(struct repl *r, const char *prompt)
+char *repl_read_line(struct repl *r, const char *prompt, size_t *len)
 {
     if (!r->tty)
-        return read_plain();
+        return read_plain(len);
     char *line = readline(prompt);
+    if (line && len)
+        *len = strlen(line);
     if (line && *line && line[0] != ESCAPE_CHAR && !r->verbs)
         add_history(line);
     return line;
@@ -217,17 +226,17 @@ static char **complete(const char *text, int start, int end)
             for (const char *const *v = active->verbs; *v; v++)
                 add_candidate(*v);
     } else if (start == 0) {
-        for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
-            for (const struct command *c = families[f]; c->name; c++)
+        for (size_t f = 0; repl_families[f]; f++)
+            for (const struct command *c = repl_families[f]; c->name; c++)
                 add_candidate(c->name);
     } else {
         char first[32] = "";
         sscanf(rl_line_buffer, "%31s", first);
         if (!strcmp(first, "help")) {
-            for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
-                for (const struct command *c = families[f]; c->name; c++)
+            for (size_t f = 0; repl_families[f]; f++)
+                for (const struct command *c = repl_families[f]; c->name; c++)
                     add_candidate(c->name);
-        } else if (!strcmp(first, "mailbox")) {
+        } else if (!strcmp(first, "mailbox") || !strcmp(first, "login")) {
             for (size_t i = 0; i < w->n_users; i++)
                 add_candidate(w->users[i].address);
         } else {
@@ -298,7 +307,7 @@ int repl_loop(struct repl *r)
                 "Type \"help\" for the commands, \"quit\" or Ctrl-D to leave.\n"), stdout);
     }
     while (!r->quit) {
-        char *line = repl_read_line(r, "tutor> ");
+        char *line = repl_read_line(r, "tutor> ", NULL);
         if (!line) {
             if (r->tty)
                 putchar('\n');

@@ -28,23 +28,32 @@ struct command {
     const char *name;
     const char *args;                   /* synopsis of the arguments */
     const char *help;                   /* N_(), one line */
+    const char *more;                   /* N_(), more for "help NAME"; may be NULL */
     /* 0 when the command did what was asked, 1 otherwise (the message is
      * already printed). */
     int (*run)(struct repl *r, int argc, char **argv);
 };
 
-/* The families, each ending with a { NULL } entry. */
+/* The families, each ending with a { NULL } entry, and the list of them,
+ * ending with NULL. */
 extern const struct command repl_commands[];
 extern const struct command net_commands[];
 extern const struct command mail_commands[];
+extern const struct command mua_commands[];
+extern const struct command *const repl_families[];
+
+/* "bob" or "bob@b.example" to the world's user; NULL (and a message) when
+ * there is no such user or a bare name is ambiguous. Borrowed. */
+const struct world_user *repl_find_user(const struct world *w, const char *name);
 
 /* Finds a command by name (or unique prefix? no: exact, as a shell does). */
 const struct command *repl_command(const char *name);
 
 /* Reads one line: readline with `prompt` on a terminal, else a plain line
- * from stdin. New string (caller frees), or NULL at end of input. A line
- * ended by Ctrl-] comes back as "\035". */
-char *repl_read_line(struct repl *r, const char *prompt);
+ * from stdin. New string (caller frees), or NULL at end of input; its
+ * length in *len (may be NULL), which counts any NUL bytes a piped line
+ * holds. A line ended by Ctrl-] comes back as "\035". */
+char *repl_read_line(struct repl *r, const char *prompt, size_t *len);
 
 /* Runs one command line. 0 on success, 1 on failure. */
 int repl_run_line(struct repl *r, const char *line);

@@ -73,7 +73,8 @@ void rt_close(struct runtime *rt)
 
 int rt_reset(struct runtime *rt, char err[RT_ERROR_MAX])
 {
-    static const char *const parts[] = {"mail", "queue", "clock", "last-relay.txt", "server.log"};
+    static const char *const parts[] = {"mail", "queue", "client", "clock", "last-relay.txt",
+                                        "server.log"};
     rt_close_servers(rt);
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
         char p[PATH_MAX], ferr[FS_ERROR_MAX];
@@ -144,15 +145,27 @@ int rt_save(struct runtime *rt, char err[RT_ERROR_MAX])
     return 0;
 }
 
-void rt_mailbox_dir(const struct runtime *rt, const char *address, char out[PATH_MAX])
+/* STATE/PART/address, the address in lower case. Addresses were checked
+ * by the world loader or the host API: no '/'. */
+static void user_dir(const struct runtime *rt, const char *part, const char *address,
+                     char out[PATH_MAX])
 {
-    /* Addresses were checked by the world loader or the host API: no '/'. */
     char lower[256];
     size_t i;
     for (i = 0; address[i] && i < sizeof lower - 1; i++)
         lower[i] = (char)tolower((unsigned char)address[i]);
     lower[i] = '\0';
-    snprintf(out, PATH_MAX, "%s/mail/%s", rt->state, lower);
+    snprintf(out, PATH_MAX, "%s/%s/%s", rt->state, part, lower);
+}
+
+void rt_mailbox_dir(const struct runtime *rt, const char *address, char out[PATH_MAX])
+{
+    user_dir(rt, "mail", address, out);
+}
+
+void rt_client_dir(const struct runtime *rt, const char *address, char out[PATH_MAX])
+{
+    user_dir(rt, "client", address, out);
 }
 
 void rt_queue_dir(const struct runtime *rt, const char *node, char out[PATH_MAX])

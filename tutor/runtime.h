@@ -4,7 +4,8 @@
  * time something connects to them).
  *
  * State lives under STATE_ROOT/worlds/NAME/: mail/ADDRESS/ (Maildirs),
- * queue/NODE/ (the relay queues), clock (the simulated time and the next
+ * queue/NODE/ (the relay queues), client/ (the student's mail client:
+ * who is logged in, and each user's fetched mail), clock (the simulated time and the next
  * queue number). Everything is written atomically, so a crash at any point
  * leaves the last complete state.
  */
@@ -69,8 +70,10 @@ void rt_unique_name(struct runtime *rt, const char *host, char out[MAILDIR_NAME_
 /* Saves clock and counter. 0, or -1 with err. */
 int rt_save(struct runtime *rt, char err[RT_ERROR_MAX]);
 
-/* Folders of the state: a user's Maildir, a node's relay queue. */
+/* Folders of the state: a user's Maildir on the server, the mail client's
+ * own folder for a user (what `inbox` fetched), a node's relay queue. */
 void rt_mailbox_dir(const struct runtime *rt, const char *address, char out[PATH_MAX]);
+void rt_client_dir(const struct runtime *rt, const char *address, char out[PATH_MAX]);
 void rt_queue_dir(const struct runtime *rt, const char *node, char out[PATH_MAX]);
 
 /* The path of a script named in the world: a bare name is one of ours

@@ -466,8 +466,9 @@ int session_input(struct session *s, const char *line, size_t len)
     if (s->failed)
         return -1;
     struct line_args a = {s, line, len, false};
-    if (len > SRV_LINE_CAP) {
-        a.len = SRV_LINE_CAP;
+    size_t cap = s->is_client ? SESSION_SEND_MAX : SRV_LINE_CAP;
+    if (len > cap) {
+        a.len = cap;
         a.cut = true;
     }
     rt_tick(srv_runtime(s->srv), 1);

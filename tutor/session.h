@@ -18,7 +18,9 @@
 
 #include "sandbox.h"
 
-#define SESSION_OUTPUT_MAX (4u << 20)   /* bytes waiting to be taken */
+/* Bytes waiting to be taken: a POP3 RETR of the largest message the
+ * servers accept (10 MB) goes out in one callback. */
+#define SESSION_OUTPUT_MAX (32u << 20)
 #define SESSION_SEND_MAX   65536        /* one line from a script */
 #define SESSION_REPLY_LINES_MAX 1000
 
@@ -75,7 +77,8 @@ struct session *session_open_client(struct vserver *cli, const struct session_en
                                     const struct session_job *job);
 
 /* One line from the other end, without its line end. Lines longer than
- * the server's SRV_LINE_CAP are cut and flagged. 0, or -1 when the script
+ * the server's SRV_LINE_CAP are cut and flagged (for a client script,
+ * longer than SESSION_SEND_MAX: what a server may send). 0, or -1 when the script
  * failed (session_failed() says why; the session is then over). */
 int session_input(struct session *s, const char *line, size_t len);
 

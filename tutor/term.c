@@ -27,22 +27,22 @@ void term_init(int force)
 
 bool term_color(void) { return color; }
 
-void term_client(const char *line, bool echo)
+void term_client(const char *line, size_t len, bool echo)
 {
     if (!echo)
         return;
-    if (color)
-        printf(SGR_CLIENT "%s" SGR_RESET "\n", line);
-    else
-        printf(" -> %s\n", line);
+    fputs(color ? SGR_CLIENT : " -> ", stdout);
+    term_text(stdout, line, len);
+    fputs(color ? SGR_RESET "\n" : "\n", stdout);
 }
 
 void term_server(const char *line)
 {
-    if (color)
-        printf(SGR_SERVER "%s" SGR_RESET "\n", line);
-    else
-        printf("<-  %s\n", line);
+    /* a server's line may hold anything (ISO-2022-JP's ESC, a hostile
+     * script's cursor codes): shown, never obeyed */
+    fputs(color ? SGR_SERVER : "<-  ", stdout);
+    term_text(stdout, line, strlen(line));
+    fputs(color ? SGR_RESET "\n" : "\n", stdout);
 }
 
 static void vsay(FILE *f, const char *sgr, const char *marker, const char *fmt, va_list ap)
@@ -101,4 +101,144 @@ void term_pad(FILE *f, const char *s, int width)
     fputs(s, f);
     for (int w = term_width(s); w < width; w++)
         fputc(' ', f);
+}
+
+void term_text(FILE *f, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            fputc('^', f);
+            fputc(c == 0x7f ? '?' : c + '@', f);
+        } else if (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
+                   (unsigned char)s[i + 1] <= 0x9f) {
+            /* a C1 control in UTF-8: some terminals obey U+009B as CSI */
+            fputc('?', f);
+            i++;
+        } else {
+            fputc(c, f);
+        }
+    }
+}
+
+/* The next character of s as term_text shows it: its bytes (*n) and the
+ * columns it takes there (^X for a control, ? for a C1 control). */
+static int shown_width(const char *s, size_t len, size_t *n)
+{
+    unsigned char c = (unsigned char)s[0];
+    if ((c < 0x20 && c != '\t') || c == 0x7f) {
+        *n = 1;
+        return 2;
+    }
+    if (c == 0xc2 && len > 1 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9f) {
+        *n = 2;
+        return 1;
+    }
+    mbstate_t st;
+    memset(&st, 0, sizeof st);
+    wchar_t wc;
+    size_t k = mbrtowc(&wc, s, len, &st);
+    if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+        *n = 1;
+        return 1;
+    }
+    *n = k;
+    return wcwidth(wc) > 0 ? wcwidth(wc) : 0;
+}
+
+void term_fit(FILE *f, const char *s, int width)
+{
+    size_t len = strlen(s), n;
+    int total = 0;
+    for (size_t i = 0; i < len; i += n)
+        total += shown_width(s + i, len - i, &n);
+    bool cut = total > width;
+    int room = cut ? width - 2 : width, w = 0;
+    size_t keep = 0;
+    while (keep < len) {
+        int cw = shown_width(s + keep, len - keep, &n);
+        if (w + cw > room)
+            break;
+        w += cw;
+        keep += n;
+    }
+    term_text(f, s, keep);
+    if (cut) {
+        fputs("..", f);
+        w += 2;
+    }
+    for (; w < width; w++)
+        fputc(' ', f);
+}
+
+/* Width and length of the character at s (an invalid byte counts as one
+ * column, one byte). */
+static int char_at(const char *s, size_t len, size_t *n, wchar_t *wc)
+{
+    mbstate_t st;
+    memset(&st, 0, sizeof st);
+    size_t k = mbrtowc(wc, s, len, &st);
+    if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+        *n = 1;
+        *wc = L'?';
+        return 1;
+    }
+    *n = k;
+    return wcwidth(*wc) > 0 ? wcwidth(*wc) : 0;
+}
+
+/* Kinsoku: Japanese punctuation and small kana never begin a line; such a
+ * character hangs past the margin instead. */
+static bool no_line_start(wchar_t wc)
+{
+    static const wchar_t list[] = L"、。，．・：；？！ー）」』】〕ぁぃぅぇぉっゃゅょァィゥェォッャュョ";
+    return wc && wcschr(list, wc) != NULL;
+}
+
+void term_wrap(FILE *f, const char *s, int col, int indent, int width)
+{
+    size_t len = strlen(s), i = 0;
+    while (i < len) {
+        size_t sp = i;
+        while (i < len && s[i] == ' ')
+            i++;
+        int spaces = (int)(i - sp), w = 0;
+        size_t word = i;
+        bool wide = false;
+        while (i < len && s[i] != ' ') {
+            size_t n;
+            wchar_t wc;
+            int cw = char_at(s + i, len - i, &n, &wc);
+            wide |= cw > 1;
+            w += cw;
+            i += n;
+        }
+        if (col > indent && col + spaces + (wide ? 0 : w) > width) {
+            fprintf(f, "\n%*s", indent, "");
+            col = indent;
+            spaces = 0;
+        }
+        fprintf(f, "%*s", spaces, "");
+        col += spaces;
+        if (!wide) {
+            fwrite(s + word, 1, i - word, f);
+            col += w;
+            continue;
+        }
+        /* Japanese has no spaces between words: fill the line character by
+         * character */
+        for (size_t k = word; k < i; ) {
+            size_t n;
+            wchar_t wc;
+            int cw = char_at(s + k, i - k, &n, &wc);
+            if (col > indent && col + cw > width && !no_line_start(wc)) {
+                fprintf(f, "\n%*s", indent, "");
+                col = indent;
+            }
+            fwrite(s + k, 1, n, f);
+            col += cw;
+            k += n;
+        }
+    }
+    fputc('\n', f);
 }

@@ -15,13 +15,29 @@
 void term_init(int force);
 bool term_color(void);
 
-/* Dialogue lines. `echo` is false when the line is already on the screen
- * (readline showed what was typed). */
-void term_client(const char *line, bool echo);
+/* Dialogue lines, control characters shown as with term_text. `echo` is
+ * false when the line is already on the screen (readline showed what was
+ * typed). A client's line is `len` bytes, NUL bytes included. */
+void term_client(const char *line, size_t len, bool echo);
 void term_server(const char *line);
 /* The tool's own information ("=== ") and errors ("*** ", on stderr). */
 void term_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void term_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Text from the outside (a message, a header) on one line: control
+ * characters other than TAB are shown as ^X, so that a message cannot move
+ * the cursor, change colours or retitle the terminal. No newline added. */
+void term_text(FILE *f, const char *s, size_t len);
+
+/* `s` cut to at most `width` display columns (a cut ends in "..") and
+ * padded with spaces to exactly `width`. */
+void term_fit(FILE *f, const char *s, int width);
+
+/* Writes `s` from column `col` (where the cursor already is), wrapped to
+ * `width` columns: lines break at spaces, or anywhere between characters in
+ * text without spaces (Japanese), and go on at column `indent`. Ends with
+ * a newline. */
+void term_wrap(FILE *f, const char *s, int col, int indent, int width);
 
 /* Display width of UTF-8 text (wcwidth), never bytes. */
 int term_width(const char *s);
