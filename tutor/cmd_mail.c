@@ -12,6 +12,8 @@
 #include "repl.h"
 #include "term.h"
 
+#define SCREEN_WIDTH 80
+
 const struct world_user *repl_find_user(const struct world *w, const char *name)
 {
     if (strchr(name, '@')) {
@@ -65,9 +67,8 @@ static int cmd_mailbox(struct repl *r, int argc, char **argv)
                 term_error("%s", m[k - 1].path);
                 rc = 1;
             } else {
-                fwrite(text, 1, len, stdout);
-                if (len && text[len - 1] != '\n')
-                    putchar('\n');
+                /* as stored, but never obeyed by the terminal */
+                term_lines(stdout, text, len);
                 free(text);
             }
         }
@@ -87,8 +88,11 @@ static int cmd_mailbox(struct repl *r, int argc, char **argv)
             char size[16];
             snprintf(size, sizeof size, "%zu", m[i].size);
             printf("%4zu  %7s ", i + 1, size);
-            term_pad(stdout, m[i].from, 28);
-            printf(" %s\n", m[i].subject);
+            term_fit(stdout, m[i].from, 28);
+            putchar(' ');
+            /* "   1     123 " and the From column come first */
+            term_cut(stdout, m[i].subject, SCREEN_WIDTH - 4 - 2 - 7 - 1 - 28 - 1);
+            putchar('\n');
         }
     }
     maildir_list_free(m, n);

@@ -357,12 +357,7 @@ static int list_folder(struct runtime *rt, const struct world_user *u, size_t fr
         putchar(' ');
         term_fit(stdout, from ? from : "", 26);
         putchar(' ');
-        const char *subj = subject ? subject : "";
-        /* the last column is cut, not padded */
-        if (term_width(subj) > 36)
-            term_fit(stdout, subj, 36);
-        else
-            term_text(stdout, subj, strlen(subj));
+        term_cut(stdout, subject ? subject : "", 36);
         putchar('\n');
         free(text);
         free(date);
@@ -430,18 +425,6 @@ static char *folder_message(struct runtime *rt, const char *arg, size_t *len)
     return text;
 }
 
-static void print_lines(const char *s, size_t len)
-{
-    while (len > 0) {
-        const char *nl = memchr(s, '\n', len);
-        size_t n = nl ? (size_t)(nl - s) : len;
-        term_text(stdout, s, n);
-        putchar('\n');
-        s += n + (nl ? 1 : 0);
-        len -= n + (nl ? 1 : 0);
-    }
-}
-
 /* The header as stored: every line, from the first to the empty one. */
 static size_t header_length(const char *msg, size_t len)
 {
@@ -471,7 +454,7 @@ static int show_message(struct repl *r, const char *arg, bool headers)
     if (!msg)
         return 1;
     if (headers) {
-        print_lines(msg, header_length(msg, len));
+        term_lines(stdout, msg, header_length(msg, len));
     } else {
         static const char *const fields[] = {"Date", "From", "To", "Cc", "Subject"};
         for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
@@ -490,7 +473,7 @@ static int show_message(struct repl *r, const char *arg, bool headers)
     putchar('\n');
     char *body = mime_render_body(msg, len);
     if (body)
-        print_lines(body, strlen(body));
+        term_lines(stdout, body, strlen(body));
     free(body);
     free(msg);
     return 0;

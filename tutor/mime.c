@@ -584,7 +584,7 @@ static void readers_add(struct readers *r, struct buf *out, const char *s, size_
     if (out->oom)
         return;
     if ((bad > 0 && charset_lookup(cs, false)) || memchr(out->p + mark, '\0', out->len - mark)) {
-        /* the rare case: again through to_utf8, with its second try */
+        /* the rare case: again through mime_to_utf8, for its second try */
         out->len = mark;
         size_t len;
         char *u = mime_to_utf8(s, n, cs, &len);

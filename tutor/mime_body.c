@@ -537,7 +537,7 @@ static void add_note(struct buf *out, const char *type, const char *name, size_t
 }
 
 /* The header fields of an enclosed message, unfolded, encoded-words
- * decoded, one per line. */
+ * decoded, one per line (a line break decoded from a word is a space). */
 static void add_header(struct buf *out, const char *p, size_t hlen)
 {
     struct buf f = {0};
@@ -566,6 +566,9 @@ static void add_header(struct buf *out, const char *p, size_t hlen)
             out->oom = true;
             break;
         }
+        /* an encoded line break would show as a field of its own */
+        for (char *c = dec; (c = strpbrk(c, "\r\n")) != NULL;)
+            *c = ' ';
         buf_printf(out, "%s: %s\n", f.p, dec);
         free(dec);
     }

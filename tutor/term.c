@@ -146,7 +146,8 @@ static int shown_width(const char *s, size_t len, size_t *n)
     return wcwidth(wc) > 0 ? wcwidth(wc) : 0;
 }
 
-void term_fit(FILE *f, const char *s, int width)
+/* Writes s cut to `width` columns; returns the columns written. */
+static int cut_to(FILE *f, const char *s, int width)
 {
     size_t len = strlen(s), n;
     int total = 0;
@@ -167,8 +168,30 @@ void term_fit(FILE *f, const char *s, int width)
         fputs("..", f);
         w += 2;
     }
-    for (; w < width; w++)
+    return w;
+}
+
+void term_fit(FILE *f, const char *s, int width)
+{
+    for (int w = cut_to(f, s, width); w < width; w++)
         fputc(' ', f);
+}
+
+void term_cut(FILE *f, const char *s, int width)
+{
+    cut_to(f, s, width);
+}
+
+void term_lines(FILE *f, const char *s, size_t len)
+{
+    while (len > 0) {
+        const char *nl = memchr(s, '\n', len);
+        size_t n = nl ? (size_t)(nl - s) : len;
+        term_text(f, s, n);
+        fputc('\n', f);
+        s += n + (nl ? 1 : 0);
+        len -= n + (nl ? 1 : 0);
+    }
 }
 
 /* Width and length of the character at s (an invalid byte counts as one

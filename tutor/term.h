@@ -30,8 +30,13 @@ void term_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void term_text(FILE *f, const char *s, size_t len);
 
 /* `s` cut to at most `width` display columns (a cut ends in "..") and
- * padded with spaces to exactly `width`. */
+ * padded with spaces to exactly `width`; term_cut does not pad (for the
+ * last column). Both show control characters as term_text does. */
 void term_fit(FILE *f, const char *s, int width);
+void term_cut(FILE *f, const char *s, int width);
+
+/* Text of many lines (LF), each shown with term_text and ended. */
+void term_lines(FILE *f, const char *s, size_t len);
 
 /* Writes `s` from column `col` (where the cursor already is), wrapped to
  * `width` columns: lines break at spaces, or anywhere between characters in
