@@ -2,7 +2,8 @@
 # Terminal tests: the tutor in a real pseudo-terminal (tmux, 80x24), typed
 # at with send-keys, its screen read with capture-pane. Checks what only a
 # terminal shows: Tab completion of commands, hosts and verbs, Ctrl-C
-# clearing the line, Ctrl-] leaving a dialogue, colour, Ctrl-D leaving.
+# clearing the line, Ctrl-] leaving a dialogue, colour, Ctrl-D leaving;
+# and the mail client's prompts and Japanese columns.
 # Usage: run.sh [TUTOR_BINARY]
 bin=$(realpath "${1:-build/tutor}")
 pass=0 fail=0
@@ -64,6 +65,29 @@ else
 fi
 [ -s "$state/tutor/history" ] && { pass=$((pass + 1)); echo "ok      history is kept"; } \
     || { fail=$((fail + 1)); echo "FAILED  history is kept"; }
+
+# The mail client in Japanese: send asks for what it is not given, inbox
+# lists the Japanese subject in its column, read --headers shows the trace.
+tm new-session -d -s t -x 80 -y 24 \
+    "env XDG_STATE_HOME=$state TERM=xterm-256color NO_COLOR=1 LANG=C.UTF-8 $bin --lang ja"
+check "Japanese welcome" "tutor>"
+tm send-keys -t t 'send' Enter
+check "send asks for To" "To:"
+tm send-keys -t t 'bob@b.example' Enter
+check "send asks for Subject" "Subject:"
+tm send-keys -t t 'こんにちは' Enter 'secret body line' Enter '.' Enter
+check "the message is sent" "250 2.0.0 Ok: queued as"
+tm send-keys -t t 'clear' Enter 'login bob' Enter 'inbox' Enter
+check "inbox lists the Japanese subject" "Alice <alice@a.example>    こんにちは"
+tm send-keys -t t 'clear' Enter 'read 1 --headers' Enter
+check "read --headers shows the Received lines" "Received: from pc1.a.example"
+tm send-keys -t t 'quit' Enter
+sleep 0.3
+if grep -q 'secret body line' "$state/tutor/history"; then
+    fail=$((fail + 1)); echo "FAILED  a message's text stays out of history"
+else
+    pass=$((pass + 1)); echo "ok      a message's text stays out of history"
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
