@@ -13,18 +13,25 @@
 #define HELP_TEXT_COLUMN 33
 /* "  name ARGS   what it does", wrapped to 80 columns; a synopsis too
  * long for its column puts the text on the next line. */
-static void help_line(const struct command *c)
+static void help_line(FILE *f, const struct command *c)
 {
     char synopsis[128];
     snprintf(synopsis, sizeof synopsis, "%s %s", c->name, c->args ? c->args : "");
-    printf("  ");
+    fprintf(f, "  ");
     if (term_width(synopsis) > HELP_SYNOPSIS_WIDTH) {
-        printf("%s\n%*s", synopsis, HELP_TEXT_COLUMN, "");
+        fprintf(f, "%s\n%*s", synopsis, HELP_TEXT_COLUMN, "");
     } else {
-        term_pad(stdout, synopsis, HELP_SYNOPSIS_WIDTH);
-        putchar(' ');
+        term_pad(f, synopsis, HELP_SYNOPSIS_WIDTH);
+        fputc(' ', f);
     }
-    term_wrap(stdout, _(c->help), HELP_TEXT_COLUMN, HELP_TEXT_COLUMN, HELP_WIDTH);
+    term_wrap(f, _(c->help), HELP_TEXT_COLUMN, HELP_TEXT_COLUMN, HELP_WIDTH);
+}
+
+void repl_print_commands(FILE *f)
+{
+    for (size_t k = 0; repl_families[k]; k++)
+        for (const struct command *c = repl_families[k]; c->name; c++)
+            help_line(f, c);
 }
 
 static int cmd_help(struct repl *r, int argc, char **argv)
@@ -36,7 +43,7 @@ static int cmd_help(struct repl *r, int argc, char **argv)
             term_error(_("%1$s: unknown command (type \"help\" for the list)"), argv[1]);
             return 1;
         }
-        help_line(c);
+        help_line(stdout, c);
         if (c->more) {
             putchar('\n');
             /* each line of the longer text wraps by itself */
@@ -50,9 +57,7 @@ static int cmd_help(struct repl *r, int argc, char **argv)
         return 0;
     }
     printf("%s\n", _("Commands:"));
-    for (size_t f = 0; repl_families[f]; f++)
-        for (const struct command *c = repl_families[f]; c->name; c++)
-            help_line(c);
+    repl_print_commands(stdout);
     printf("\n%s\n", _("Inside telnet, type the protocol's commands; Ctrl-] (or a line \"^]\") returns here."));
     return 0;
 }

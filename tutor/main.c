@@ -116,15 +116,7 @@ static void usage(FILE *f)
                        "  --help          show this help and exit\n"
                        "  --version       show the version and exit\n\n"
                        "Commands (also at the prompt):\n"));
-    const struct command *const fams[] = {repl_commands, net_commands, mail_commands};
-    for (size_t k = 0; k < 3; k++)
-        for (const struct command *c = fams[k]; c->name; c++) {
-            char syn[64];
-            snprintf(syn, sizeof syn, "%s %s", c->name, c->args ? c->args : "");
-            fprintf(f, "  ");
-            term_pad(f, syn, 30);
-            fprintf(f, " %s\n", _(c->help));
-        }
+    repl_print_commands(f);
     fprintf(f, "%s", _("\nState (mailboxes, queues, history) is kept under $XDG_STATE_HOME/tutor\n"
                        "(~/.local/state/tutor when XDG_STATE_HOME is not set).\n"));
 }

@@ -11,6 +11,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "runtime.h"
 
@@ -41,6 +42,9 @@ extern const struct command net_commands[];
 extern const struct command mail_commands[];
 extern const struct command mua_commands[];
 extern const struct command *const repl_families[];
+
+/* Every command, a line each (wrapped), as "help" lists them. */
+void repl_print_commands(FILE *f);
 
 /* "bob" or "bob@b.example" to the world's user; NULL (and a message) when
  * there is no such user or a bare name is ambiguous. Borrowed. */
