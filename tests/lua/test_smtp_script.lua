@@ -14,53 +14,10 @@ local ROOT = here .. "/../.."
 local SMTP = ROOT .. "/scripts/smtp.lua"
 local CLIENT = ROOT .. "/scripts/smtp_client.lua"
 
--- Harness -------------------------------------------------------------------
+-- Harness (tests/lua/harness.lua) ------------------------------------------
 
-local passed, failed = 0, 0
-
-local function test(name, fn)
-  local ok, err = xpcall(fn, debug.traceback)
-  if ok then
-    passed = passed + 1
-  else
-    failed = failed + 1
-    io.stderr:write("FAIL ", name, "\n", tostring(err), "\n\n")
-  end
-end
-
-local function show(v)
-  if type(v) == "table" then
-    local parts = {}
-    for i, x in ipairs(v) do parts[i] = string.format("%q", tostring(x)) end
-    return "{" .. table.concat(parts, ", ") .. "}"
-  end
-  return string.format("%q", tostring(v))
-end
-
-local function eq(got, want, what)
-  if got ~= want then
-    error(string.format("%s\n  got:  %s\n  want: %s", what or "mismatch", show(got), show(want)), 2)
-  end
-end
-
-local function same(got, want, what)
-  if type(want) == "string" then want = {want} end
-  if table.concat(got, "\n") ~= table.concat(want, "\n") or #got ~= #want then
-    error(string.format("%s\n  got:  %s\n  want: %s", what or "reply", show(got), show(want)), 2)
-  end
-end
-
-local function has(text, needle, what)
-  if not text:find(needle, 1, true) then
-    error(string.format("%s: %s not found in\n%s", what or "text", show(needle), text), 2)
-  end
-end
-
-local function lacks(text, needle, what)
-  if text:find(needle, 1, true) then
-    error(string.format("%s: %s found in\n%s", what or "text", show(needle), text), 2)
-  end
-end
+local h = dofile(here .. "/harness.lua")
+local test, show, eq, same, has, lacks = h.test, h.show, h.eq, h.same, h.has, h.lacks
 
 local function copy_server(base, settings)
   local srv = {}
@@ -938,5 +895,4 @@ test("mock pattern guard refuses a costly match", function()
   has(tostring(err), "instruction budget exceeded")
 end)
 
-print(string.format("%d passed, %d failed", passed, failed))
-os.exit(failed == 0 and 0 or 1)
+h.finish()
