@@ -69,7 +69,7 @@ static void announce(struct runtime *rt, const struct world_user *u, const char 
     char err[RT_ERROR_MAX], a[ADDR_IPV4_STRLEN];
     if (mua_route(rt, u, what, &route, err) < 0)
         return;
-    term_info(_("%1$s's mail client connects to %2$s[%3$s] port %4$d (%5$s)"), u->localpart,
+    term_info(_("%1$s's mail client connects to %2$s[%3$s]:%4$d (%5$s)"), u->localpart,
               route.server->hostname,
               addr_format_ipv4(world_node_addr(route.server), a), route.svc->port,
               route.svc->name);
@@ -412,7 +412,9 @@ static char *folder_message(struct runtime *rt, const char *arg, size_t *len)
     char *end;
     long k = strtol(arg, &end, 10);
     char *text = NULL;
-    if (*end || k < 1 || (size_t)k > n) {
+    if (*end || end == arg) {
+        term_error(_("%1$s is not a message number"), arg);
+    } else if (k < 1 || (size_t)k > n) {
         if (n == 0)
             term_error(_("%1$s has no message %2$s: the folder is empty (\"inbox\" fetches mail)"),
                        u->address, arg);
@@ -464,7 +466,7 @@ static int show_message(struct repl *r, const char *arg, bool headers)
         compose_addr_spec(rp ? rp : "", a);
         compose_addr_spec(from ? from : "", b);
         if (rp && !a[0])
-            term_info(_("the envelope sender (Return-Path) is empty, <>: a report from a mail system, which is never answered with another"));
+            term_info(_("the envelope sender is empty (<>): a bounce, which is never bounced"));
         else if (rp && strcasecmp(a, b) != 0)
             term_info(_("the envelope sender (Return-Path) is <%1$s>, not the From address"), a);
         free(rp);
@@ -514,7 +516,7 @@ const struct command mua_commands[] = {
                 "New messages are marked with *. \"read N\" shows one."),
      .run = cmd_inbox},
     {.name = "check", .args = "[--delete]", .help = N_("the same as inbox"), .run = cmd_inbox},
-    {.name = "read", .args = "N [--headers]", .help = N_("show message N, or every header line of it"), .run = cmd_read},
+    {.name = "read", .args = "N [--headers]", .help = N_("show message N (with --headers, its whole header)"), .run = cmd_read},
     {.name = "headers", .args = "N", .help = N_("every header line of message N, as stored"), .run = cmd_headers},
     {NULL},
 };
