@@ -102,8 +102,9 @@ static void on_notice(void *ctx, const char *kind, const char *text)
 static void usage(FILE *f)
 {
     fprintf(f, "%s", _("Usage: tutor [OPTION]... [COMMAND [ARG]...]\n"
-                       "A classroom of the Internet: talk SMTP to virtual mail servers by hand,\n"
-                       "as in the lecture's \"telnet localhost smtp\".\n\n"
+                       "A classroom of the Internet: talk SMTP and POP3 to virtual mail servers\n"
+                       "by hand, as in the lecture's \"telnet localhost smtp\", or watch a mail\n"
+                       "client do it.\n\n"
                        "With no COMMAND, the interactive prompt starts; with stdin not a\n"
                        "terminal, commands are read from stdin, one a line.\n"
                        "A COMMAND runs one prompt command and exits, e.g. \"tutor ipconfig\".\n\n"
