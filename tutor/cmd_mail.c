@@ -120,7 +120,9 @@ static int cmd_mailq(struct repl *r, int argc, char **argv)
                    w->nodes[i].hostname ? w->nodes[i].hostname : w->nodes[i].name);
         }
         for (size_t k = 0; k < n; k++) {
-            printf("%-11s %8zu %-8s %s\n", e[k].id, e[k].size, e[k].status, e[k].from);
+            /* Postfix's name for the null sender of a bounce */
+            printf("%-11s %8zu %-8s %s\n", e[k].id, e[k].size, e[k].status,
+                   e[k].from[0] ? e[k].from : "MAILER-DAEMON");
             if (e[k].last_error[0])
                 printf("%29s(%s)\n", "", e[k].last_error);
             for (size_t j = 0; j < e[k].n_rcpts; j++)

@@ -311,10 +311,12 @@ static void relay_entry(struct runtime *rt, const struct world_node *origin, con
     free(msg);
 }
 
-int relay_run(struct runtime *rt, struct relay_stats *st, char err[RT_ERROR_MAX])
+/* One pass over every node's queue; with `fresh_only`, only entries never
+ * tried (bounces queued by an earlier pass). How many were tried, or -1. */
+static int relay_pass(struct runtime *rt, bool fresh_only, struct text *log,
+                      struct relay_stats *st, char err[RT_ERROR_MAX])
 {
-    memset(st, 0, sizeof *st);
-    struct text log = {0};
+    int tried = 0;
     for (size_t i = 0; i < rt->world->n_nodes; i++) {
         const struct world_node *origin = &rt->world->nodes[i];
         char dir[PATH_MAX], ferr[FS_ERROR_MAX];
@@ -323,12 +325,32 @@ int relay_run(struct runtime *rt, struct relay_stats *st, char err[RT_ERROR_MAX]
         size_t n;
         if (queue_list(dir, &es, &n, ferr) < 0) {
             snprintf(err, RT_ERROR_MAX, "%s", ferr);
-            free(log.s);
             return -1;
         }
-        for (size_t k = 0; k < n; k++)
-            relay_entry(rt, origin, dir, &es[k], &log, st);
+        for (size_t k = 0; k < n; k++) {
+            if (fresh_only && es[k].attempts > 0)
+                continue;
+            relay_entry(rt, origin, dir, &es[k], log, st);
+            tried++;
+        }
         queue_list_free(es, n);
+    }
+    return tried;
+}
+
+int relay_run(struct runtime *rt, struct relay_stats *st, char err[RT_ERROR_MAX])
+{
+    memset(st, 0, sizeof *st);
+    struct text log = {0};
+    /* A bounce for a sender on another server is queued during a pass; it
+     * goes out in the same run, as a real queue manager sends it at once.
+     * Bounces of bounces are dropped, so this ends; the cap is a guard. */
+    int rc = 0;
+    for (int pass = 0; pass < RELAY_PASSES_MAX; pass++) {
+        int bounced = st->bounced;
+        rc = relay_pass(rt, pass > 0, &log, st, err);
+        if (rc < 0 || st->bounced == bounced)
+            break;
     }
     if (log.len) {
         char p[PATH_MAX], ferr[FS_ERROR_MAX];
@@ -337,5 +359,5 @@ int relay_run(struct runtime *rt, struct relay_stats *st, char err[RT_ERROR_MAX]
             rt_notice(rt, "error", "%s", ferr);
     }
     free(log.s);
-    return 0;
+    return rc < 0 ? -1 : 0;
 }

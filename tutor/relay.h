@@ -14,6 +14,9 @@
 /* Most lines one relay dialogue may exchange: two scripts that never stop
  * talking are cut off here. */
 #define RELAY_LINES_MAX 10000
+/* Passes of one run: the first tries every entry, later ones only the
+ * bounces the earlier queued. */
+#define RELAY_PASSES_MAX 4
 
 /* Messages that reached at least one next server, messages still waiting
  * in a queue, and reports returned to senders (bounces). */
