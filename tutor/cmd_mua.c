@@ -449,13 +449,26 @@ static void show_field(const char *msg, size_t len, const char *name)
     free(v);
 }
 
-static int show_message(struct repl *r, const char *arg, bool headers)
+/* How much of a message to show. */
+enum view {
+    VIEW_READ,          /* chosen fields decoded, the body decoded */
+    VIEW_HEADERS,       /* the header as stored, the body decoded */
+    VIEW_HEADER_ONLY,   /* the header as stored */
+    VIEW_RAW,           /* everything as stored: MIME parts, encodings */
+};
+
+static int show_message(struct repl *r, const char *arg, enum view view)
 {
     size_t len;
     char *msg = folder_message(r->rt, arg, &len);
     if (!msg)
         return 1;
-    if (headers) {
+    if (view == VIEW_RAW) {
+        term_lines(stdout, msg, len);
+        free(msg);
+        return 0;
+    }
+    if (view != VIEW_READ) {
         term_lines(stdout, msg, header_length(msg, len));
     } else {
         static const char *const fields[] = {"Date", "From", "To", "Cc", "Subject"};
@@ -472,23 +485,29 @@ static int show_message(struct repl *r, const char *arg, bool headers)
         free(rp);
         free(from);
     }
-    putchar('\n');
-    char *body = mime_render_body(msg, len);
-    if (body)
-        term_lines(stdout, body, strlen(body));
-    free(body);
+    if (view != VIEW_HEADER_ONLY) {
+        putchar('\n');
+        char *body = mime_render_body(msg, len);
+        if (body)
+            term_lines(stdout, body, strlen(body));
+        free(body);
+    }
     free(msg);
     return 0;
 }
 
 static int cmd_read(struct repl *r, int argc, char **argv)
 {
-    bool headers = argc == 3 && strcmp(argv[2], "--headers") == 0;
-    if (argc < 2 || argc > 3 || (argc == 3 && !headers)) {
-        term_error(_("usage: read N [--headers]"));
+    enum view view = VIEW_READ;
+    if (argc == 3 && strcmp(argv[2], "--headers") == 0)
+        view = VIEW_HEADERS;
+    else if (argc == 3 && strcmp(argv[2], "--raw") == 0)
+        view = VIEW_RAW;
+    if (argc < 2 || argc > 3 || (argc == 3 && view == VIEW_READ)) {
+        term_error(_("usage: read N [--headers|--raw]"));
         return 1;
     }
-    return show_message(r, argv[1], headers);
+    return show_message(r, argv[1], view);
 }
 
 static int cmd_headers(struct repl *r, int argc, char **argv)
@@ -497,7 +516,7 @@ static int cmd_headers(struct repl *r, int argc, char **argv)
         term_error(_("usage: headers N"));
         return 1;
     }
-    return show_message(r, argv[1], true);
+    return show_message(r, argv[1], VIEW_HEADER_ONLY);
 }
 
 const struct command mua_commands[] = {
@@ -512,11 +531,15 @@ const struct command mua_commands[] = {
      .run = cmd_send},
     {.name = "inbox", .args = "[--delete]", .help = N_("fetch your mail over POP3 and list it"),
      .more = N_("The client logs in to your mail server with USER and PASS, and fetches (RETR) what it does not have yet, which it knows by UIDL.\n"
-                "Mail stays on the server, unless --delete: then each message is deleted (DELE) once fetched.\n"
+                "Mail stays on the server, unless --delete: then every message the client has is deleted there (DELE), fetched now or before.\n"
                 "New messages are marked with *. \"read N\" shows one."),
      .run = cmd_inbox},
     {.name = "check", .args = "[--delete]", .help = N_("the same as inbox"), .run = cmd_inbox},
-    {.name = "read", .args = "N [--headers]", .help = N_("show message N (with --headers, its whole header)"), .run = cmd_read},
-    {.name = "headers", .args = "N", .help = N_("every header line of message N, as stored"), .run = cmd_headers},
+    {.name = "read", .args = "N [--headers|--raw]", .help = N_("show message N decoded; --headers: its whole header too"),
+     .more = N_("read N shows the Date, From, To, Cc and Subject lines and the text, decoded (MIME, RFC 2047, charsets), and says when the envelope sender differs from From.\n"
+                "--headers shows every header line as stored (Received, Return-Path, Message-ID...) before the decoded text.\n"
+                "--raw shows the whole message as stored: encoded words, MIME parts and their boundaries."),
+     .run = cmd_read},
+    {.name = "headers", .args = "N", .help = N_("the header of message N, every line as stored"), .run = cmd_headers},
     {NULL},
 };

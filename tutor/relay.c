@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "bounce.h"
+#include "i18n.h"
 #include "maildir.h"
 #include "queue.h"
 #include "server.h"
@@ -109,7 +110,7 @@ static void attempt(struct runtime *rt, const struct world_node *origin,
     struct session_endpoint from = {world_node_addr(origin), 25, origin->hostname};
     struct session_endpoint to = {world_node_addr(target), smtp->port, target->hostname};
     snprintf(remote, sizeof remote, "%s[%s]", target->hostname, addr_format_ipv4(to.addr, a));
-    snprintf(info, sizeof info, "%s relays %s to %s", origin->hostname, e->id, remote);
+    snprintf(info, sizeof info, _("%1$s relays %2$s to %3$s"), origin->hostname, e->id, remote);
     text_add(log, "=== ", info);
 
     const char **rcpts = calloc(n + 1, sizeof *rcpts);
@@ -173,7 +174,7 @@ static void bounce(struct runtime *rt, const struct world_node *origin, const st
 {
     char info[600];
     if (!e->from[0]) {
-        snprintf(info, sizeof info, "%s drops undeliverable report %s (a bounce is never bounced)",
+        snprintf(info, sizeof info, _("%1$s drops undeliverable report %2$s (a bounce is never bounced)"),
                  origin->hostname, e->id);
         text_add(log, "*** ", info);
         return;
@@ -194,8 +195,8 @@ static void bounce(struct runtime *rt, const struct world_node *origin, const st
     free(br);
     if (!report)
         return;
-    snprintf(info, sizeof info, "%s returns %s to %s: report %s", origin->hostname, e->id,
-             e->from, id);
+    snprintf(info, sizeof info, _("%1$s returns %2$s to %3$s: report %4$s"), origin->hostname,
+             e->id, e->from, id);
     text_add(log, "=== ", info);
 
     char err[FS_ERROR_MAX], dir[PATH_MAX];

@@ -51,6 +51,7 @@ int rt_open(struct runtime *rt, struct world *w, const char *datadir,
         return -1;
     }
     rt_start_clock(rt);
+    rt->next_session = 0;       /* session numbers show (APOP stamps): replay them too */
     return 0;
 }
 
