@@ -157,6 +157,8 @@ static void add_utf8(struct buf *b, const char *s, size_t n)
 {
     size_t start = 0, i = 0;
     uint32_t cp;
+    if (n == 0)
+        return;                         /* s may be NULL then */
     while (i < n) {
         if ((unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x80) {
             i++;                                /* the common case, quickly */
@@ -540,29 +542,45 @@ static bool word_bytes(const struct word *w, struct buf *b)
     return ok;
 }
 
-/* The charsets of one header's words, each opened once: a hostile header
- * of a million words must not cost a million iconv_open calls. A slot
- * with NO_ICONV remembers a charset iconv does not know. */
-#define READERS_MAX 4           /* real headers mix two charsets at most */
+/* The charsets of one header's words, each opened once and kept, the
+ * least recently used given up first. A slot with NO_ICONV remembers a
+ * charset iconv does not know. The opens are counted: a hostile header
+ * of a million words in ever-changing charsets must not cost a million
+ * iconv_open calls, so past READERS_OPENS_MAX a word in a charset not
+ * open is left as it is, like a word in an unknown one. */
+#define READERS_MAX 8           /* real headers mix two charsets at most */
+#define READERS_OPENS_MAX 64
 
 struct readers {
     struct {
         char cs[CHARSET_NAME_MAX + 1];
         iconv_t cd;
+        unsigned long used;     /* when last asked for */
     } slot[READERS_MAX];
-    unsigned next;              /* the slot to reuse, round robin */
+    unsigned long clock;
+    unsigned opens;
 };
 
 static iconv_t readers_get(struct readers *r, const char *cs)
 {
-    for (size_t k = 0; k < READERS_MAX; k++)
-        if (strcmp(r->slot[k].cs, cs) == 0)
+    size_t old = 0;
+    r->clock++;
+    for (size_t k = 0; k < READERS_MAX; k++) {
+        if (strcmp(r->slot[k].cs, cs) == 0) {
+            r->slot[k].used = r->clock;
             return r->slot[k].cd;
-    unsigned k = r->next++ % READERS_MAX;
-    if (r->slot[k].cs[0] && r->slot[k].cd != NO_ICONV)
-        iconv_close(r->slot[k].cd);
-    strcpy(r->slot[k].cs, cs);
-    return r->slot[k].cd = open_from(cs);
+        }
+        if (r->slot[k].used < r->slot[old].used)
+            old = k;
+    }
+    if (r->opens >= READERS_OPENS_MAX)
+        return NO_ICONV;
+    r->opens++;
+    if (r->slot[old].cs[0] && r->slot[old].cd != NO_ICONV)
+        iconv_close(r->slot[old].cd);
+    strcpy(r->slot[old].cs, cs);
+    r->slot[old].used = r->clock;
+    return r->slot[old].cd = open_from(cs);
 }
 
 static void readers_close(struct readers *r)
@@ -572,10 +590,13 @@ static void readers_close(struct readers *r)
             iconv_close(r->slot[k].cd);
 }
 
-/* Appends s[0..n), in the charset cs (one iconv knows), as UTF-8. */
+/* Appends s[0..n), in the charset cs, as UTF-8; cs was asked for lately,
+ * so its descriptor is still open. */
 static void readers_add(struct readers *r, struct buf *out, const char *s, size_t n, const char *cs)
 {
-    iconv_t cd = n > 0 && !charset_is_utf8(cs) ? readers_get(r, cs) : NO_ICONV;
+    if (n == 0)
+        return;
+    iconv_t cd = charset_is_utf8(cs) ? NO_ICONV : readers_get(r, cs);
     if (cd == NO_ICONV) {
         add_utf8(out, s, n);
         return;
@@ -583,8 +604,10 @@ static void readers_add(struct readers *r, struct buf *out, const char *s, size_
     size_t mark = out->len, bad = iconv_into(cd, s, n, out);
     if (out->oom)
         return;
-    if ((bad > 0 && charset_lookup(cs, false)) || memchr(out->p + mark, '\0', out->len - mark)) {
+    bool retry = bad > 0 && charset_lookup(cs, false) && r->opens + 2 <= READERS_OPENS_MAX;
+    if (retry || memchr(out->p + mark, '\0', out->len - mark)) {
         /* the rare case: again through mime_to_utf8, for its second try */
+        r->opens += 2;
         out->len = mark;
         size_t len;
         char *u = mime_to_utf8(s, n, cs, &len);
@@ -635,15 +658,20 @@ char *mime_decode_header(const char *value)
         struct word w;
         word.len = 0;
         if (at[1] != '?' || !word_parse(at, n - i, &w) || !charset_name(w.cs, w.cs_len, cs) ||
-            (!charset_is_utf8(cs) && readers_get(&rd, cs) == NO_ICONV) || !word_bytes(&w, &word)) {
+            !word_bytes(&w, &word)) {
             i++;
             continue;
         }
+        /* the run first, while its charset is the one open */
         bool adjacent = in_run && all_space(value + raw, i - raw);
-        if (!adjacent || strcmp(cs, run_cs) != 0) {
-            if (in_run)
-                readers_add(&rd, &out, run.p, run.len, run_cs);
+        if (in_run && (!adjacent || strcmp(cs, run_cs) != 0)) {
+            readers_add(&rd, &out, run.p, run.len, run_cs);
             run.len = 0;
+            in_run = false;
+        }
+        if (!charset_is_utf8(cs) && readers_get(&rd, cs) == NO_ICONV) {
+            i++;
+            continue;
         }
         if (!adjacent)
             add_raw(&rd, &out, value + raw, i - raw);
@@ -696,6 +724,19 @@ static int convert_out(iconv_t cd, const char *s, size_t n, struct buf *b, size_
             return -1;
         }
     }
+}
+
+/* ISO-2022 text changes charsets with ESC, SO and SI, so as characters
+ * they would change the reader's: they cannot be written (glibc lets them
+ * through). The offset of the first in s[0..n), n when none. */
+static size_t shift_char(const char *cs, const char *s, size_t n)
+{
+    if (strncmp(cs, "ISO-2022", 8) != 0)
+        return n;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == 0x1B || s[i] == 0x0E || s[i] == 0x0F)
+            return i;
+    return n;
 }
 
 static bool token_plain(const char *s, size_t n)
@@ -767,8 +808,8 @@ static int enc_chunk(struct enc *e, const char *s, size_t n)
         buf_add(&e->chunk, s, n);
         return e->chunk.oom ? -1 : 0;
     }
-    size_t bad;
-    if (convert_out(e->cd, s, n, &e->chunk, &bad) == 0)
+    size_t bad = shift_char(e->cs, s, n);
+    if (bad == n && convert_out(e->cd, s, n, &e->chunk, &bad) == 0)
         return 0;
     if (bad == SIZE_MAX) {
         snprintf(e->err, MIME_ERROR_MAX, "out of memory");
@@ -914,13 +955,13 @@ char *mime_from_utf8(const char *text, size_t len, const char *charset, size_t *
     }
     /* convert the well-formed part, so that the first problem is the one told */
     struct buf b = {0};
-    size_t valid = utf8_check(text, len), at = valid, bad;
+    size_t valid = utf8_check(text, len), stop = shift_char(cs, text, valid), at = stop, bad;
     if (cd == NO_ICONV) {
         buf_add(&b, text, valid);
     } else {
-        for (size_t i = 0; i < valid;) {
-            const char *nl = memchr(text + i, '\n', valid - i);
-            size_t k = nl ? (size_t)(nl - text) - i : valid - i;
+        for (size_t i = 0; i < stop;) {
+            const char *nl = memchr(text + i, '\n', stop - i);
+            size_t k = nl ? (size_t)(nl - text) - i : stop - i;
             if (convert_out(cd, text + i, k, &b, &bad) < 0) {
                 at = bad == SIZE_MAX ? SIZE_MAX : i + bad;
                 break;

@@ -179,6 +179,8 @@ static bool parse_type(const char *v, char type[MIME_TYPE_MAX + 1], const char *
         if (n == MIME_TYPE_MAX)
             return false;
         char c = v[n];
+        if (c < '!' || c > '~')
+            return false;               /* it is shown in notes: ASCII only */
         type[n] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
         if (c == '/' && slash == 0)
             slash = n;

@@ -21,7 +21,14 @@
 
 #define SUBJECT_LEN 9           /* strlen("Subject: ") */
 #define BIG_BODY (10u << 20)    /* the size of the "10 MB" messages */
-#define BIG_SECONDS 1.0         /* what "quickly" means for one of them */
+/* What "quickly" means for one of them: well under it in a normal build.
+ * The sanitizers make this code 3 to 5 times slower; the bound is there to
+ * catch a quadratic blowup, which would take minutes. */
+#if defined(__SANITIZE_ADDRESS__)
+#define BIG_SECONDS 3.0
+#else
+#define BIG_SECONDS 1.0
+#endif
 
 /* ------------------------------------------------------------------------
  * Helpers.
@@ -242,6 +249,8 @@ static void test_encode_unrepresentable(void **state)
     /* the first one is named, even when it comes after many that fit */
     expect_encode_error("日本語の件名がとても長い場合にはいくつかの行に折り返されなければならないé😀",
                         "ISO-2022-JP", "\"é\" (U+00E9) cannot be written in ISO-2022-JP");
+    /* ESC would switch the reader out of ASCII */
+    expect_encode_error("日本\x1b(B語", "ISO-2022-JP", "U+001B cannot be written in ISO-2022-JP");
     expect_encode_error("ab\xff", "UTF-8", "not valid UTF-8 at byte 3");
     expect_encode_error("日本", "X-NO-SUCH", "unknown charset \"X-NO-SUCH\"");
     expect_encode_error("日本", "UTF-8//IGNORE", "unknown charset \"UTF-8//IGNORE\"");
@@ -313,6 +322,13 @@ static void test_decode_charsets(void **state)
     /* raw text: bad bytes become U+FFFD, unencoded ISO-2022-JP is read */
     expect_decode("caf\xe9 ok", "caf\xEF\xBF\xBD ok");
     expect_decode("\x1b$B$3$s$K$A$O\x1b(B (raw)", "こんにちは (raw)");
+    /* two charsets taking turns, many times: every word is read */
+    char many[4096] = "", want[1024] = "";
+    for (int k = 0; k < 100; k++) {
+        strcat(many, k % 2 ? "=?iso-8859-2?q?=B1?= x " : "=?iso-8859-1?q?=E9?= x ");
+        strcat(want, k % 2 ? "ą x " : "é x ");
+    }
+    expect_decode(many, want);
     /* a NUL would cut the string short */
     expect_decode("=?UTF-8?Q?a=00b?=", "a\xEF\xBF\xBD" "b");
 }
@@ -349,6 +365,9 @@ static void test_from_utf8(void **state)
     text = "line one\n会議は\n明日 café です";
     assert_null(mime_from_utf8(text, strlen(text), "ISO-2022-JP", &len, err));
     assert_string_equal(err, "line 3, column 7: \"é\" (U+00E9) cannot be written in ISO-2022-JP");
+    text = "ok\nab\x1b$B";
+    assert_null(mime_from_utf8(text, strlen(text), "ISO-2022-JP", &len, err));
+    assert_string_equal(err, "line 2, column 3: U+001B cannot be written in ISO-2022-JP");
     text = "ok\n\xe3\x81";
     assert_null(mime_from_utf8(text, strlen(text), "ISO-2022-JP", &len, err));
     assert_string_equal(err, "line 2, column 1: not valid UTF-8");
@@ -488,7 +507,8 @@ static void test_body_bounce(void **state)
                   "Subject: =?ISO-2022-JP?B?GyRCJDMkcyRLJEEkTxsoQg==?=\n");
 }
 
-/* A whole message returned: its header as read, then its body. */
+/* A whole message returned: its header as read (a line break in a word
+ * must not make a field of its own), then its body. */
 static void test_body_message_rfc822(void **state)
 {
     (void)state;
@@ -499,6 +519,7 @@ static void test_body_message_rfc822(void **state)
                   "From: =?ISO-2022-JP?B?GyRCJDMkcyRLJEEkTxsoQg==?= <alice@a.example>\n"
                   "Subject: =?UTF-8?B?44GT44KT?=\n"
                   " =?UTF-8?B?44Gr44Gh44Gv?=\n"
+                  "X-Spoof: =?UTF-8?Q?hi=0D=0AFrom:_boss?=\n"
                   "Content-Type: text/plain; charset=ISO-2022-JP\n\n"
                   "\x1b$B$3$s$K$A$O\x1b(B\n"
                   "--b--\n",
@@ -506,6 +527,7 @@ static void test_body_message_rfc822(void **state)
                   "\n"
                   "From: こんにちは <alice@a.example>\n"
                   "Subject: こんにちは\n"
+                  "X-Spoof: hi  From: boss\n"
                   "Content-Type: text/plain; charset=ISO-2022-JP\n"
                   "\n"
                   "こんにちは\n");
@@ -734,6 +756,10 @@ static void test_body_hostile_shapes(void **state)
         "=?UTF-8?Q?",                                   /* a body of near-words */
         "=?iso-8859-1?q?a?= x ",                        /* words, each to convert */
         "=?x-no-such?q?a?= ",                           /* words in no charset */
+        "=?shift_jis?b?/w==?= x ",                      /* words for the second try */
+        "=?iso-8859-1?q?a?= =?iso-8859-2?q?a?= =?iso-8859-3?q?a?= =?iso-8859-4?q?a?= "
+        "=?iso-8859-5?q?a?= =?iso-8859-6?q?a?= =?iso-8859-7?q?a?= =?iso-8859-8?q?a?= "
+        "=?iso-8859-9?q?a?= ",                          /* more charsets than kept open */
     };
     static const char head[] = "Content-Type: multipart/mixed; boundary=b\n\n";
     for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
