@@ -1,6 +1,7 @@
 /*
  * mime_body — see mime.h: mime_render_body. Header fields are read with
- * message.c's msg_header; charsets and encoded-words come from mime.c.
+ * message.c's msg_header; charsets come from mime_charset.c, encoded-words
+ * from mime.c.
  *
  * The input may be hostile (a bounce quotes whatever was sent). Every pass
  * is linear in the slice it reads; a part's slice lies inside its parent's,
@@ -15,7 +16,6 @@
  */
 #include "mime.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +25,8 @@
 
 #include "i18n.h"
 #include "message.h"
+#include "mime_charset.h"
+#include "textbuf.h"
 
 #define MIME_TYPE_MAX 127       /* "type/subtype"; longer is not a media type */
 #define PARAM_SEGS_MAX 16       /* RFC 2231 continuations read: name*0 .. name*15 */
@@ -33,86 +35,28 @@
 #define MIME_PARTS_MAX 1000
 
 /* ------------------------------------------------------------------------
- * A growing buffer, as in mime.c; out of memory is sticky.
+ * Text for the screen.
  */
-struct buf {
-    char *p;
-    size_t len, cap;
-    bool oom;
-};
-
-static bool buf_reserve(struct buf *b, size_t more)
-{
-    if (b->oom)
-        return false;
-    if (b->cap - b->len > more)
-        return true;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap - b->len <= more) {
-        if (cap > SIZE_MAX / 2) {
-            b->oom = true;
-            return false;
-        }
-        cap *= 2;
-    }
-    char *p = realloc(b->p, cap);
-    if (!p) {
-        b->oom = true;
-        return false;
-    }
-    b->p = p;
-    b->cap = cap;
-    return true;
-}
-
-static void buf_add(struct buf *b, const void *s, size_t n)
-{
-    if (n == 0 || !buf_reserve(b, n))
-        return;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-}
-
-static void buf_addc(struct buf *b, char c)
-{
-    if (buf_reserve(b, 1))
-        b->p[b->len++] = c;
-}
-
-static void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void buf_printf(struct buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || !buf_reserve(b, (size_t)n))
-        return;
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
 
 /* Appends UTF-8 text for the screen: CR LF (and a lone CR, old Macintosh
  * text) become LF, and a last line gets its LF. Other control characters
  * are left to term_text, which shows them. */
-static void add_lines(struct buf *out, const char *s, size_t n)
+static void add_lines(struct textbuf *out, const char *s, size_t n)
 {
     size_t start = 0;
     for (const char *cr; (cr = memchr(s + start, '\r', n - start)) != NULL;) {
         size_t i = (size_t)(cr - s);
-        buf_add(out, s + start, i - start);
-        buf_addc(out, '\n');
+        textbuf_add(out, s + start, i - start);
+        textbuf_addc(out, '\n');
         start = i + 1 < n && s[i + 1] == '\n' ? i + 2 : i + 1;
     }
-    buf_add(out, s + start, n - start);
+    textbuf_add(out, s + start, n - start);
     if (n > 0 && out->len > 0 && out->p[out->len - 1] != '\n')
-        buf_addc(out, '\n');
+        textbuf_addc(out, '\n');
 }
 
 /* Appends s[0..n) in charset, converted to UTF-8, as lines. */
-static void add_text(struct buf *out, const char *s, size_t n, const char *charset)
+static void add_text(struct textbuf *out, const char *s, size_t n, const char *charset)
 {
     size_t len;
     if (n == 0)
@@ -199,20 +143,9 @@ struct span {
     bool set, quoted, ext;      /* ext: RFC 2231 "name*", percent-encoded */
 };
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* A value's bytes: a quoted-string unquoted, an extended value
  * percent-decoded, its "charset'language'" (when `first`) put in cs. */
-static void span_add(struct buf *b, const struct span *v, bool first, char *cs, size_t cs_size)
+static void span_add(struct textbuf *b, const struct span *v, bool first, char *cs, size_t cs_size)
 {
     const char *s = v->p, *end = v->p + v->n;
     if (v->ext && first) {
@@ -225,13 +158,13 @@ static void span_add(struct buf *b, const struct span *v, bool first, char *cs, 
     }
     for (; s < end; s++) {
         if (v->quoted && *s == '\\' && s + 1 < end) {
-            buf_addc(b, *++s);
-        } else if (v->ext && *s == '%' && end - s >= 3 && hex_value(s[1]) >= 0 &&
-                   hex_value(s[2]) >= 0) {
-            buf_addc(b, (char)(hex_value(s[1]) << 4 | hex_value(s[2])));
+            textbuf_addc(b, *++s);
+        } else if (v->ext && *s == '%' && end - s >= 3 && mime_hex_value(s[1]) >= 0 &&
+                   mime_hex_value(s[2]) >= 0) {
+            textbuf_addc(b, (char)(mime_hex_value(s[1]) << 4 | mime_hex_value(s[2])));
             s += 2;
         } else {
-            buf_addc(b, *s);
+            textbuf_addc(b, *s);
         }
     }
 }
@@ -286,7 +219,7 @@ static char *param_get(const char *params, const char *want, bool text)
             }
         }
     }
-    struct buf b = {0};
+    struct textbuf b = {0};
     char cs[64] = "";
     if (ext.set)
         span_add(&b, &ext, true, cs, sizeof cs);
@@ -297,17 +230,13 @@ static char *param_get(const char *params, const char *want, bool text)
         span_add(&b, &plain, false, cs, sizeof cs);
     else
         return NULL;
-    buf_addc(&b, '\0');
-    if (b.oom) {
-        free(b.p);
-        return NULL;
-    }
-    if (!text)
-        return b.p;
-    size_t len;
-    char *u = ext.set || seg[0].set ? mime_to_utf8(b.p, b.len - 1, cs[0] ? cs : "UTF-8", &len)
-                                    : mime_decode_header(b.p);
-    free(b.p);
+    size_t len, u_len;
+    char *v = textbuf_finish(&b, &len);
+    if (!v || !text)
+        return v;
+    char *u = ext.set || seg[0].set ? mime_to_utf8(v, len, cs[0] ? cs : "UTF-8", &u_len)
+                                    : mime_decode_header(v);
+    free(v);
     return u;
 }
 
@@ -315,17 +244,6 @@ static char *param_get(const char *params, const char *want, bool text)
  * Transfer encodings (RFC 2045 6). Both decoders write at most as many
  * bytes as they read, so the caller allocates n.
  */
-static int b64_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
 /* Line breaks and anything outside the alphabet are skipped, as RFC 2045
  * asks; '=' ends a quantum, so base64 glued from padded pieces reads. */
 static size_t b64_lenient(const char *s, size_t n, char *out)
@@ -334,7 +252,7 @@ static size_t b64_lenient(const char *s, size_t n, char *out)
     int k = 0;
     size_t o = 0;
     for (size_t i = 0; i <= n; i++) {
-        int v = i < n ? b64_value((unsigned char)s[i]) : -1;
+        int v = i < n ? mime_b64_value(s[i]) : -1;
         if (v >= 0) {
             acc = acc << 6 | (uint32_t)v;
             if (++k == 4) {
@@ -374,8 +292,8 @@ static size_t qp_decode(const char *s, size_t n, char *out)
                 keep = o;
                 continue;
             }
-            if (n - i >= 3 && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-                out[o++] = (char)(hex_value(s[i + 1]) << 4 | hex_value(s[i + 2]));
+            if (n - i >= 3 && mime_hex_value(s[i + 1]) >= 0 && mime_hex_value(s[i + 2]) >= 0) {
+                out[o++] = (char)(mime_hex_value(s[i + 1]) << 4 | mime_hex_value(s[i + 2]));
                 i += 2;
             } else {
                 out[o++] = '=';
@@ -501,7 +419,8 @@ static bool parts_next(struct parts *it, const char **part, size_t *len)
 /* ------------------------------------------------------------------------
  * Rendering.
  */
-static void render_entity(struct buf *out, const char *p, size_t n, int depth, const char *dflt);
+static void render_entity(struct textbuf *out, const char *p, size_t n, int depth,
+                          const char *dflt);
 
 /* The media type of an entity, `dflt` when it names none (RFC 2045 5.2
  * makes an unreadable one text/plain). New Content-Type value (caller
@@ -518,31 +437,32 @@ static char *entity_type(const char *p, size_t hlen, const char *dflt,
     return ct;
 }
 
-static void add_note(struct buf *out, const char *type, const char *name, size_t size)
+static void add_note(struct textbuf *out, const char *type, const char *name, size_t size)
 {
     if (name && *name) {
         /* a name could hold line breaks: keep the note on one line */
-        struct buf one = {0};
+        struct textbuf one = {0};
         for (const char *s = name; *s; s++)
-            buf_addc(&one, *s == '\n' || *s == '\r' ? ' ' : *s);
-        buf_addc(&one, '\0');
-        if (!one.oom)
-            buf_printf(out, ngettext("[attachment: %1$s, %2$s, %3$zu byte]\n",
-                                     "[attachment: %1$s, %2$s, %3$zu bytes]\n", size),
-                       type, one.p, size);
-        out->oom |= one.oom;
-        free(one.p);
+            textbuf_addc(&one, *s == '\n' || *s == '\r' ? ' ' : *s);
+        char *flat = textbuf_finish(&one, NULL);
+        if (flat)
+            textbuf_printf(out, ngettext("[attachment: %1$s, %2$s, %3$zu byte]\n",
+                                         "[attachment: %1$s, %2$s, %3$zu bytes]\n", size),
+                           type, flat, size);
+        else
+            out->oom = true;
+        free(flat);
     } else {
-        buf_printf(out, ngettext("[attachment: %1$s, %2$zu byte]\n",
-                                 "[attachment: %1$s, %2$zu bytes]\n", size), type, size);
+        textbuf_printf(out, ngettext("[attachment: %1$s, %2$zu byte]\n",
+                                     "[attachment: %1$s, %2$zu bytes]\n", size), type, size);
     }
 }
 
 /* The header fields of an enclosed message, unfolded, encoded-words
  * decoded, one per line (a line break decoded from a word is a space). */
-static void add_header(struct buf *out, const char *p, size_t hlen)
+static void add_header(struct textbuf *out, const char *p, size_t hlen)
 {
-    struct buf f = {0};
+    struct textbuf f = {0};
     for (size_t i = 0; i < hlen;) {
         f.len = 0;
         do {
@@ -550,10 +470,10 @@ static void add_header(struct buf *out, const char *p, size_t hlen)
             size_t eol = nl ? (size_t)(nl - p) : hlen;
             for (size_t k = i; k < eol; k++)
                 if (p[k] != '\r')
-                    buf_addc(&f, p[k]);
+                    textbuf_addc(&f, p[k]);
             i = nl ? eol + 1 : hlen;
         } while (i < hlen && (p[i] == ' ' || p[i] == '\t'));
-        buf_addc(&f, '\0');
+        textbuf_addc(&f, '\0');
         if (f.oom)
             break;
         char *colon = strchr(f.p, ':');
@@ -571,7 +491,7 @@ static void add_header(struct buf *out, const char *p, size_t hlen)
         /* an encoded line break would show as a field of its own */
         for (char *c = dec; (c = strpbrk(c, "\r\n")) != NULL;)
             *c = ' ';
-        buf_printf(out, "%s: %s\n", f.p, dec);
+        textbuf_printf(out, "%s: %s\n", f.p, dec);
         free(dec);
     }
     out->oom |= f.oom;
@@ -580,7 +500,7 @@ static void add_header(struct buf *out, const char *p, size_t hlen)
 
 /* A multipart body, part by part with a blank line between them. False
  * when no delimiter is found, for the caller to show the body as it is. */
-static bool render_multipart(struct buf *out, const struct data *d, const char *type,
+static bool render_multipart(struct textbuf *out, const struct data *d, const char *type,
                              const char *params, int depth)
 {
     char *bnd = param_get(params, "boundary", false);
@@ -623,7 +543,7 @@ static bool render_multipart(struct buf *out, const struct data *d, const char *
             shown++;
             size_t mark = out->len;
             if (any)
-                buf_addc(out, '\n');
+                textbuf_addc(out, '\n');
             size_t start = out->len;
             render_entity(out, part, len, depth + 1, dflt);
             if (out->len == start && !out->oom)
@@ -633,9 +553,9 @@ static bool render_multipart(struct buf *out, const struct data *d, const char *
         }
         if (more > 0) {
             if (any)
-                buf_addc(out, '\n');
-            buf_printf(out, ngettext("[%zu more part not shown]\n", "[%zu more parts not shown]\n", more),
-                       more);
+                textbuf_addc(out, '\n');
+            textbuf_printf(out, ngettext("[%zu more part not shown]\n",
+                                         "[%zu more parts not shown]\n", more), more);
         }
     }
     free(bnd);
@@ -644,7 +564,8 @@ static bool render_multipart(struct buf *out, const struct data *d, const char *
 
 /* The body of the entity p[0..n) (header and body), by its Content-Type;
  * `depth` counts the multiparts and messages around it. */
-static void render_entity(struct buf *out, const char *p, size_t n, int depth, const char *dflt)
+static void render_entity(struct textbuf *out, const char *p, size_t n, int depth,
+                          const char *dflt)
 {
     size_t hlen, boff;
     split_header(p, n, &hlen, &boff);
@@ -660,7 +581,8 @@ static void render_entity(struct buf *out, const char *p, size_t n, int depth, c
     bool multi = strncmp(type, "multipart/", 10) == 0;
     bool message = strcmp(type, "message/rfc822") == 0 || strcmp(type, "message/global") == 0;
     if ((multi || message) && depth >= MIME_DEPTH_MAX) {
-        buf_printf(out, _("[%1$s nested more than %2$d deep: not shown]\n"), type, MIME_DEPTH_MAX);
+        textbuf_printf(out, _("[%1$s nested more than %2$d deep: not shown]\n"), type,
+                       MIME_DEPTH_MAX);
     } else if (multi) {
         if (!render_multipart(out, &d, type, params, depth))
             add_text(out, d.p, d.n, "UTF-8");
@@ -669,7 +591,7 @@ static void render_entity(struct buf *out, const char *p, size_t n, int depth, c
         split_header(d.p, d.n, &inner_hlen, &inner_body);
         add_header(out, d.p, inner_hlen);
         size_t mark = out->len;
-        buf_addc(out, '\n');
+        textbuf_addc(out, '\n');
         size_t start = out->len;
         render_entity(out, d.p, d.n, depth + 1, "text/plain");
         if (out->len == start && !out->oom)
@@ -698,12 +620,7 @@ done:
 
 char *mime_render_body(const char *msg, size_t len)
 {
-    struct buf out = {0};
+    struct textbuf out = {0};
     render_entity(&out, msg, len, 0, "text/plain");
-    if (!buf_reserve(&out, 0)) {
-        free(out.p);
-        return NULL;
-    }
-    out.p[out.len] = '\0';
-    return out.p;
+    return textbuf_finish(&out, NULL);
 }

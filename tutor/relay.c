@@ -12,25 +12,14 @@
 #include "queue.h"
 #include "server.h"
 #include "session.h"
+#include "textbuf.h"
 
-/* A growing text: the dialogue as it happens. */
-struct text {
-    char *s;
-    size_t len, cap;
-};
-
-static void text_add(struct text *t, const char *prefix, const char *line)
+/* One line of the dialogue log, as it happens. Out of memory is not
+ * checked: the log is a view, and the relay goes on. (textbuf's flag is
+ * sticky, so the log stops there rather than missing a line.) */
+static void log_add(struct textbuf *log, const char *prefix, const char *line)
 {
-    size_t need = strlen(prefix) + strlen(line) + 2;
-    if (t->len + need >= t->cap) {
-        size_t cap = (t->cap + need) * 2;
-        char *s = realloc(t->s, cap);
-        if (!s)
-            return;         /* the dialogue log is a view; the relay goes on */
-        t->s = s;
-        t->cap = cap;
-    }
-    t->len += (size_t)snprintf(t->s + t->len, t->cap - t->len, "%s%s\n", prefix, line);
+    textbuf_printf(log, "%s%s\n", prefix, line);
 }
 
 static void last_path(const struct runtime *rt, char out[PATH_MAX])
@@ -47,7 +36,7 @@ char *relay_last_dialogue(const struct runtime *rt)
 
 static void log_line(void *ud, bool from_client, const char *line)
 {
-    text_add(ud, from_client ? " -> " : "<-  ", line);
+    log_add(ud, from_client ? " -> " : "<-  ", line);
 }
 
 /* What became of one recipient of a queued message. */
@@ -92,7 +81,7 @@ static bool rcpt_reply(const char *lines, const char *rcpt, int *code, char text
 static void attempt(struct runtime *rt, const struct world_node *origin,
                     const struct world_node *target, struct queue_entry *e,
                     struct rcpt_state *rs, const size_t *group, size_t n,
-                    const char *msg, size_t len, struct text *log)
+                    const char *msg, size_t len, struct textbuf *log)
 {
     char err[RT_ERROR_MAX], a[ADDR_IPV4_STRLEN], remote[300], info[600];
     const struct world_service *smtp = world_service(target, "smtp");
@@ -102,7 +91,7 @@ static void attempt(struct runtime *rt, const struct world_node *origin,
         snprintf(err, sizeof err, "connect to %s: Connection refused (no SMTP server)",
                  target->hostname);
     if (!cli) {
-        text_add(log, "*** ", err);
+        log_add(log, "*** ", err);
         for (size_t i = 0; i < n; i++)
             settle(&rs[group[i]], OUTCOME_DEFERRED, NULL, err);
         return;
@@ -111,7 +100,7 @@ static void attempt(struct runtime *rt, const struct world_node *origin,
     struct session_endpoint to = {world_node_addr(target), smtp->port, target->hostname};
     snprintf(remote, sizeof remote, "%s[%s]", target->hostname, addr_format_ipv4(to.addr, a));
     snprintf(info, sizeof info, _("%1$s relays %2$s to %3$s"), origin->hostname, e->id, remote);
-    text_add(log, "=== ", info);
+    log_add(log, "=== ", info);
 
     const char **rcpts = calloc(n + 1, sizeof *rcpts);
     for (size_t i = 0; rcpts && i < n; i++)
@@ -134,7 +123,7 @@ static void attempt(struct runtime *rt, const struct world_node *origin,
     else if (!r->finished)
         why = "the dialogue ended before the client finished";
     if (why)
-        text_add(log, "*** ", why);
+        log_add(log, "*** ", why);
     for (size_t i = 0; i < n; i++) {
         struct rcpt_state *st = &rs[group[i]];
         int code = 0;
@@ -170,13 +159,13 @@ static const char *domain_of(const char *rcpt)
  * bounced (RFC 5321 6.1): a failed report with the null sender is dropped. */
 static void bounce(struct runtime *rt, const struct world_node *origin, const struct queue_entry *e,
                    const struct rcpt_state *rs, size_t n, const char *msg, size_t len,
-                   struct text *log, struct relay_stats *st)
+                   struct textbuf *log, struct relay_stats *st)
 {
     char info[600];
     if (!e->from[0]) {
         snprintf(info, sizeof info, _("%1$s drops undeliverable report %2$s (a bounce is never bounced)"),
                  origin->hostname, e->id);
-        text_add(log, "*** ", info);
+        log_add(log, "*** ", info);
         return;
     }
     struct bounce_rcpt *br = calloc(n + 1, sizeof *br);
@@ -197,7 +186,7 @@ static void bounce(struct runtime *rt, const struct world_node *origin, const st
         return;
     snprintf(info, sizeof info, _("%1$s returns %2$s to %3$s: report %4$s"), origin->hostname,
              e->id, e->from, id);
-    text_add(log, "=== ", info);
+    log_add(log, "=== ", info);
 
     char err[FS_ERROR_MAX], dir[PATH_MAX];
     const struct world_user *u = world_user(rt->world, e->from);
@@ -225,20 +214,20 @@ static void bounce(struct runtime *rt, const struct world_node *origin, const st
         rc = queue_add(dir, id, "", to, 1, report, strlen(report), err);
     }
     if (rc < 0)
-        text_add(log, "*** ", err);
+        log_add(log, "*** ", err);
     else
         st->bounced++;
     free(report);
 }
 
 static void relay_entry(struct runtime *rt, const struct world_node *origin, const char *dir,
-                        struct queue_entry *e, struct text *log, struct relay_stats *st)
+                        struct queue_entry *e, struct textbuf *log, struct relay_stats *st)
 {
     char ferr[FS_ERROR_MAX];
     size_t len;
     char *msg = queue_message(dir, e->id, &len, ferr);
     if (!msg) {
-        text_add(log, "*** ", ferr);
+        log_add(log, "*** ", ferr);
         return;
     }
     e->attempts++;
@@ -263,7 +252,7 @@ static void relay_entry(struct runtime *rt, const struct world_node *origin, con
             /* what Postfix says when DNS knows no such domain */
             snprintf(why, sizeof why, "Host or domain name not found. Name service error "
                      "for name=%s type=MX: Host not found", domain_of(rs[i].address));
-            text_add(log, "*** ", why);
+            log_add(log, "*** ", why);
             settle(&rs[i], OUTCOME_FAILED, NULL, why);
             continue;
         }
@@ -314,7 +303,7 @@ static void relay_entry(struct runtime *rt, const struct world_node *origin, con
 
 /* One pass over every node's queue; with `fresh_only`, only entries never
  * tried (bounces queued by an earlier pass). How many were tried, or -1. */
-static int relay_pass(struct runtime *rt, bool fresh_only, struct text *log,
+static int relay_pass(struct runtime *rt, bool fresh_only, struct textbuf *log,
                       struct relay_stats *st, char err[RT_ERROR_MAX])
 {
     int tried = 0;
@@ -342,7 +331,7 @@ static int relay_pass(struct runtime *rt, bool fresh_only, struct text *log,
 int relay_run(struct runtime *rt, struct relay_stats *st, char err[RT_ERROR_MAX])
 {
     memset(st, 0, sizeof *st);
-    struct text log = {0};
+    struct textbuf log = {0};
     /* A bounce for a sender on another server is queued during a pass; it
      * goes out in the same run, as a real queue manager sends it at once.
      * Bounces of bounces are dropped, so this ends; the cap is a guard. */
@@ -356,9 +345,9 @@ int relay_run(struct runtime *rt, struct relay_stats *st, char err[RT_ERROR_MAX]
     if (log.len) {
         char p[PATH_MAX], ferr[FS_ERROR_MAX];
         last_path(rt, p);
-        if (fs_write_atomic(p, log.s, log.len, ferr) < 0)
+        if (fs_write_atomic(p, log.p, log.len, ferr) < 0)
             rt_notice(rt, "error", "%s", ferr);
     }
-    free(log.s);
+    free(log.p);
     return rc < 0 ? -1 : 0;
 }
