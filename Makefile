@@ -12,7 +12,7 @@ LOCALEDIR = $(PREFIX)/share/locale
 MANDIR   = $(PREFIX)/share/man/man1
 
 CC      ?= cc
-PKGS     = readline lua5.4 jansson libmd
+PKGS     = readline lua5.4 jansson libmd ldns
 VERSION  = 0.1.0
 
 # -Wno-format-truncation: every snprintf here truncates on purpose (paths
@@ -36,7 +36,7 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 PO       = $(wildcard tutor/po/*.po)
 MO       = $(PO:tutor/po/%.po=$(B)/locale/%/LC_MESSAGES/tutor.mo)
 
-.PHONY: all run test check deps install uninstall clean asan unit pot
+.PHONY: all run test check deps install uninstall clean asan unit pot fuzz
 
 all: $(B)/tutor $(MO)
 
@@ -62,6 +62,15 @@ unit: $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 asan:
 	$(MAKE) B=build/asan CFLAGS='-O1 -g -Werror -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' all unit
 
+# The DNS decoder's libFuzzer harness; needs clang, and is not part of
+# `make test`. tests/fuzz/fuzz_dnsview.c says how to run it.
+fuzz: $(B)/fuzz_dnsview
+
+$(B)/fuzz_dnsview: tests/fuzz/fuzz_dnsview.c tutor/dnsview.c tutor/dnsview.h
+	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -Itutor -o $@ tests/fuzz/fuzz_dnsview.c tutor/dnsview.c
+
 deps:
 	@sh tests/deps.sh
 
@@ -79,10 +88,11 @@ pot:
 	xgettext --from-code=UTF-8 -k_ -kN_ -kngettext:1,2 -o tutor/po/tutor.pot tutor/*.c
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/scripts $(DESTDIR)$(DATADIR)/world $(DESTDIR)$(MANDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/scripts $(DESTDIR)$(DATADIR)/world/zones $(DESTDIR)$(MANDIR)
 	install -m 755 $(B)/tutor $(DESTDIR)$(BINDIR)/tutor
 	install -m 644 scripts/*.lua $(DESTDIR)$(DATADIR)/scripts/
 	install -m 644 tutor/world/*.json $(DESTDIR)$(DATADIR)/world/
+	install -m 644 tutor/world/zones/* $(DESTDIR)$(DATADIR)/world/zones/
 	install -m 644 tutor/tutor.1 $(DESTDIR)$(MANDIR)/tutor.1
 	for mo in $(MO); do lang=$${mo#$(B)/locale/}; lang=$${lang%%/*}; \
 	  install -d $(DESTDIR)$(LOCALEDIR)/$$lang/LC_MESSAGES; \

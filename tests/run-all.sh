@@ -42,6 +42,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 suite "Lua SMTP script tests" lua5.4 tests/lua/test_smtp_script.lua
 suite "Lua POP3 script tests" lua5.4 tests/lua/test_pop3_script.lua
+suite "Lua DNS script tests" lua5.4 tests/lua/test_dns_script.lua
 for t in build/tests/test_*; do
     [ -x "$t" ] && suite "unit $(basename "$t")" env XDG_STATE_HOME=/nonexistent "$t"
 done

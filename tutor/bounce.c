@@ -26,7 +26,13 @@ static void status_of(const char *diagnostic, char out[16])
         snprintf(out, 16, "%d.%d.%d", a, b, c);
         return;
     }
-    snprintf(out, 16, "%s", diagnostic[0] == '4' ? "4.0.0" : "5.0.0");
+    /* our own reasons, with Postfix's codes for them (RFC 3463) */
+    if (strncmp(diagnostic, "Host or domain name not found", 29) == 0)
+        snprintf(out, 16, "5.4.4");
+    else if (strstr(diagnostic, "loops back to myself"))
+        snprintf(out, 16, "5.4.6");
+    else
+        snprintf(out, 16, "%s", diagnostic[0] == '4' ? "4.0.0" : "5.0.0");
 }
 
 char *bounce_message(const struct bounce_info *b, const struct bounce_rcpt *r, size_t n,

@@ -89,7 +89,12 @@ static int cmd_hosts(struct repl *r, int argc, char **argv)
     printf(" %s\n", _("WHAT IT IS"));
     for (size_t i = 0; i < w->n_nodes; i++) {
         const struct world_node *n = &w->nodes[i];
-        term_pad(stdout, n->hostname ? n->hostname : n->name, 18);
+        const char *host = n->hostname ? n->hostname : n->name;
+        /* a name too long for its column gets a line of its own */
+        if (term_width(host) > 18)
+            printf("%s\n%18s", host, "");
+        else
+            term_pad(stdout, host, 18);
         putchar(' ');
         term_pad(stdout, n->n_ifaces ? addr_format_ipv4(n->ifaces[0].ipv4.addr, a) : "-", 15);
         putchar(' ');

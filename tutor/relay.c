@@ -9,6 +9,7 @@
 #include "bounce.h"
 #include "i18n.h"
 #include "maildir.h"
+#include "mx.h"
 #include "queue.h"
 #include "server.h"
 #include "session.h"
@@ -79,17 +80,18 @@ static bool rcpt_reply(const char *lines, const char *rcpt, int *code, char text
  * `rs`), which it settles: 2xx sent, 5xx failed (bounced), anything else
  * deferred, to be tried again. */
 static void attempt(struct runtime *rt, const struct world_node *origin,
-                    const struct world_node *target, struct queue_entry *e,
+                    const struct mx_route *route, struct queue_entry *e,
                     struct rcpt_state *rs, const size_t *group, size_t n,
                     const char *msg, size_t len, struct textbuf *log)
 {
     char err[RT_ERROR_MAX], a[ADDR_IPV4_STRLEN], remote[300], info[600];
+    const struct world_node *target = route->host;
     const struct world_service *smtp = world_service(target, "smtp");
     struct vserver *srv = smtp ? rt_server(rt, target, smtp, err) : NULL;
     struct vserver *cli = srv ? rt_client(rt, origin, "smtp_client.lua", err) : NULL;
     if (!smtp)
         snprintf(err, sizeof err, "connect to %s: Connection refused (no SMTP server)",
-                 target->hostname);
+                 route->name);
     if (!cli) {
         log_add(log, "*** ", err);
         for (size_t i = 0; i < n; i++)
@@ -97,8 +99,8 @@ static void attempt(struct runtime *rt, const struct world_node *origin,
         return;
     }
     struct session_endpoint from = {world_node_addr(origin), 25, origin->hostname};
-    struct session_endpoint to = {world_node_addr(target), smtp->port, target->hostname};
-    snprintf(remote, sizeof remote, "%s[%s]", target->hostname, addr_format_ipv4(to.addr, a));
+    struct session_endpoint to = {route->addr, smtp->port, target->hostname};
+    snprintf(remote, sizeof remote, "%s[%s]", route->name, addr_format_ipv4(to.addr, a));
     snprintf(info, sizeof info, _("%1$s relays %2$s to %3$s"), origin->hostname, e->id, remote);
     log_add(log, "=== ", info);
 
@@ -246,22 +248,22 @@ static void relay_entry(struct runtime *rt, const struct world_node *origin, con
     for (size_t i = 0; i < e->n_rcpts; i++) {
         if (rs[i].outcome != OUTCOME_PENDING)
             continue;
-        const struct world_node *target = world_mail_host(rt->world, domain_of(rs[i].address));
-        if (!target) {
-            char why[512];
-            /* what Postfix says when DNS knows no such domain */
-            snprintf(why, sizeof why, "Host or domain name not found. Name service error "
-                     "for name=%s type=MX: Host not found", domain_of(rs[i].address));
-            log_add(log, "*** ", why);
-            settle(&rs[i], OUTCOME_FAILED, NULL, why);
-            continue;
-        }
+        const char *domain = domain_of(rs[i].address);
+        struct mx_route route;
+        char why[512];
+        enum mx_status found = mx_route(rt, origin, domain, &route, why);
+        log_add(log, found == MX_FOUND ? "=== " : "*** ", why);
         size_t n = 0;
         for (size_t k = i; k < e->n_rcpts; k++)
-            if (rs[k].outcome == OUTCOME_PENDING &&
-                world_mail_host(rt->world, domain_of(rs[k].address)) == target)
+            if (rs[k].outcome == OUTCOME_PENDING && strcasecmp(domain_of(rs[k].address), domain) == 0)
                 group[n++] = k;
-        attempt(rt, origin, target, e, rs, group, n, msg, len, log);
+        if (found != MX_FOUND) {
+            /* no such domain bounces; a name server that fails is waited for */
+            for (size_t k = 0; k < n; k++)
+                settle(&rs[group[k]], found == MX_FAIL ? OUTCOME_FAILED : OUTCOME_DEFERRED, NULL, why);
+            continue;
+        }
+        attempt(rt, origin, &route, e, rs, group, n, msg, len, log);
         for (size_t k = 0; k < n; k++)
             delivered |= rs[group[k]].outcome == OUTCOME_SENT;
     }

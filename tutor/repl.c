@@ -19,8 +19,8 @@
 #define ESCAPE_CHAR 0x1d            /* Ctrl-], telnet's escape */
 #define HISTORY_MAX 1000
 
-const struct command *const repl_families[] = {repl_commands, net_commands, mail_commands,
-                                               mua_commands, NULL};
+const struct command *const repl_families[] = {repl_commands, net_commands, dns_commands,
+                                               mail_commands, mua_commands, NULL};
 
 /* readline's completion callbacks take no context: the one REPL is here. */
 static struct repl *active;

@@ -39,6 +39,7 @@ struct command {
  * ending with NULL. */
 extern const struct command repl_commands[];
 extern const struct command net_commands[];
+extern const struct command dns_commands[];
 extern const struct command mail_commands[];
 extern const struct command mua_commands[];
 extern const struct command *const repl_families[];

@@ -52,6 +52,7 @@ int rt_open(struct runtime *rt, struct world *w, const char *datadir,
     }
     rt_start_clock(rt);
     rt->next_session = 0;       /* session numbers show (APOP stamps): replay them too */
+    rt->next_query = 0;
     return 0;
 }
 
@@ -174,22 +175,22 @@ void rt_queue_dir(const struct runtime *rt, const char *node, char out[PATH_MAX]
     snprintf(out, PATH_MAX, "%s/queue/%s", rt->state, node);
 }
 
-void rt_script_path(const struct runtime *rt, const char *script, char out[PATH_MAX])
+void rt_world_path(const struct runtime *rt, const char *name, char out[PATH_MAX])
 {
-    if (!strchr(script, '/')) {
-        snprintf(out, PATH_MAX, "%s/scripts/%s", rt->datadir, script);
-        return;
-    }
-    if (script[0] == '/') {
-        snprintf(out, PATH_MAX, "%s", script);
-        return;
-    }
     const char *wp = rt->world->path;
     const char *slash = strrchr(wp, '/');
-    if (!slash)
-        snprintf(out, PATH_MAX, "%s", script);
+    if (name[0] == '/' || !slash)
+        snprintf(out, PATH_MAX, "%s", name);
     else
-        snprintf(out, PATH_MAX, "%.*s/%s", (int)(slash - wp), wp, script);
+        snprintf(out, PATH_MAX, "%.*s/%s", (int)(slash - wp), wp, name);
+}
+
+void rt_script_path(const struct runtime *rt, const char *script, char out[PATH_MAX])
+{
+    if (!strchr(script, '/'))
+        snprintf(out, PATH_MAX, "%s/scripts/%s", rt->datadir, script);
+    else
+        rt_world_path(rt, script, out);
 }
 
 static struct vserver *server_for(struct runtime *rt, const struct world_node *node,

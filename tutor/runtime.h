@@ -36,6 +36,7 @@ struct runtime {
     struct vserver **servers;
     size_t n_servers;
     unsigned next_session;
+    unsigned next_query;                /* DNS query IDs, from a counter: replays repeat */
     rt_notice_fn notice;
     void *notice_ctx;
 };
@@ -75,6 +76,10 @@ int rt_save(struct runtime *rt, char err[RT_ERROR_MAX]);
 void rt_mailbox_dir(const struct runtime *rt, const char *address, char out[PATH_MAX]);
 void rt_client_dir(const struct runtime *rt, const char *address, char out[PATH_MAX]);
 void rt_queue_dir(const struct runtime *rt, const char *node, char out[PATH_MAX]);
+
+/* A file named in the world (a zone file): relative to the world file's
+ * folder unless absolute. */
+void rt_world_path(const struct runtime *rt, const char *name, char out[PATH_MAX]);
 
 /* The path of a script named in the world: a bare name is one of ours
  * (DATADIR/scripts/NAME); anything with a '/' is the instructor's, relative

@@ -14,6 +14,7 @@
 #include <lauxlib.h>
 #include <md5.h>
 
+#include "host_dns.h"
 #include "host_maildrop.h"
 #include "maildir.h"
 #include "queue.h"
@@ -29,6 +30,7 @@ struct vserver {
     struct sandbox *sbx;
     char script[PATH_MAX];
     char *verbs[SRV_VERBS_MAX + 1];
+    struct dns_data *dns;               /* zones and hints, for a DNS server */
 };
 
 const struct world_node *srv_node(const struct vserver *srv) { return srv->node; }
@@ -37,6 +39,7 @@ struct sandbox *srv_sandbox(struct vserver *srv) { return srv->sbx; }
 struct runtime *srv_runtime(struct vserver *srv) { return srv->rt; }
 const char *const *srv_verbs(const struct vserver *srv) { return (const char *const *)srv->verbs; }
 struct vserver *srv_of(lua_State *L) { return sbx_host(L); }
+const struct dns_data *srv_dns(const struct vserver *srv) { return srv->dns; }
 
 const char *srv_script(const struct vserver *srv)
 {
@@ -239,15 +242,36 @@ static int api_resolve(lua_State *L)
     return 1;
 }
 
+/* The name of an address, as a mail server learns it for its Received
+ * lines: a PTR lookup through the node's resolver; a world without DNS
+ * answers from its host list. */
 static int api_ptr(lua_State *L)
 {
+    struct vserver *srv = srv_of(L);
     const char *s = luaL_checkstring(L, 1);
     uint32_t a;
-    const struct world_node *n = NULL;
-    if (addr_parse_ipv4(s, &a) == 0)
-        n = world_host_by_addr(srv_of(L)->rt->world, a);
-    if (n && n->hostname)
-        lua_pushstring(L, n->hostname);
+    if (addr_parse_ipv4(s, &a) < 0) {
+        lua_pushnil(L);
+        return 1;
+    }
+    if (srv->node->n_dns == 0) {
+        const struct world_node *n = world_host_by_addr(srv->rt->world, a);
+        if (n && n->hostname)
+            lua_pushstring(L, n->hostname);
+        else
+            lua_pushnil(L);
+        return 1;
+    }
+    char rev[64], err[RT_ERROR_MAX], name[256] = "";
+    snprintf(rev, sizeof rev, "%u.%u.%u.%u.in-addr.arpa.", a & 0xff, a >> 8 & 0xff,
+             a >> 16 & 0xff, a >> 24);
+    struct ldns_struct_pkt *r = NULL;
+    if (dns_ask(srv->rt, world_node_addr(srv->node), srv->node->dns[0], rev, "PTR", &r, err) ==
+        DNS_OK)
+        dns_first_name(r, name, sizeof name);
+    dns_pkt_free(r);
+    if (name[0])
+        lua_pushstring(L, name);
     else
         lua_pushnil(L);
     return 1;
@@ -328,6 +352,7 @@ static int setup_host_tables(lua_State *L, void *ud)
         {"now", api_now}, {"date", api_date}, {"new_id", api_new_id},
         {"user", api_user}, {"authenticate", api_authenticate}, {"apop", api_apop},
         {"maildrop", host_maildrop_open},
+        {"lookup", host_dns_lookup}, {"query", host_dns_query}, {"hints", host_dns_hints},
         {"deliver", api_deliver}, {"enqueue", api_enqueue},
         {"resolve", api_resolve}, {"ptr", api_ptr}, {"log", api_log},
         {NULL, NULL},
@@ -366,6 +391,7 @@ static int setup_host_tables(lua_State *L, void *ud)
 
     session_register(L);
     host_maildrop_register(L);
+    host_dns_register(L);
     return 0;
 }
 
@@ -410,6 +436,11 @@ struct vserver *srv_new(struct runtime *rt, const struct world_node *node,
         return NULL;
     }
     sbx_set_host(srv->sbx, srv);
+    /* a zone file with a mistake stops the server, naming file and line */
+    if (svc && dns_data_load(rt, svc, &srv->dns, err) < 0) {
+        srv_free(srv);
+        return NULL;
+    }
     if (sbx_protect(srv->sbx, setup_host_tables, srv) < 0 ||
         sbx_load_file(srv->sbx, srv->script,
                       svc && strchr(svc->script, '/') ? svc->script : srv_script(srv)) < 0) {
@@ -432,5 +463,6 @@ void srv_free(struct vserver *srv)
     for (size_t i = 0; srv->verbs[i]; i++)
         free(srv->verbs[i]);
     sbx_free(srv->sbx);
+    dns_data_free(srv->dns);
     free(srv);
 }

@@ -36,6 +36,10 @@ const char *srv_script(const struct vserver *srv);     /* "smtp.lua" */
 /* The script's VERBS for completion, NULL-terminated (maybe empty). */
 const char *const *srv_verbs(const struct vserver *srv);
 
+/* A DNS server's zones and hints (host_dns.h); NULL for other servers. */
+struct dns_data;
+const struct dns_data *srv_dns(const struct vserver *srv);
+
 /* The vserver a Lua state belongs to. */
 struct vserver *srv_of(lua_State *L);
 

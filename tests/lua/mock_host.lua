@@ -16,6 +16,16 @@ It copies what a script would notice about the real host:
     tutor.maildrop over the world's mailboxes, locked per session (a
     second open answers nil, "in-use"; closing it or the session's end
     unlocks), with list/read/seen/commit/close;
+  - DNS (scripts/README.md "A datagram server"): Host:datagram(q) runs
+    on_datagram and returns what s:answer got, as the host would send it
+    (ID, RD, CD and the question copied from the query); tutor.lookup over
+    in-test zones with zone.h's rules (closest enclosing zone, referral
+    with glue, CNAME chains within the server's zones, NXDOMAIN/NODATA
+    with the SOA at the negative TTL, REFUSED outside); tutor.query to the
+    server registered at an address (nil, "timeout" when there is none or
+    it does not answer), every call listed in world.dns.queries;
+    tutor.hints from world.dns.hints. Results are read-only proxies, and
+    s:answer takes plain tables only (the C host reads them raw);
   - the instruction budget per callback, and the pattern guard of
     tutor/sandbox.h: pattern length at most SBX_PATTERN_LEN_MAX, cost
     subject_len ^ (quantifiers [+1 unanchored]) at most SBX_PATTERN_COST_MAX,
@@ -30,6 +40,10 @@ Usage:
   local out = s:line("EHLO pc1")      -- lines the server sent in reply
   mock.relay(client_host, server_host, job) -- two scripts joined
   mock.add_mail(world, "bob@b.example", text, uid) -- a message to fetch
+  local ns = mock.dns_server(world, "scripts/dns.lua",
+                             {name = "ns.b.example", addr = "198.51.100.53"},
+                             {{origin = "b.example.", records = {...}}})
+  local r = ns:datagram({name = "mail.b.example.", type = "A"})
 ]]
 
 local M = {}
@@ -148,7 +162,15 @@ for k, f in pairs(guarded) do guarded[k] = host_fn(f) end
 -- Runs fn under the guard and the instruction budget, as sbx_call() does.
 -- The guard is installed in the shared string table, so method calls on
 -- strings (line:find) see it too; it is removed before returning.
+-- Calls nest: a resolver's tutor.query runs the asked server's script
+-- inside the resolver's callback. The inner call gets its own count (its
+-- script is another state in the tutor) and the outer hook and in_host
+-- window are put back afterwards. M.last_instructions is what the call
+-- that returned last used (to within 1000).
 local function sandboxed(what, fn, ...)
+  local outer_hook, outer_mask, outer_count = debug.gethook()
+  local outer_in_host = in_host
+  in_host = 0
   for k, f in pairs(guarded) do string[k] = f end
   local count = 0
   debug.sethook(function()
@@ -157,8 +179,14 @@ local function sandboxed(what, fn, ...)
   end, "", 1000)
   local results = table.pack(xpcall(fn, debug.traceback, ...))
   debug.sethook()
+  in_host = outer_in_host
   if count > M.max_instructions then M.max_instructions = count end
-  for k, f in pairs(raw) do string[k] = f end
+  M.last_instructions = count
+  if outer_hook then
+    debug.sethook(outer_hook, outer_mask, outer_count)
+  else
+    for k, f in pairs(raw) do string[k] = f end
+  end
   if not results[1] then error(what .. ": " .. tostring(results[2]), 0) end
   return table.unpack(results, 2, results.n)
 end
@@ -179,6 +207,10 @@ function M.world()
     },
     hosts = {["pc1.a.example"] = "192.0.2.10", ["mail.a.example"] = "192.0.2.25",
              ["mail.b.example"] = "198.51.100.25"},
+    dns = {servers = {},      -- address -> {host = a loaded script, zones = {...}}
+           hints = {},        -- tutor.hints(): root NS and A records
+           queries = {},      -- every tutor.query: {from, to, name, type, rd}
+           rtt = 20},         -- simulated milliseconds of each answered query
     mailboxes = {},           -- address -> list of message texts
     uids = {},                -- address -> their UIDLs, in step with mailboxes
     next_uid = 0,
@@ -392,6 +424,28 @@ local function make_tutor(w, srv)
     for name, a in pairs(w.hosts) do if a == addr then return name end end
     return nil
   end
+  function t.lookup(name, rtype)
+    assert(type(name) == "string" and type(rtype) == "string", "lookup(string, string)")
+    local entry = w.dns.servers[srv.addr]
+    return readonly(M.zone_lookup(entry and entry.zones or {}, name, rtype))
+  end
+  function t.query(addr, name, rtype, opts)
+    assert(type(addr) == "string" and type(name) == "string" and type(rtype) == "string",
+           "query(string, string, string[, table])")
+    local rd = opts ~= nil and opts.rd == true
+    w.dns.queries[#w.dns.queries + 1] = {from = srv.addr, to = addr, name = name, type = rtype, rd = rd}
+    local target = w.dns.servers[addr]
+    if not target then return nil, "timeout" end
+    w.dns.next_id = (w.dns.next_id or 0) + 1
+    local r = target.host:datagram({id = w.dns.next_id, name = name, type = rtype, rd = rd},
+                                   {addr = srv.addr, port = 53})
+    if not r then return nil, "timeout" end
+    r.rtt = w.dns.rtt
+    return readonly(r)
+  end
+  function t.hints()
+    return readonly(w.dns.hints)
+  end
   function t.log(...)
     local parts = table.pack(...)
     for i = 1, parts.n do parts[i] = tostring(parts[i]) end
@@ -519,6 +573,199 @@ function Session:drop()
   self.closed = true
   self.host:call("on_close", self.s)
   M.release(self.host.world, self.s)
+end
+
+-- DNS -------------------------------------------------------------------------
+
+M.DNS_CNAME_CHAIN_MAX = 8          -- ZONE_CNAME_CHAIN_MAX of tutor/zone.h
+M.DNS_TTL_MAX = 2147483647         -- RFC 2181 8
+local DNS_RCODES = {NOERROR = true, NXDOMAIN = true, SERVFAIL = true, REFUSED = true,
+                    FORMERR = true, NOTIMP = true}
+local DNS_SECTIONS = {"answer", "authority", "additional"}
+
+local function dns_name(name)
+  name = name:lower()
+  if name:sub(-1) ~= "." then name = name .. "." end
+  return name
+end
+
+local function dns_under(name, zone)
+  return zone == "." or name == zone or name:sub(-#zone - 1) == "." .. zone
+end
+
+-- "owner ttl class type rdata" -> its parts, owner lower case. Host code:
+-- the raw string functions, outside the guard.
+local function dns_fields(text)
+  local owner, ttl, class, rtype, rdata = raw.match(text, "^(%S+)%s+(%d+)%s+(%S+)%s+(%S+)%s+(.-)%s*$")
+  if not owner then return nil end
+  return {owner = dns_name(owner), ttl = tonumber(ttl), class = class, type = rtype:upper(),
+          rdata = rdata, text = text}
+end
+M.dns_fields = dns_fields
+
+local function dns_zone_records(zone)
+  if not zone.parsed then
+    zone.parsed = {}
+    for _, text in ipairs(zone.records) do
+      zone.parsed[#zone.parsed + 1] = assert(dns_fields(text), "bad record in test zone: " .. text)
+    end
+  end
+  return zone.parsed
+end
+
+-- The authoritative answer of tutor/zone.h's zone_set_lookup over `zones`,
+-- a list of {origin = "b.example.", records = {"master-file strings"}}:
+-- a new plain table {kind, aa, answer, authority, additional}.
+function M.zone_lookup(zones, qname, qtype, hops)
+  qname, qtype, hops = dns_name(qname), qtype:upper(), hops or 0
+  local result = {kind = "refused", aa = false, answer = {}, authority = {}, additional = {}}
+  local zone, origin
+  for _, z in ipairs(zones) do
+    local o = dns_name(z.origin)
+    if dns_under(qname, o) and (not origin or #o > #origin) then zone, origin = z, o end
+  end
+  if not zone then return result end
+  local records = dns_zone_records(zone)
+  local function at(name, rtype)
+    local list = {}
+    for _, rr in ipairs(records) do
+      if rr.owner == name and (rtype == nil or rtype == "ANY" or rr.type == rtype) then list[#list + 1] = rr end
+    end
+    return list
+  end
+  local function texts(list, into)
+    for _, rr in ipairs(list) do into[#into + 1] = rr.text end
+    return into
+  end
+  local function negative(kind)
+    local soa = at(origin, "SOA")[1]
+    local minimum = tonumber(raw.match(soa.rdata, "(%d+)$"))
+    result.kind, result.aa = kind, true
+    result.authority = {string.format("%s %d %s SOA %s", soa.owner, math.min(soa.ttl, minimum),
+                                      soa.class, soa.rdata)}
+    return result
+  end
+  -- A zone cut between the origin and the name, the highest first.
+  local labels = {}
+  local name = qname
+  while name ~= origin do
+    table.insert(labels, 1, name)
+    name = raw.match(name, "^[^.]*%.(.*)$")
+    if name == "" then name = "." end
+  end
+  for _, cut in ipairs(labels) do
+    local ns = at(cut, "NS")
+    if #ns > 0 and not (cut == qname and qtype == "DS") then
+      result.kind = "referral"
+      texts(ns, result.authority)
+      for _, rr in ipairs(ns) do
+        local host = dns_name(rr.rdata)
+        texts(at(host, "A"), result.additional)
+        texts(at(host, "AAAA"), result.additional)
+      end
+      return result
+    end
+  end
+  local here = at(qname)
+  if #here == 0 then
+    for _, rr in ipairs(records) do
+      if dns_under(rr.owner, qname) then return negative("nodata") end  -- an empty non-terminal
+    end
+    return negative("nxdomain")
+  end
+  local wanted = at(qname, qtype)
+  if #wanted > 0 then
+    result.kind, result.aa = "answer", true
+    texts(wanted, result.answer)
+    return result
+  end
+  local cname = at(qname, "CNAME")[1]
+  if not cname then return negative("nodata") end
+  result.kind, result.aa, result.answer = "answer", true, {cname.text}
+  if hops >= M.DNS_CNAME_CHAIN_MAX then return result end
+  local rest = M.zone_lookup(zones, cname.rdata, qtype, hops + 1)
+  if rest.kind == "answer" or rest.kind == "nxdomain" or rest.kind == "nodata" then
+    for _, text in ipairs(rest.answer) do result.answer[#result.answer + 1] = text end
+    result.kind, result.authority = rest.kind, rest.authority
+  end
+  return result
+end
+
+-- A DNS server in the world: `script` loaded for {name, addr, settings}
+-- (port 53, service "dns"), serving `zones` through tutor.lookup, and
+-- reachable by tutor.query at its address. Returns the loaded host.
+function M.dns_server(w, script, fields, zones, source)
+  local srv = {name = fields.name, node = fields.node or fields.name, service = "dns",
+               addr = fields.addr, port = 53, domains = {}, settings = fields.settings or {}}
+  local entry = {zones = zones or {}}
+  w.dns.servers[srv.addr] = entry
+  entry.host = M.load(script, w, srv, source)
+  return entry.host
+end
+
+local function check_record(text, section)
+  assert(type(text) == "string", section .. ": records are strings")
+  local rr = dns_fields(text)
+  assert(rr, section .. ": not a master-file record: " .. text)
+  assert(rr.owner:sub(-1) == "." and text:find("^%S*%.%s"), section .. ": owner not absolute: " .. text)
+  assert(rr.class == "IN", section .. ": class not IN: " .. text)
+  assert(rr.ttl <= M.DNS_TTL_MAX, section .. ": TTL over 2^31-1: " .. text)
+end
+
+-- One query through on_datagram, as the host runs it. `q` gives name and
+-- type; the rest defaults as dig sends it (id 4711, QUERY, RD set, IN).
+-- Returns the response as the host would send it: a plain table with the
+-- script's r plus id, rd, cd and the question copied, or nil when the
+-- script never answered (the query times out).
+function Host:datagram(q, client)
+  local query = {id = q.id or 4711, opcode = q.opcode or "QUERY", rd = q.rd ~= false, cd = q.cd or false,
+                 name = q.name, type = q.type or "A", class = q.class or "IN", edns = q.edns}
+  query.bytes = 12 + #query.name + 1 + 4 + (query.edns and 11 or 0)
+  self.sessions = self.sessions + 1
+  local response
+  local fields = {
+    id = self.sessions,
+    client = readonly(client or M.PC1),
+    server = readonly({name = self.srv.name, addr = self.srv.addr, port = self.srv.port}),
+    data = {},
+    answer = host_fn(function(_, r)
+      assert(response == nil, "s:answer called twice")
+      assert(type(r) == "table" and getmetatable(r) == nil, "s:answer wants a plain table")
+      local rcode = rawget(r, "rcode")
+      assert(DNS_RCODES[rcode], "s:answer: bad rcode " .. tostring(rcode))
+      for _, flag in ipairs({"aa", "ra", "tc"}) do
+        local v = rawget(r, flag)
+        assert(v == nil or type(v) == "boolean", "s:answer: " .. flag .. " must be a boolean")
+      end
+      local id = rawget(r, "id")
+      assert(id == nil or (math.type(id) == "integer" and id >= 0 and id <= 65535), "s:answer: bad id")
+      response = {id = id or query.id, rd = query.rd, cd = query.cd, rcode = rcode,
+                  aa = rawget(r, "aa") == true, ra = rawget(r, "ra") == true, tc = rawget(r, "tc") == true,
+                  question = {name = query.name, type = query.type, class = query.class}}
+      local bytes = query.bytes
+      for _, section in ipairs(DNS_SECTIONS) do
+        local list = rawget(r, section)
+        assert(list == nil or (type(list) == "table" and getmetatable(list) == nil),
+               "s:answer: " .. section .. " must be a plain table")
+        local copy = {}
+        for i = 1, list and rawlen(list) or 0 do
+          local text = rawget(list, i)
+          check_record(text, section)
+          copy[i] = text
+          bytes = bytes + #text
+        end
+        response[section] = copy
+      end
+      response.bytes = bytes  -- a rough size: the tutor's is ldns's wire length
+    end),
+  }
+  local s = setmetatable({}, {
+    __index = fields,
+    __newindex = function(_, k) error("attempt to set session field '" .. tostring(k) .. "'", 2) end,
+  })
+  self:call("on_datagram", s, readonly(query))
+  self.instructions = M.last_instructions
+  return response
 end
 
 -- Relay: a client script joined to a server script ----------------------------

@@ -718,7 +718,7 @@ static void test_bounce(void **state)
         "Final-Recipient: rfc822; dave@c.example\n"
         "Original-Recipient: rfc822;dave@c.example\n"
         "Action: failed\n"
-        "Status: 5.0.0\n"
+        "Status: 5.4.4\n"
         "Diagnostic-Code: X-Postfix; Host or domain name not found\n"
         "\n"
         "--" BOUNDARY "\n"
@@ -750,6 +750,8 @@ static void test_bounce_status(void **state)
         {"550 User unknown", "5.0.0"},
         {"550 5.1 not quite", "5.0.0"},
         {"554 Transaction failed", "5.0.0"},
+        {"Host or domain name not found. Name service error", "5.4.4"},
+        {"mail for b.example loops back to myself", "5.4.6"},
     };
     const char *orig = "Subject: x\n\nbody\n";
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -109,7 +109,7 @@ static void test_default_world_loads(void **state)
     assert_string_equal(w->path, WORLD_FILE);
     assert_string_equal(w->name, "lecture");
     assert_string_equal(w->student, "pc1");
-    assert_int_equal(w->n_nodes, 10);
+    assert_int_equal(w->n_nodes, 12);
     assert_int_equal(w->n_users, 2);
     /* 2002-05-29T10:00:00+09:00 */
     assert_true(w->clock_start == 1022634000LL);
