@@ -51,6 +51,7 @@ for t in build/asan/tests/test_*; do
 done
 suite "transcripts" sh tests/run-transcripts.sh build/tutor
 suite "transcripts (sanitizers)" sh tests/run-transcripts.sh build/asan/tutor
+suite "DNS zones as data" sh tests/dns/zone-edit.sh build/tutor
 suite "terminal (tmux)" sh tests/tty/run.sh build/tutor
 
 echo

@@ -25,6 +25,9 @@ static int by_pref(const void *a, const void *b)
 static uint32_t address_of(struct runtime *rt, const struct world_node *origin, const ldns_pkt *p,
                            const char *name)
 {
+    char fqdn[260];
+    snprintf(fqdn, sizeof fqdn, "%s%s", name, name[0] && name[strlen(name) - 1] == '.' ? "" : ".");
+    name = fqdn;
     ldns_rdf *want = ldns_dname_new_frm_str(name);
     uint32_t addr = 0;
     const ldns_rr_list *add = p ? ldns_pkt_additional(p) : NULL;
@@ -67,8 +70,13 @@ static enum mx_status route_to(struct runtime *rt, const struct world_node *orig
         snprintf(why, 512, "mail for %s loops back to myself", name);
         return MX_FAIL;
     }
-    if (!n || !world_service(n, "smtp"))
+    if (!n || !world_service(n, "smtp")) {
+        /* Postfix's words when nothing listens, or no host answers */
+        char a[ADDR_IPV4_STRLEN];
+        snprintf(why, 512, "connect to %s[%s]:25: %s", name, addr_format_ipv4(addr, a),
+                 n ? "Connection refused" : "Connection timed out");
         return MX_TEMPFAIL;
+    }
     out->host = n;
     out->addr = addr;
     snprintf(out->name, sizeof out->name, "%s", name);
@@ -119,6 +127,11 @@ enum mx_status mx_route(struct runtime *rt, const struct world_node *origin, con
         mx[n].pref = ldns_rdf2native_int16(ldns_rr_rdf(rr, 0));
         snprintf(mx[n].name, sizeof mx[n].name, "%s", target ? target : "");
         free(target);
+        /* a name ends with its root dot in DNS; Postfix's messages and a
+         * Received line do without */
+        size_t len = strlen(mx[n].name);
+        if (len > 1 && mx[n].name[len - 1] == '.')
+            mx[n].name[len - 1] = '\0';
         n++;
     }
     enum mx_status st = MX_TEMPFAIL;
@@ -144,13 +157,8 @@ enum mx_status mx_route(struct runtime *rt, const struct world_node *origin, con
                 snprintf(why, 512, "MX of %s: %u %s [%s]", domain, mx[i].pref, mx[i].name,
                          addr_format_ipv4(addr, a));
         }
-        if (st == MX_TEMPFAIL)
-            snprintf(why, 512, "connect to the MX hosts of %s: no server answers", domain);
+
     }
     ldns_pkt_free(r);
-    /* a name ends with its root dot in DNS; a Received line does without */
-    size_t len = strlen(out->name);
-    if (len > 1 && out->name[len - 1] == '.')
-        out->name[len - 1] = '\0';
     return st;
 }
