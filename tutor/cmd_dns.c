@@ -402,7 +402,7 @@ static int parse_dig(int argc, char **argv, struct dig_opts *o)
         else if (!o->type && ldns_get_rr_type_by_name(a))
             o->type = a;
         else {
-            term_error(_("dig: %1$s: a second name, or an unknown type"), a);
+            term_error(_("dig: %1$s: a name was given already, and this is no record type"), a);
             return -1;
         }
     }
@@ -658,10 +658,10 @@ const struct command dns_commands[] = {
     {.name = "dig", .args = "[@SERVER] NAME [TYPE] [+OPTIONS]", .help = N_("ask a DNS server, as dig does (\"help dig\" for the options)"),
      .more = N_("dig NAME asks the resolver of this computer (ipconfig shows it) for NAME's A record; give a TYPE (MX, AAAA, NS, TXT, SOA, PTR, CNAME) for another.\n"
                 "@SERVER asks that server instead, e.g. @a.root-servers.example. -x ADDRESS asks for the name of an address (PTR).\n"
-                "+norecurse: ask without RD, so a server answers only from what it knows. +trace: walk from the root yourself, one referral after another.\n"
+                "+norecurse: ask without RD, so a server answers only from what it knows. +trace: dig itself walks from the root, one referral after another.\n"
                 "+short: the answers only. +wire: the query's and the response's bytes, field by field."),
      .run = cmd_dig},
-    {.name = "host", .args = "[-t TYPE] NAME", .help = N_("look a name (or an address) up, in one line each"), .run = cmd_host},
-    {.name = "nslookup", .args = "NAME", .help = N_("look a name up, as nslookup prints it"), .run = cmd_nslookup},
+    {.name = "host", .args = "[-t TYPE] NAME|ADDRESS", .help = N_("look a name or an address up: one line an answer"), .run = cmd_host},
+    {.name = "nslookup", .args = "NAME|ADDRESS", .help = N_("look a name or an address up, as nslookup prints it"), .run = cmd_nslookup},
     {NULL},
 };

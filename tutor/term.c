@@ -12,6 +12,7 @@
 #define SGR_INFO   "\033[2m"        /* dim: the tool speaking */
 #define SGR_ERROR  "\033[1;31m"
 #define SGR_RESET  "\033[0m"
+#define TERM_WRAP_WIDTH 79         /* the tool's own lines on an 80-column screen */
 
 static bool color;
 
@@ -45,11 +46,20 @@ void term_server(const char *line)
     fputs(color ? SGR_RESET "\n" : "\n", stdout);
 }
 
+/* The tool's own lines, wrapped on a screen; a continuation is indented
+ * past the marker's four columns. */
 static void vsay(FILE *f, const char *sgr, const char *marker, const char *fmt, va_list ap)
 {
+    char text[2048];
+    vsnprintf(text, sizeof text, fmt, ap);
     fputs(color ? sgr : marker, f);
-    vfprintf(f, fmt, ap);
-    fputs(color ? SGR_RESET "\n" : "\n", f);
+    /* a pipe gets one line a message, for whatever greps it */
+    if (isatty(fileno(f)))
+        term_wrap(f, text, color ? 0 : 4, 4, TERM_WRAP_WIDTH);
+    else
+        fprintf(f, "%s\n", text);
+    if (color)
+        fputs(SGR_RESET, f);
 }
 
 void term_info(const char *fmt, ...)
