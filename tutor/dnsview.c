@@ -347,11 +347,15 @@ static int name_error(struct name *nm, size_t off, const char *fmt, ...)
 }
 
 /* Reads the name at off, whose own bytes must end by limit (where within
- * says what that is). 0, or -1 with nm->err set. A pointer must point
- * before the start of the labels it ends, not just before itself: with
- * "before itself" alone, a label can swallow the pointer's bytes and a
- * second pointer lead back to that label, a loop OpenSMTPD's unpack_dns.c
- * also closes this way. Targets then only go down, so the walk ends. */
+ * says what that is). 0, or -1 with nm->err set.
+ *
+ * A pointer must point before the start of the labels it ends, not just
+ * before itself (OpenSMTPD's unpack_dns.c asks the same). With "before
+ * itself" alone a label can swallow a pointer's bytes and the pointer lead
+ * back to that label: a loop that only the 255-octet rule would end, with
+ * the wrong reason at the wrong offset. Here targets only go down, so the
+ * walk ends on its own; the octet count and DNSVIEW_POINTERS_MAX bound
+ * how long it takes. */
 static int name_parse(const struct view *v, size_t off, size_t limit, const char *within,
                       struct name *nm)
 {
