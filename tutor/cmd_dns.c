@@ -147,7 +147,7 @@ static void explain(const ldns_pkt *p, const char *name)
     case LDNS_RCODE_NOERROR:
         if (ldns_pkt_ancount(p) == 0 && ldns_pkt_nscount(p) > 0 &&
             ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_authority(p), 0)) == LDNS_RR_TYPE_SOA)
-            term_info(_("NODATA: %1$s exists, but has no record of that type"), name);
+            term_info(_("NODATA: %1$s exists, but has no record of that type (the SOA in AUTHORITY says how long to remember that)"), name);
         else if (ldns_pkt_ancount(p) == 0 && ldns_pkt_nscount(p) > 0)
             term_info(_("a referral: this server does not know, but names the servers that do (AUTHORITY)"));
         break;

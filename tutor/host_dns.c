@@ -19,6 +19,7 @@
 #define DNS_RTT_LOCAL_MS 1          /* a server on the same network */
 #define DNS_RTT_REMOTE_MS 30        /* one across the routers (until net-sim times it) */
 #define DNS_HINTS_TTL 3600000
+#define DNS_RCODE_BADVERS 16        /* RFC 6891 6.1.3, 9: 12 bits, over the header and the OPT */
 
 struct dns_data {
     struct zone_set *zones;             /* NULL when the server has none */
@@ -28,7 +29,9 @@ struct dns_data {
 /* ------------------------------------------------------------------------
  * Owning C memory from Lua: ldns allocates with malloc, and Lua raises by
  * longjmp. Whatever C holds while calling something that can raise is put
- * in an `owned` box first; the box's __gc frees it if the raise comes.
+ * in an `owned` box; the box's __gc frees it if the raise comes. The box is
+ * made empty, *before* the memory it will own: making it can raise (the
+ * state's memory cap), and a box made after would leak what it was to hold.
  */
 struct owned {
     void *p;
@@ -44,15 +47,25 @@ static int owned_gc(lua_State *L)
     return 0;
 }
 
-/* Pushes a box owning p (freed with free_fn); returns it. */
-static struct owned *own(lua_State *L, void *p, void (*free_fn)(void *))
+/* Pushes an empty box whose contents will be freed with free_fn; returns
+ * it. Put the pointer in ->p as soon as it is allocated, with no Lua call
+ * in between. */
+static struct owned *own(lua_State *L, void (*free_fn)(void *))
 {
     struct owned *o = lua_newuserdatauv(L, sizeof *o, 0);
     o->p = NULL;
     o->free_fn = free_fn;
     luaL_setmetatable(L, OWNED_TYPE);
-    o->p = p;
     return o;
+}
+
+/* Pushes the string a box holds (from ldns; "" when it has none) and frees
+ * it: what ldns's *2str functions return crosses into Lua this way. */
+static void push_boxed_str(lua_State *L, struct owned *box)
+{
+    lua_pushstring(L, box->p ? (const char *)box->p : "");
+    free(box->p);
+    box->p = NULL;
 }
 
 static void free_pkt(void *p) { ldns_pkt_free(p); }
@@ -159,18 +172,17 @@ static void push_rr_list(lua_State *L, const ldns_rr_list *l)
 {
     size_t n = l ? ldns_rr_list_rr_count(l) : 0;
     lua_createtable(L, n > DNS_RECORDS_MAX ? DNS_RECORDS_MAX : (int)n, 0);
+    struct owned *box = own(L, free);           /* ... list box */
+    lua_Integer k = 0;
     for (size_t i = 0; i < n; i++) {
-        char *s = ldns_rr2str(ldns_rr_list_rr(l, i));
+        char *s = box->p = ldns_rr2str(ldns_rr_list_rr(l, i));
         if (!s)
             continue;
         s[strcspn(s, "\n")] = '\0';
-        struct owned *o = own(L, s, free);      /* ... list box */
-        lua_pushstring(L, s);
-        lua_rawseti(L, -3, (lua_Integer)i + 1);
-        free(o->p);
-        o->p = NULL;
-        lua_pop(L, 1);
+        push_boxed_str(L, box);                 /* ... list box s */
+        lua_rawseti(L, -3, ++k);
     }
+    lua_pop(L, 1);                              /* ... list */
 }
 
 /* Adds the records listed in r[key] to a section of pkt. NULL, or why not
@@ -305,25 +317,27 @@ static int m_answer(lua_State *L)
         return 0;
     }
     luaL_checktype(L, 2, LUA_TTABLE);
-    /* stack: s r */
+    lua_settop(L, 2);                           /* s r */
     const ldns_pkt *q = d->query;
-    ldns_pkt *pkt = ldns_pkt_new();
+    struct owned *box = own(L, free_pkt);       /* s r box */
+    ldns_pkt *pkt = box->p = ldns_pkt_new();
     if (!pkt)
         return luaL_error(L, "not enough memory");
-    struct owned *box = own(L, pkt, free_pkt);  /* s r box */
     lua_Integer id = ldns_pkt_id(q);
     if (lua_getfield(L, 2, "id") != LUA_TNIL) {
         id = lua_tointeger(L, -1);
         luaL_argcheck(L, lua_isinteger(L, -1) && id >= 0 && id <= 65535, 2, "id must be 0 to 65535");
     }
     lua_pop(L, 1);
-    const char *rc = "NOERROR";
-    if (lua_getfield(L, 2, "rcode") == LUA_TSTRING)
-        rc = lua_tostring(L, -1);
-    int rcode = rcode_of(rc);
+    /* The name is checked while it is on the stack: r's __index may have
+     * made it, and nothing else would keep it alive for the message. */
+    int rcode = 0;
+    if (lua_getfield(L, 2, "rcode") != LUA_TNIL) {
+        const char *rc = lua_tostring(L, -1);
+        if ((rcode = rc ? rcode_of(rc) : -1) < 0)
+            return luaL_error(L, "answer: unknown rcode \"%s\"", rc ? rc : luaL_typename(L, -1));
+    }
     lua_pop(L, 1);
-    if (rcode < 0)
-        return luaL_error(L, "answer: unknown rcode \"%s\"", rc);
     ldns_pkt_set_id(pkt, (uint16_t)id);
     ldns_pkt_set_qr(pkt, true);
     ldns_pkt_set_opcode(pkt, ldns_pkt_get_opcode(q));
@@ -344,6 +358,9 @@ static int m_answer(lua_State *L)
         bad = add_section(L, 2, "additional", pkt, LDNS_SECTION_ADDITIONAL, why);
     if (bad)
         return luaL_error(L, "answer: %s", bad);
+    /* r's metamethods ran script code above, which may have answered */
+    if (d->resp)
+        return luaL_error(L, "the query is already answered");
     if (ldns_pkt_edns(q)) {
         /* RFC 6891 7: a responder that knows EDNS answers with OPT */
         ldns_pkt_set_edns_udp_size(pkt, DNS_EDNS_SIZE);
@@ -351,7 +368,7 @@ static int m_answer(lua_State *L)
         ldns_pkt_set_edns_do(pkt, ldns_pkt_edns_do(q));
     }
     d->resp = encode_response(pkt, d->limit, &d->resp_len);
-    ldns_pkt_free(box->p);
+    ldns_pkt_free(pkt);
     box->p = NULL;
     if (!d->resp)
         return luaL_error(L, "answer: the response could not be encoded");
@@ -399,20 +416,6 @@ void host_dns_register(lua_State *L)
     lua_pop(L, 1);
 }
 
-/* A malloc'd string from ldns, pushed (and freed) safely. */
-static void push_ldns_str(lua_State *L, char *s)
-{
-    if (!s) {
-        lua_pushliteral(L, "");
-        return;
-    }
-    struct owned *o = own(L, s, free);
-    lua_pushstring(L, s);
-    free(o->p);
-    o->p = NULL;
-    lua_remove(L, -2);
-}
-
 static void push_endpoint(lua_State *L, uint32_t addr, int port, const char *name)
 {
     char a[ADDR_IPV4_STRLEN];
@@ -439,7 +442,8 @@ static int push_datagram(lua_State *L, void *ud)
 {
     struct call_args *a = ud;
     const ldns_pkt *q = a->d->query;
-    struct datagram_ud *u = lua_newuserdatauv(L, sizeof *u, 1);
+    struct owned *box = own(L, free);           /* box, for ldns's strings */
+    struct datagram_ud *u = lua_newuserdatauv(L, sizeof *u, 1);    /* box s */
     u->d = NULL;
     luaL_setmetatable(L, DATAGRAM_TYPE);
     lua_createtable(L, 0, 2);
@@ -452,10 +456,11 @@ static int push_datagram(lua_State *L, void *ud)
     a->d->ref = luaL_ref(L, LUA_REGISTRYINDEX);
     u->d = a->d;
 
-    lua_createtable(L, 0, 10);
+    lua_createtable(L, 0, 10);                  /* box s q */
     lua_pushinteger(L, ldns_pkt_id(q));
     lua_setfield(L, -2, "id");
-    push_ldns_str(L, ldns_pkt_opcode2str(ldns_pkt_get_opcode(q)));
+    box->p = ldns_pkt_opcode2str(ldns_pkt_get_opcode(q));
+    push_boxed_str(L, box);
     lua_setfield(L, -2, "opcode");
     lua_pushboolean(L, ldns_pkt_rd(q));
     lua_setfield(L, -2, "rd");
@@ -466,11 +471,14 @@ static int push_datagram(lua_State *L, void *ud)
     const ldns_rr_list *question = ldns_pkt_question(q);
     if (question && ldns_rr_list_rr_count(question) > 0) {
         const ldns_rr *qr = ldns_rr_list_rr(question, 0);
-        push_ldns_str(L, ldns_rdf2str(ldns_rr_owner(qr)));
+        box->p = ldns_rdf2str(ldns_rr_owner(qr));
+        push_boxed_str(L, box);
         lua_setfield(L, -2, "name");
-        push_ldns_str(L, ldns_rr_type2str(ldns_rr_get_type(qr)));
+        box->p = ldns_rr_type2str(ldns_rr_get_type(qr));
+        push_boxed_str(L, box);
         lua_setfield(L, -2, "type");
-        push_ldns_str(L, ldns_rr_class2str(ldns_rr_get_class(qr)));
+        box->p = ldns_rr_class2str(ldns_rr_get_class(qr));
+        push_boxed_str(L, box);
         lua_setfield(L, -2, "class");
     }
     if (ldns_pkt_edns(q)) {
@@ -483,6 +491,7 @@ static int push_datagram(lua_State *L, void *ud)
         lua_setfield(L, -2, "do");
         lua_setfield(L, -2, "edns");
     }
+    lua_remove(L, -3);                          /* the empty box: s q are the arguments */
     return 2;
 }
 
@@ -501,6 +510,98 @@ static uint8_t *formerr(const uint8_t *q, size_t q_len, size_t *len)
     return r;
 }
 
+/* Reads the name at *pos of m[0..len): true when its compression pointers
+ * all point backwards, each before the start of the labels it ends, and
+ * then *pos is past the name. ldns follows a pointer anywhere in the
+ * message; RFC 1035 4.1.4 says "a prior occurrence", and a pointer forward
+ * lets names overlap their own fields, which a real server answers with
+ * FORMERR (as OpenSMTPD's unpack_dns.c refuses them). Each jump lowers
+ * `start`, so the walk ends. */
+static bool name_points_back(const uint8_t *m, size_t len, size_t *pos)
+{
+    size_t p = *pos, start = *pos;
+    bool jumped = false;
+    for (;;) {
+        if (p >= len)
+            return false;
+        uint8_t l = m[p];
+        if (l == 0) {
+            if (!jumped)
+                *pos = p + 1;
+            return true;
+        }
+        if ((l & 0xc0) != 0xc0) {
+            if (l & 0xc0)
+                return false;                   /* label types 01 and 10 */
+            p += 1 + (size_t)l;
+            continue;
+        }
+        if (p + 1 >= len)
+            return false;
+        size_t target = (size_t)(l & 0x3f) << 8 | m[p + 1];
+        if (target >= start)
+            return false;
+        if (!jumped)
+            *pos = p + 2;
+        jumped = true;
+        start = p = target;
+    }
+}
+
+/* Do all the owner names of the message (which ldns has read) point
+ * backwards? The names inside RDATA are left alone: a query's records
+ * other than the question and OPT are read by nobody. */
+static bool names_point_back(const uint8_t *m, size_t len)
+{
+    size_t pos = 12;
+    unsigned qd = (unsigned)m[4] << 8 | m[5];
+    unsigned rrs = ((unsigned)m[6] << 8 | m[7]) + ((unsigned)m[8] << 8 | m[9]) +
+                   ((unsigned)m[10] << 8 | m[11]);
+    for (unsigned i = 0; i < qd; i++) {
+        if (!name_points_back(m, len, &pos) || len - pos < 4)
+            return false;
+        pos += 4;                               /* QTYPE, QCLASS */
+    }
+    for (unsigned i = 0; i < rrs; i++) {
+        if (!name_points_back(m, len, &pos) || len - pos < 10)
+            return false;
+        size_t rdlength = (size_t)m[pos + 8] << 8 | m[pos + 9];
+        if (len - pos - 10 < rdlength)
+            return false;
+        pos += 10 + rdlength;                   /* TYPE CLASS TTL RDLENGTH RDATA */
+    }
+    return true;
+}
+
+/* The answer to an EDNS version we do not speak (RFC 6891 6.1.3): BADVERS,
+ * which is 16, so RCODE 0 in the header and 1 in the OPT's extended-rcode,
+ * with our own version, 0. The question, ID, RD and CD are kept as for any
+ * answer. NULL when out of memory. */
+static uint8_t *badvers(const ldns_pkt *q, size_t *len)
+{
+    ldns_pkt *r = ldns_pkt_new();
+    if (!r)
+        return NULL;
+    ldns_pkt_set_id(r, ldns_pkt_id(q));
+    ldns_pkt_set_qr(r, true);
+    ldns_pkt_set_opcode(r, ldns_pkt_get_opcode(q));
+    ldns_pkt_set_rd(r, ldns_pkt_rd(q));
+    ldns_pkt_set_cd(r, ldns_pkt_cd(q));
+    ldns_pkt_set_rcode(r, DNS_RCODE_BADVERS & 0x0f);
+    const ldns_rr_list *question = ldns_pkt_question(q);
+    for (size_t i = 0; question && i < ldns_rr_list_rr_count(question); i++)
+        ldns_pkt_push_rr(r, LDNS_SECTION_QUESTION, ldns_rr_clone(ldns_rr_list_rr(question, i)));
+    ldns_pkt_set_edns_udp_size(r, DNS_EDNS_SIZE);
+    ldns_pkt_set_edns_version(r, 0);
+    ldns_pkt_set_edns_extended_rcode(r, DNS_RCODE_BADVERS >> 4);
+    ldns_pkt_set_edns_do(r, ldns_pkt_edns_do(q));
+    uint8_t *wire = NULL;
+    if (ldns_pkt2wire(&wire, r, len) != LDNS_STATUS_OK)
+        wire = NULL;
+    ldns_pkt_free(r);
+    return wire;
+}
+
 /* Is `to` on one of the networks of the node at `from`? */
 static bool same_network(const struct world *w, uint32_t from, uint32_t to)
 {
@@ -517,6 +618,12 @@ static bool same_network(const struct world *w, uint32_t from, uint32_t to)
  * servers it asked (tutor.query): a resolver's answer comes that much
  * later, which dig's "Query time" shows. */
 static int waited_ms;
+
+/* The servers in on_datagram now, outermost first: one waiting for its
+ * own tutor.query cannot take another query, as a real one-query-at-a-time
+ * server could not. Without this the sandbox's own guard would refuse the
+ * re-entry, with an error notice about the host rather than the world. */
+static const struct vserver *busy[DNS_DEPTH_MAX];
 
 enum dns_outcome dns_exchange(struct runtime *rt, uint32_t from, uint32_t to, const uint8_t *q,
                               size_t q_len, int tcp, uint8_t **resp, size_t *resp_len, int *rtt_ms,
@@ -546,9 +653,26 @@ enum dns_outcome dns_exchange(struct runtime *rt, uint32_t from, uint32_t to, co
         rt_notice(rt, "error", "%s", err);
         return DNS_TIMEOUT;
     }
+    for (int i = 0; i < depth; i++) {
+        if (busy[i] == srv) {
+            snprintf(err, RT_ERROR_MAX, "%s is waiting for an answer itself",
+                     node->hostname ? node->hostname : node->name);
+            return DNS_TIMEOUT;
+        }
+    }
+    /* the simulated clock moves a second for each datagram a server
+     * reads, as for each line: so a cached answer is seen to age */
+    rt_tick(rt, 1);
     ldns_pkt *query = NULL;
-    if (ldns_wire2pkt(&query, q, q_len) != LDNS_STATUS_OK) {
+    if (ldns_wire2pkt(&query, q, q_len) != LDNS_STATUS_OK || !names_point_back(q, q_len)) {
+        ldns_pkt_free(query);
         *resp = formerr(q, q_len, resp_len);
+        return *resp ? DNS_OK : DNS_TIMEOUT;
+    }
+    if (ldns_pkt_edns(query) && ldns_pkt_edns_version(query) > 0) {
+        /* answered by the host: a script need not know EDNS versions */
+        *resp = badvers(query, resp_len);
+        ldns_pkt_free(query);
         return *resp ? DNS_OK : DNS_TIMEOUT;
     }
     size_t limit = DNS_UDP_MAX;
@@ -563,9 +687,9 @@ enum dns_outcome dns_exchange(struct runtime *rt, uint32_t from, uint32_t to, co
     struct sandbox *sbx = srv_sandbox(srv);
     int outer_wait = waited_ms;
     waited_ms = 0;
-    depth++;
+    busy[depth++] = srv;
     int rc = sbx_call(sbx, "on_datagram", push_datagram, &args);
-    depth--;
+    busy[--depth] = NULL;
     *rtt_ms += waited_ms;
     waited_ms = outer_wait;
     /* the script may have kept `s`: it must not reach this stack frame */
@@ -579,9 +703,12 @@ enum dns_outcome dns_exchange(struct runtime *rt, uint32_t from, uint32_t to, co
         luaL_unref(L, LUA_REGISTRYINDEX, d.ref);
     }
     ldns_pkt_free(query);
-    if (rc < 0) {
+    if (rc < 0)
         rt_notice(rt, "error", "%s", sbx_error(sbx));
-        free(d.resp);
+    /* An answer given before the script failed has left already, as the
+     * lines of a stream session do: it arrives. Only a failure before any
+     * answer is a timeout. */
+    if (rc < 0 && !d.resp) {
         snprintf(err, RT_ERROR_MAX, "the server's script failed");
         return DNS_TIMEOUT;
     }
@@ -687,10 +814,10 @@ static ldns_rdf *check_name(lua_State *L, int arg)
 {
     size_t len;
     const char *name = luaL_checklstring(L, arg, &len);
-    ldns_rdf *dname = len <= LDNS_MAX_DOMAINLEN * 4 ? ldns_dname_new_frm_str(name) : NULL;
+    struct owned *box = own(L, free_rdf);
+    ldns_rdf *dname = box->p = len <= LDNS_MAX_DOMAINLEN * 4 ? ldns_dname_new_frm_str(name) : NULL;
     if (!dname)
         luaL_argerror(L, arg, lua_pushfstring(L, "\"%s\" is not a domain name", name));
-    own(L, dname, free_rdf);
     return dname;
 }
 
@@ -701,10 +828,10 @@ int host_dns_lookup(lua_State *L)
     lua_settop(L, 2);
     ldns_rdf *name = check_name(L, 1);             /* name type box */
     const struct dns_data *d = srv_dns(srv);
-    struct zone_result *r = calloc(1, sizeof *r);
+    struct owned *rbox = own(L, free_result);       /* name type box rbox */
+    struct zone_result *r = rbox->p = calloc(1, sizeof *r);
     if (!r)
         return luaL_error(L, "not enough memory");
-    own(L, r, free_result);                         /* name type box rbox */
     if (!d || !d->zones) {
         r->kind = ZONE_REFUSED;
     } else if (zone_set_lookup(d->zones, name, type, r) < 0) {
@@ -740,19 +867,23 @@ int host_dns_query(lua_State *L)
     bool rd = lua_istable(L, 4) && opt_bool(L, 4, "rd", false);
     lua_settop(L, 3);
     ldns_rr_type type = check_type(L, 3);
-    ldns_rdf *name = check_name(L, 2);
-    ldns_pkt *q = ldns_pkt_query_new(ldns_rdf_clone(name), type, LDNS_RR_CLASS_IN, rd ? LDNS_RD : 0);
+    ldns_rdf *name = check_name(L, 2);              /* addr name type namebox */
+    /* the boxes first, filled as their contents come (see own()) */
+    struct owned *qbox = own(L, free_pkt), *wbox = own(L, free), *rbox = own(L, free),
+                 *pbox = own(L, free_pkt);
+    ldns_pkt *q = qbox->p =
+        ldns_pkt_query_new(ldns_rdf_clone(name), type, LDNS_RR_CLASS_IN, rd ? LDNS_RD : 0);
     if (!q)
         return luaL_error(L, "not enough memory");
-    own(L, q, free_pkt);
     /* IDs from the world's counter: a replay asks the same questions */
     ldns_pkt_set_id(q, (uint16_t)(++rt->next_query * 2654435761u >> 16));
     ldns_pkt_set_edns_udp_size(q, DNS_EDNS_SIZE);
     uint8_t *wire = NULL;
     size_t wire_len;
-    if (ldns_pkt2wire(&wire, q, &wire_len) != LDNS_STATUS_OK)
+    ldns_status st = ldns_pkt2wire(&wire, q, &wire_len);
+    wbox->p = wire;
+    if (st != LDNS_STATUS_OK)
         return luaL_error(L, "not enough memory");
-    own(L, wire, free);
     uint8_t *resp = NULL;
     size_t resp_len = 0;
     int rtt = 0, total = 0;
@@ -761,27 +892,28 @@ int host_dns_query(lua_State *L)
     for (int tcp = 0; tcp < 2; tcp++) {
         out = dns_exchange(rt, world_node_addr(srv_node(srv)), to, wire, wire_len, tcp, &resp,
                            &resp_len, &rtt, err);
+        rbox->p = resp;
         total += rtt;
         waited_ms += rtt;
         /* a truncated answer is asked again over TCP, as resolvers do */
         if (out != DNS_OK || resp_len < 3 || !(resp[2] & 0x02) || tcp)
             break;
         free(resp);
-        resp = NULL;
+        rbox->p = resp = NULL;
     }
     if (out != DNS_OK) {
         lua_pushnil(L);
         lua_pushstring(L, out == DNS_REFUSED ? "refused" : "timeout");
         return 2;
     }
-    own(L, resp, free);
     ldns_pkt *r = NULL;
-    if (ldns_wire2pkt(&r, resp, resp_len) != LDNS_STATUS_OK) {
+    st = ldns_wire2pkt(&r, resp, resp_len);
+    pbox->p = r;
+    if (st != LDNS_STATUS_OK) {
         lua_pushnil(L);
         lua_pushstring(L, "malformed response");
         return 2;
     }
-    own(L, r, free_pkt);
     lua_createtable(L, 0, 10);
     lua_pushinteger(L, ldns_pkt_id(r));
     lua_setfield(L, -2, "id");

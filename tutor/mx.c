@@ -8,6 +8,7 @@
 #include <ldns/ldns.h>
 
 #include "host_dns.h"
+#include "i18n.h"
 
 struct mx_choice {
     unsigned pref;
@@ -97,8 +98,8 @@ enum mx_status mx_route(struct runtime *rt, const struct world_node *origin, con
         }
         out->addr = world_node_addr(out->host);
         snprintf(out->name, sizeof out->name, "%s", out->host->hostname ? out->host->hostname : domain);
-        snprintf(why, 512, "%s has no resolver: the world's mail_domains name %s", origin->hostname,
-                 out->name);
+        snprintf(why, 512, _("%1$s has no resolver: the world's mail_domains name %2$s"),
+                 origin->hostname, out->name);
         return MX_FOUND;
     }
     ldns_pkt *r = NULL;
@@ -146,7 +147,7 @@ enum mx_status mx_route(struct runtime *rt, const struct world_node *origin, con
         }
         st = route_to(rt, origin, domain, addr, out, why);
         if (st == MX_FOUND)
-            snprintf(why, 512, "no MX for %s: its own address %s (the implicit MX)", domain,
+            snprintf(why, 512, _("no MX for %1$s: its own address %2$s (the implicit MX)"), domain,
                      addr_format_ipv4(addr, a));
     } else {
         qsort(mx, n, sizeof *mx, by_pref);
@@ -154,8 +155,8 @@ enum mx_status mx_route(struct runtime *rt, const struct world_node *origin, con
             uint32_t addr = address_of(rt, origin, r, mx[i].name);
             st = route_to(rt, origin, mx[i].name, addr, out, why);
             if (st == MX_FOUND)
-                snprintf(why, 512, "MX of %s: %u %s [%s]", domain, mx[i].pref, mx[i].name,
-                         addr_format_ipv4(addr, a));
+                snprintf(why, 512, _("MX of %1$s: %2$u %3$s [%4$s]"), domain, mx[i].pref,
+                         mx[i].name, addr_format_ipv4(addr, a));
         }
 
     }

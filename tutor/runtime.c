@@ -51,8 +51,6 @@ int rt_open(struct runtime *rt, struct world *w, const char *datadir,
         return -1;
     }
     rt_start_clock(rt);
-    rt->next_session = 0;       /* session numbers show (APOP stamps): replay them too */
-    rt->next_query = 0;
     return 0;
 }
 
@@ -87,6 +85,10 @@ int rt_reset(struct runtime *rt, char err[RT_ERROR_MAX])
         }
     }
     rt_start_clock(rt);
+    /* session numbers and query IDs show (APOP stamps, dig's id): a reset
+     * world repeats them as a fresh start does */
+    rt->next_session = 0;
+    rt->next_query = 0;
     return 0;
 }
 
