@@ -1,7 +1,8 @@
 /* cmd_dns — names and numbers from the student's PC: dig, host, nslookup,
- * in the layouts of the real tools (BIND 9.18's dig), against the world's
- * DNS servers. Queries leave from the student's PC; the resolver it uses
- * is the one ipconfig shows. */
+ * in the layouts of the real tools (BIND 9.18's dig; its record and
+ * header lines are digview.c's), against the world's DNS servers. Queries
+ * leave from the student's PC; the resolver it uses is the one ipconfig
+ * shows. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,20 +12,15 @@
 
 #include <ldns/ldns.h>
 
+#include "digview.h"
+#include "dns_client.h"
 #include "dnsview.h"
-#include "host_dns.h"
 #include "i18n.h"
 #include "repl.h"
 #include "term.h"
 
 #define DIG_VERSION "9.18 (tutor)"
 #define TRACE_STEPS_MAX 16          /* referrals dig +trace follows */
-
-/* Tab stops of dig's record lines: name, TTL, class, type, data. */
-#define COL_TTL 24
-#define COL_CLASS 32
-#define COL_TYPE 40
-#define COL_DATA 48
 
 struct dig_opts {
     const char *server;             /* @SERVER as typed, or NULL */
@@ -34,99 +30,8 @@ struct dig_opts {
 };
 
 /* ------------------------------------------------------------------------
- * Printing records and messages the way dig does.
+ * Printing what dig prints besides the message itself (digview.h).
  */
-static int tab_to(int col, int target)
-{
-    if (col >= target) {
-        putchar('\t');
-        return (col / 8 + 1) * 8;
-    }
-    while (col < target) {
-        putchar('\t');
-        col = (col / 8 + 1) * 8;
-    }
-    return col;
-}
-
-static int put(const char *s)
-{
-    fputs(s, stdout);
-    return (int)strlen(s);
-}
-
-/* One record: name, TTL, class, type, data, on dig's tab stops. */
-static void print_rr(const ldns_rr *rr, bool question)
-{
-    char *owner = ldns_rdf2str(ldns_rr_owner(rr));
-    char *cls = ldns_rr_class2str(ldns_rr_get_class(rr));
-    char *type = ldns_rr_type2str(ldns_rr_get_type(rr));
-    int col = 0;
-    if (question)
-        col += put(";");
-    col += put(owner ? owner : "?");
-    if (!question) {
-        col = tab_to(col, COL_TTL);
-        char ttl[16];
-        snprintf(ttl, sizeof ttl, "%u", ldns_rr_ttl(rr));
-        col += put(ttl);
-        col = tab_to(col, COL_CLASS);
-    } else {
-        col = tab_to(col, COL_TYPE);
-    }
-    col += put(cls ? cls : "?");
-    col = tab_to(col, question ? COL_DATA : COL_TYPE);
-    col += put(type ? type : "?");
-    if (!question) {
-        putchar('\t');
-        for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
-            char *d = ldns_rdf2str(ldns_rr_rdf(rr, i));
-            printf("%s%s", i ? " " : "", d ? d : "");
-            free(d);
-        }
-    }
-    putchar('\n');
-    free(owner);
-    free(cls);
-    free(type);
-}
-
-static void print_section(const char *title, const ldns_rr_list *l, bool question)
-{
-    if (!l || ldns_rr_list_rr_count(l) == 0)
-        return;
-    printf(";; %s SECTION:\n", title);
-    for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++)
-        print_rr(ldns_rr_list_rr(l, i), question);
-    putchar('\n');
-}
-
-static const char *rcode_str(ldns_pkt_rcode rc)
-{
-    static const char *const names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
-                                        "NOTIMP", "REFUSED"};
-    return rc < sizeof names / sizeof names[0] ? names[rc] : "RESERVED";
-}
-
-static void print_header(const ldns_pkt *p)
-{
-    printf(";; ->>HEADER<<- opcode: QUERY, status: %s, id: %u\n", rcode_str(ldns_pkt_get_rcode(p)),
-           ldns_pkt_id(p));
-    printf(";; flags:%s%s%s%s%s%s%s; QUERY: %u, ANSWER: %u, AUTHORITY: %u, ADDITIONAL: %u\n",
-           ldns_pkt_qr(p) ? " qr" : "", ldns_pkt_aa(p) ? " aa" : "", ldns_pkt_tc(p) ? " tc" : "",
-           ldns_pkt_rd(p) ? " rd" : "", ldns_pkt_ra(p) ? " ra" : "", ldns_pkt_ad(p) ? " ad" : "",
-           ldns_pkt_cd(p) ? " cd" : "", ldns_pkt_qdcount(p), ldns_pkt_ancount(p),
-           ldns_pkt_nscount(p), ldns_pkt_arcount(p) + (ldns_pkt_edns(p) ? 1 : 0));
-    if (ldns_pkt_rd(p) && !ldns_pkt_ra(p))
-        printf(";; WARNING: recursion requested but not available\n");
-    putchar('\n');
-    if (ldns_pkt_edns(p)) {
-        printf(";; OPT PSEUDOSECTION:\n; EDNS: version: %u, flags:%s; udp: %u\n",
-               ldns_pkt_edns_version(p), ldns_pkt_edns_do(p) ? " do" : "",
-               ldns_pkt_edns_udp_size(p));
-    }
-}
-
 /* The tutor's own line under an answer that is not a plain success: what
  * the status means, in the student's language. */
 static void explain(const ldns_pkt *p, const char *name)
@@ -177,6 +82,12 @@ struct asked {
     bool tcp;
 };
 
+static void say_truncated(void *ud)
+{
+    (void)ud;
+    printf(";; Truncated, retrying in TCP mode.\n");
+}
+
 /* Sends (name, type) to `server` from the student's PC; prints dig's
  * error lines when nothing comes back. 0 with a->resp, or -1. */
 static int ask(struct runtime *rt, const struct dig_opts *o, uint32_t server, const ldns_rdf *name,
@@ -184,17 +95,9 @@ static int ask(struct runtime *rt, const struct dig_opts *o, uint32_t server, co
 {
     memset(a, 0, sizeof *a);
     const struct world_node *pc = world_node(rt->world, rt->world->student);
-    ldns_pkt *q = ldns_pkt_query_new(ldns_rdf_clone(name), type, LDNS_RR_CLASS_IN, rd ? LDNS_RD : 0);
-    if (!q)
-        return -1;
-    ldns_pkt_set_id(q, (uint16_t)(++rt->next_query * 2654435761u >> 16));
-    if (o->edns)
-        ldns_pkt_set_edns_udp_size(q, DNS_EDNS_SIZE);
     uint8_t *wire = NULL;
     size_t wire_len = 0;
-    ldns_pkt2wire(&wire, q, &wire_len);
-    ldns_pkt_free(q);
-    if (!wire)
+    if (dns_query_wire(rt, name, type, rd, o->edns, &wire, &wire_len) < 0)
         return -1;
     if (o->wire) {
         printf(";; Query (%zu bytes):\n", wire_len);
@@ -202,19 +105,11 @@ static int ask(struct runtime *rt, const struct dig_opts *o, uint32_t server, co
         putchar('\n');
     }
     char a4[ADDR_IPV4_STRLEN], err[RT_ERROR_MAX];
-    uint8_t *resp = NULL;
-    size_t resp_len = 0;
-    enum dns_outcome out = DNS_TIMEOUT;
-    for (int tcp = 0; tcp < 2; tcp++) {
-        out = dns_exchange(rt, world_node_addr(pc), server, wire, wire_len, tcp, &resp, &resp_len,
-                           &a->rtt, err);
-        a->tcp = tcp;
-        if (out != DNS_OK || tcp || resp_len < 3 || !(resp[2] & 0x02))
-            break;
-        printf(";; Truncated, retrying in TCP mode.\n");
-        free(resp);
-        resp = NULL;
-    }
+    struct dns_reply r;
+    enum dns_outcome out = dns_send(rt, world_node_addr(pc), server, wire, wire_len, say_truncated,
+                                    NULL, &r, err);
+    a->rtt = r.rtt_ms;
+    a->tcp = r.tcp;
     free(wire);
     addr_format_ipv4(server, a4);
     if (out != DNS_OK) {
@@ -224,13 +119,13 @@ static int ask(struct runtime *rt, const struct dig_opts *o, uint32_t server, co
         return -1;
     }
     if (o->wire) {
-        printf(";; Response (%zu bytes):\n", resp_len);
-        dnsview_print(stdout, resp, resp_len);
+        printf(";; Response (%zu bytes):\n", r.len);
+        dnsview_print(stdout, r.wire, r.len);
         putchar('\n');
     }
-    ldns_status st = ldns_wire2pkt(&a->resp, resp, resp_len);
-    a->bytes = resp_len;
-    free(resp);
+    ldns_status st = ldns_wire2pkt(&a->resp, r.wire, r.len);
+    a->bytes = r.len;
+    free(r.wire);
     if (st != LDNS_STATUS_OK) {
         printf(";; Got bad packet: %s\n", ldns_get_errorstr_by_id(st));
         return -1;
@@ -281,11 +176,11 @@ static void print_full(struct runtime *rt, const struct asked *a, uint32_t serve
 {
     char a4[ADDR_IPV4_STRLEN];
     printf(";; Got answer:\n");
-    print_header(a->resp);
-    print_section("QUESTION", ldns_pkt_question(a->resp), true);
-    print_section("ANSWER", ldns_pkt_answer(a->resp), false);
-    print_section("AUTHORITY", ldns_pkt_authority(a->resp), false);
-    print_section("ADDITIONAL", ldns_pkt_additional(a->resp), false);
+    digview_header(a->resp);
+    digview_section("QUESTION", ldns_pkt_question(a->resp), true);
+    digview_section("ANSWER", ldns_pkt_answer(a->resp), false);
+    digview_section("AUTHORITY", ldns_pkt_authority(a->resp), false);
+    digview_section("ADDITIONAL", ldns_pkt_additional(a->resp), false);
     printf(";; Query time: %d msec\n", a->rtt);
     addr_format_ipv4(server, a4);
     printf(";; SERVER: %s#53(%s) (%s)\n", a4, a4, a->tcp ? "TCP" : "UDP");
@@ -307,7 +202,7 @@ static int trace(struct runtime *rt, const struct dig_opts *o, uint32_t resolver
     char a4[ADDR_IPV4_STRLEN];
     const ldns_rr_list *ns = ldns_pkt_answer(a.resp);
     for (size_t i = 0; ns && i < ldns_rr_list_rr_count(ns); i++)
-        print_rr(ldns_rr_list_rr(ns, i), false);
+        digview_rr(ldns_rr_list_rr(ns, i), false);
     printf(";; Received %zu bytes from %s#53(%s) in %d ms\n\n", a.bytes,
            addr_format_ipv4(resolver, a4), a4, a.rtt);
     /* the servers to ask next: the NS names, their addresses from glue or,
@@ -353,7 +248,7 @@ static int trace(struct runtime *rt, const struct dig_opts *o, uint32_t resolver
                     ldns_pkt_get_rcode(cur) != LDNS_RCODE_NOERROR;
         const ldns_rr_list *show = ldns_pkt_ancount(cur) ? ldns_pkt_answer(cur) : ldns_pkt_authority(cur);
         for (size_t i = 0; show && i < ldns_rr_list_rr_count(show); i++)
-            print_rr(ldns_rr_list_rr(show, i), false);
+            digview_rr(ldns_rr_list_rr(show, i), false);
         host[strcspn(host, "\n")] = '\0';
         size_t hl = strlen(host);
         if (hl > 1 && host[hl - 1] == '.')
@@ -528,6 +423,26 @@ static uint32_t default_resolver(struct runtime *rt)
     return pc && pc->n_dns ? pc->dns[0] : 0;
 }
 
+/* How host and nslookup ask: the PC's resolver, with RD and EDNS. The
+ * answer when its status is NOERROR (new: free with ldns_pkt_free);
+ * otherwise NULL, with *rcode the status, or -1 when nothing came back
+ * (ask() has then printed dig's lines). Each tool words the failure its
+ * own way. */
+static ldns_pkt *ask_resolver(struct runtime *rt, const ldns_rdf *name, ldns_rr_type type,
+                              int *rcode)
+{
+    static const struct dig_opts o = {.edns = true, .recurse = true};
+    struct asked a;
+    *rcode = -1;
+    if (ask(rt, &o, default_resolver(rt), name, type, true, &a) < 0)
+        return NULL;
+    *rcode = (int)ldns_pkt_get_rcode(a.resp);
+    if (*rcode == LDNS_RCODE_NOERROR)
+        return a.resp;
+    ldns_pkt_free(a.resp);
+    return NULL;
+}
+
 static int cmd_host(struct repl *r, int argc, char **argv)
 {
     struct runtime *rt = r->rt;
@@ -557,22 +472,17 @@ static int cmd_host(struct repl *r, int argc, char **argv)
     ldns_rr_type one[1] = {reverse ? LDNS_RR_TYPE_PTR : type ? ldns_get_rr_type_by_name(type) : 0};
     const ldns_rr_type *types = one[0] ? one : plain;
     size_t n_types = one[0] ? 1 : 3;
-    struct dig_opts o = {.edns = true, .recurse = true};
     int rc = 0;
     for (size_t t = 0; t < n_types; t++) {
-        struct asked a;
-        if (ask(rt, &o, default_resolver(rt), dname, types[t], true, &a) < 0) {
+        int rcode;
+        ldns_pkt *p = ask_resolver(rt, dname, types[t], &rcode);
+        if (!p) {
+            if (rcode >= 0)
+                printf("Host %s not found: %d(%s)\n", name, rcode, digview_rcode(rcode));
             rc = 1;
             break;
         }
-        ldns_pkt_rcode rcode = ldns_pkt_get_rcode(a.resp);
-        if (rcode != LDNS_RCODE_NOERROR) {
-            printf("Host %s not found: %d(%s)\n", name, rcode, rcode_str(rcode));
-            ldns_pkt_free(a.resp);
-            rc = 1;
-            break;
-        }
-        const ldns_rr_list *ans = ldns_pkt_answer(a.resp);
+        const ldns_rr_list *ans = ldns_pkt_answer(p);
         for (size_t i = 0; ans && i < ldns_rr_list_rr_count(ans); i++) {
             /* the CNAME on the way is told once, with the first type */
             const ldns_rr *rr = ldns_rr_list_rr(ans, i);
@@ -584,7 +494,7 @@ static int cmd_host(struct repl *r, int argc, char **argv)
             printf("%s has no %s record\n", name, tn);
             free(tn);
         }
-        ldns_pkt_free(a.resp);
+        ldns_pkt_free(p);
     }
     ldns_rdf_deep_free(dname);
     return rc;
@@ -611,27 +521,23 @@ static int cmd_nslookup(struct repl *r, int argc, char **argv)
     static const ldns_rr_type fwd[] = {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA};
     ldns_rr_type ptr[] = {LDNS_RR_TYPE_PTR};
     const ldns_rr_type *types = reverse ? ptr : fwd;
-    struct dig_opts o = {.edns = true, .recurse = true};
     int rc = 0;
     bool said_nonauth = false;
     for (size_t t = 0; t < (reverse ? 1u : 2u); t++) {
-        struct asked a;
-        if (ask(rt, &o, server, dname, types[t], true, &a) < 0) {
-            printf(";; connection timed out; no servers could be reached\n");
+        int rcode;
+        ldns_pkt *p = ask_resolver(rt, dname, types[t], &rcode);
+        if (!p) {
+            if (rcode < 0)
+                printf(";; connection timed out; no servers could be reached\n");
+            else
+                printf("** server can't find %s: %s\n\n", name, digview_rcode(rcode));
             rc = 1;
             break;
         }
-        ldns_pkt_rcode rcode = ldns_pkt_get_rcode(a.resp);
-        if (rcode != LDNS_RCODE_NOERROR) {
-            printf("** server can't find %s: %s\n\n", name, rcode_str(rcode));
-            ldns_pkt_free(a.resp);
-            rc = 1;
-            break;
-        }
-        const ldns_rr_list *ans = ldns_pkt_answer(a.resp);
+        const ldns_rr_list *ans = ldns_pkt_answer(p);
         for (size_t i = 0; ans && i < ldns_rr_list_rr_count(ans); i++) {
             const ldns_rr *rr = ldns_rr_list_rr(ans, i);
-            if (!ldns_pkt_aa(a.resp) && !said_nonauth) {
+            if (!ldns_pkt_aa(p) && !said_nonauth) {
                 printf("Non-authoritative answer:\n");
                 said_nonauth = true;
             }
@@ -647,7 +553,7 @@ static int cmd_nslookup(struct repl *r, int argc, char **argv)
             free(owner);
             free(data);
         }
-        ldns_pkt_free(a.resp);
+        ldns_pkt_free(p);
     }
     putchar('\n');
     ldns_rdf_deep_free(dname);

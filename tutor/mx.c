@@ -7,7 +7,7 @@
 
 #include <ldns/ldns.h>
 
-#include "host_dns.h"
+#include "dns_client.h"
 #include "i18n.h"
 
 struct mx_choice {

@@ -14,6 +14,7 @@
 #include <lauxlib.h>
 #include <md5.h>
 
+#include "dns_client.h"
 #include "host_dns.h"
 #include "host_maildrop.h"
 #include "maildir.h"

@@ -212,9 +212,8 @@ static int m_store(lua_State *L)
     return 1;
 }
 
-static int session_index(lua_State *L)
+int session_object_index(lua_State *L)
 {
-    luaL_checkudata(L, 1, SESSION_TYPE);
     /* methods first, from the metatable's method table */
     lua_getmetatable(L, 1);
     lua_getfield(L, -1, "methods");
@@ -243,7 +242,7 @@ void session_register(lua_State *L)
     luaL_newmetatable(L, SESSION_TYPE);
     luaL_newlib(L, methods);
     lua_setfield(L, -2, "methods");
-    lua_pushcfunction(L, session_index);
+    lua_pushcfunction(L, session_object_index);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, session_newindex);
     lua_setfield(L, -2, "__newindex");

@@ -111,6 +111,11 @@ void session_adopt(lua_State *L, int sess, int obj);
  * and frees it. */
 void session_end(struct session *s);
 
+/* The __index of the host's objects (sessions, DNS queries): a method
+ * from the metatable's `methods` table, else a field from the object's
+ * first user value. */
+int session_object_index(lua_State *L);
+
 /* Registers the session type in a server's state; from server.c's setup. */
 void session_register(lua_State *L);
 

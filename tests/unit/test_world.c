@@ -110,7 +110,7 @@ static void test_default_world_loads(void **state)
     assert_string_equal(w->name, "lecture");
     assert_string_equal(w->student, "pc1");
     assert_int_equal(w->n_nodes, 12);
-    assert_int_equal(w->n_users, 2);
+    assert_int_equal(w->n_users, 4);       /* alice, bob, and each domain's postmaster */
     /* 2002-05-29T10:00:00+09:00 */
     assert_true(w->clock_start == 1022634000LL);
     assert_int_equal(w->tz_minutes, 9 * 60);
