@@ -61,10 +61,11 @@ static void explain(const ldns_pkt *p, const char *name)
     }
 }
 
-static void print_when(struct runtime *rt)
+/* dig's WHEN is the time the query was sent. */
+static void print_when(struct runtime *rt, long long t)
 {
     char date[40];
-    rt_format_date(rt, rt_now(rt), date);
+    rt_format_date(rt, t, date);
     /* dig's ctime-like layout, from the RFC 5322 date "Wed, 29 May 2002 10:00:00 +0900" */
     char wd[4], mon[4], tz[8];
     int day, year, hh, mm, ss;
@@ -80,6 +81,7 @@ struct asked {
     size_t bytes;
     int rtt;
     bool tcp;
+    long long sent;             /* the simulated time the query left */
 };
 
 static void say_truncated(void *ud)
@@ -94,6 +96,7 @@ static int ask(struct runtime *rt, const struct dig_opts *o, uint32_t server, co
                ldns_rr_type type, bool rd, struct asked *a)
 {
     memset(a, 0, sizeof *a);
+    a->sent = rt_now(rt);
     const struct world_node *pc = world_node(rt->world, rt->world->student);
     uint8_t *wire = NULL;
     size_t wire_len = 0;
@@ -184,7 +187,7 @@ static void print_full(struct runtime *rt, const struct asked *a, uint32_t serve
     printf(";; Query time: %d msec\n", a->rtt);
     addr_format_ipv4(server, a4);
     printf(";; SERVER: %s#53(%s) (%s)\n", a4, a4, a->tcp ? "TCP" : "UDP");
-    print_when(rt);
+    print_when(rt, a->sent);
     printf(";; MSG SIZE  rcvd: %zu\n\n", a->bytes);
     explain(a->resp, name);
 }
