@@ -64,12 +64,22 @@ asan:
 
 # The DNS decoder's libFuzzer harness; needs clang, and is not part of
 # `make test`. tests/fuzz/fuzz_dnsview.c says how to run it.
-fuzz: $(B)/fuzz_dnsview
+fuzz: $(B)/fuzz_dnsview $(B)/fuzz_exchange
 
 $(B)/fuzz_dnsview: tests/fuzz/fuzz_dnsview.c tutor/dnsview.c tutor/dnsview.h
 	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
 	@mkdir -p $(dir $@)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -Itutor -o $@ tests/fuzz/fuzz_dnsview.c tutor/dnsview.c
+
+# dns_exchange with the whole host behind it: every source but main.c,
+# compiled here with the sanitizers (tests/fuzz/fuzz_exchange.c).
+$(B)/fuzz_exchange: tests/fuzz/fuzz_exchange.c $(CORE_SRC) $(NETSIM_SRC) $(wildcard tutor/*.h net-sim/*.h)
+	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
+	@mkdir -p $(dir $@)
+	clang -std=c17 -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 -DTUTOR_VERSION='"$(VERSION)"' \
+	    -g -O1 -fsanitize=fuzzer,address,undefined -Itutor -Inet-sim \
+	    $(shell pkg-config --cflags-only-I $(PKGS) 2>/dev/null) \
+	    -o $@ tests/fuzz/fuzz_exchange.c $(CORE_SRC) $(NETSIM_SRC) $(LIBS)
 
 deps:
 	@sh tests/deps.sh

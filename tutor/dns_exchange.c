@@ -34,7 +34,9 @@ struct datagram_ud {
 };
 
 /* The response's wire form, cut to the header and question with TC set
- * when it does not fit (RFC 2181 9: the client then asks over TCP). */
+ * when it does not fit (RFC 2181 9: the client then asks over TCP), and to
+ * the header alone when even the question does not (a query may ask
+ * many). */
 static uint8_t *encode_response(ldns_pkt *pkt, size_t limit, size_t *len)
 {
     uint8_t *wire = NULL;
@@ -59,6 +61,15 @@ static uint8_t *encode_response(ldns_pkt *pkt, size_t limit, size_t *len)
     wire = NULL;
     if (ldns_pkt2wire(&wire, cut, len) != LDNS_STATUS_OK)
         wire = NULL;
+    if (wire && *len > limit) {
+        free(wire);
+        ldns_rr_list_deep_free(ldns_pkt_question(cut));
+        ldns_pkt_set_question(cut, ldns_rr_list_new());
+        ldns_pkt_set_qdcount(cut, 0);
+        wire = NULL;
+        if (ldns_pkt2wire(&wire, cut, len) != LDNS_STATUS_OK)
+            wire = NULL;
+    }
     ldns_pkt_free(cut);
     return wire;
 }
@@ -356,8 +367,8 @@ static bool names_point_back(const uint8_t *m, size_t len)
 /* The answer to an EDNS version we do not speak (RFC 6891 6.1.3): BADVERS,
  * which is 16, so RCODE 0 in the header and 1 in the OPT's extended-rcode,
  * with our own version, 0. The question, ID, RD and CD are kept as for any
- * answer. NULL when out of memory. */
-static uint8_t *badvers(const ldns_pkt *q, size_t *len)
+ * answer, cut as any answer to `limit`. NULL when out of memory. */
+static uint8_t *badvers(const ldns_pkt *q, size_t limit, size_t *len)
 {
     ldns_pkt *r = ldns_pkt_new();
     if (!r)
@@ -375,9 +386,7 @@ static uint8_t *badvers(const ldns_pkt *q, size_t *len)
     ldns_pkt_set_edns_version(r, 0);
     ldns_pkt_set_edns_extended_rcode(r, DNS_RCODE_BADVERS >> 4);
     ldns_pkt_set_edns_do(r, ldns_pkt_edns_do(q));
-    uint8_t *wire = NULL;
-    if (ldns_pkt2wire(&wire, r, len) != LDNS_STATUS_OK)
-        wire = NULL;
+    uint8_t *wire = encode_response(r, limit, len);
     ldns_pkt_free(r);
     return wire;
 }
@@ -457,18 +466,18 @@ enum dns_outcome dns_exchange(struct runtime *rt, uint32_t from, uint32_t to, co
         *resp = formerr(q, q_len, resp_len);
         return *resp ? DNS_OK : DNS_TIMEOUT;
     }
-    if (ldns_pkt_edns(query) && ldns_pkt_edns_version(query) > 0) {
-        /* answered by the host: a script need not know EDNS versions */
-        *resp = badvers(query, resp_len);
-        ldns_pkt_free(query);
-        return *resp ? DNS_OK : DNS_TIMEOUT;
-    }
     size_t limit = DNS_UDP_MAX;
     if (tcp)
         limit = 65535;
     else if (ldns_pkt_edns(query) && ldns_pkt_edns_udp_size(query) > DNS_UDP_MAX)
         limit = ldns_pkt_edns_udp_size(query) < DNS_EDNS_SIZE ? ldns_pkt_edns_udp_size(query)
                                                                : DNS_EDNS_SIZE;
+    if (ldns_pkt_edns(query) && ldns_pkt_edns_version(query) > 0) {
+        /* answered by the host: a script need not know EDNS versions */
+        *resp = badvers(query, limit, resp_len);
+        ldns_pkt_free(query);
+        return *resp ? DNS_OK : DNS_TIMEOUT;
+    }
     struct datagram d = {.query = query, .limit = limit, .ref = LUA_NOREF};
     const struct world_node *fn = world_host_by_addr(rt->world, from);
     struct call_args args = {&d, from, to, fn ? fn->hostname : NULL, node->hostname, q_len};

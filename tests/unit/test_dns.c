@@ -435,6 +435,56 @@ static void test_garbage_gets_formerr(void **state)
     assert_string_equal(f->notices, "");
 }
 
+/* Six questions of 196 bytes each, found by tests/fuzz/fuzz_exchange.c:
+ * the response echoes them all, so even the header and question did not
+ * fit in 512 bytes and went out over UDP as they were, with TC set. Now
+ * the header alone goes, with TC; the same for the host's BADVERS. */
+static size_t many_questions(uint8_t *q, size_t size, uint16_t id, bool edns_v1)
+{
+    size_t n = 0;
+    uint8_t header[12] = {id >> 8, id & 0xff, 0, 0, 0, 6, 0, 0, 0, 0, 0, edns_v1};
+    memcpy(q, header, sizeof header);
+    n = sizeof header;
+    for (int i = 0; i < 6; i++) {
+        for (int l = 0; l < 3; l++) {
+            q[n++] = 60;
+            memset(q + n, 'a' + i, 60);
+            n += 60;
+        }
+        static const uint8_t rest[] = {1, 'a', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0, 0, 1, 0, 1};
+        memcpy(q + n, rest, sizeof rest);
+        n += sizeof rest;
+    }
+    if (edns_v1) {
+        static const uint8_t opt[] = {0, 0, 41, 0x02, 0x00, 0, 1, 0, 0, 0, 0};  /* 512, v1 */
+        memcpy(q + n, opt, sizeof opt);
+        n += sizeof opt;
+    }
+    assert_true(n <= size);
+    return n;
+}
+
+static void test_many_questions_fit(void **state)
+{
+    struct fx *f = *state;
+    static const char *const servers[] = {"192.0.2.53", "198.51.100.53", "203.0.113.53"};
+    for (int v1 = 0; v1 <= 1; v1++) {
+        for (size_t i = 0; i < sizeof servers / sizeof *servers; i++) {
+            uint8_t q[1300];
+            size_t q_len = many_questions(q, sizeof q, 0x6a00 + (uint16_t)i, v1);
+            struct reply r;
+            assert_int_equal(send_bytes(f, servers[i], q, q_len, 0, &r), DNS_OK);
+            assert_true(r.len <= DNS_UDP_MAX);
+            assert_non_null(r.pkt);
+            assert_int_equal(hdr_id(&r), 0x6a00 + i);
+            assert_true(hdr_qr(&r));
+            assert_true(hdr_tc(&r));
+            assert_int_equal(hdr_count(&r, 0), 0);
+            reply_free(&r);
+        }
+    }
+}
+
 /* Random damage to a good query: whatever comes of it, the server answers
  * (with the query's ID) or stays silent, and nothing crashes (the asan
  * build runs this too). The generator is fixed, so a failure repeats. */
@@ -1090,6 +1140,7 @@ int main(void)
         T_DEFAULT(test_edns_gets_opt),
         T_DEFAULT(test_id_and_rd_copied),
         T_DEFAULT(test_garbage_gets_formerr),
+        T_DEFAULT(test_many_questions_fit),
         T_DEFAULT(test_damaged_queries),
         T_DEFAULT(test_nobody_there),
         T_TEST(test_silent_times_out),
