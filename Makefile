@@ -36,7 +36,7 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 PO       = $(wildcard tutor/po/*.po)
 MO       = $(PO:tutor/po/%.po=$(B)/locale/%/LC_MESSAGES/tutor.mo)
 
-.PHONY: all run test check deps install uninstall clean asan unit pot fuzz
+.PHONY: all run test check deps install uninstall clean asan unit pot fuzz bench
 
 all: $(B)/tutor $(MO)
 
@@ -80,6 +80,14 @@ $(B)/fuzz_exchange: tests/fuzz/fuzz_exchange.c $(CORE_SRC) $(NETSIM_SRC) $(wildc
 	    -g -O1 -fsanitize=fuzzer,address,undefined -Itutor -Inet-sim \
 	    $(shell pkg-config --cflags-only-I $(PKGS) 2>/dev/null) \
 	    -o $@ tests/fuzz/fuzz_exchange.c $(CORE_SRC) $(NETSIM_SRC) $(LIBS)
+
+# Benchmarks, outside `make test`: net-sim against Debian's NetworkX.
+$(B)/netsim-bench: net-sim/bench/netsim_bench.c $(NETSIM_SRC:%.c=$(O)/%.o)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+bench: $(B)/netsim-bench
+	@/usr/bin/python3 -c 'import networkx' 2>/dev/null || sh tests/deps.sh bench
+	PYTHON=/usr/bin/python3 sh net-sim/bench/run.sh $(B)
 
 deps:
 	@sh tests/deps.sh

@@ -21,6 +21,10 @@ have_cmd msgfmt || need="$need gettext"
 have_cmd lua5.4 || need="$need lua5.4"
 have_cmd tmux || need="$need tmux"
 have_cmd python3 || need="$need python3"
+# the topology schema test validates with Debian's jsonschema
+/usr/bin/python3 -c 'import jsonschema' 2>/dev/null || need="$need python3-jsonschema"
+# `make bench` compares net-sim with Debian's NetworkX
+[ "$1" = bench ] && ! /usr/bin/python3 -c 'import networkx' 2>/dev/null && need="$need python3-networkx"
 # the C.UTF-8 locale gettext and wcwidth rely on ships with libc-bin
 [ -e /usr/lib/locale/C.utf8 ] || [ -e /usr/lib/locale/C.UTF-8 ] || need="$need libc-bin"
 

@@ -52,6 +52,7 @@ done
 suite "transcripts" sh tests/run-transcripts.sh build/tutor
 suite "transcripts (sanitizers)" sh tests/run-transcripts.sh build/asan/tutor
 suite "DNS zones as data" sh tests/dns/zone-edit.sh build/tutor
+suite "topology schema" sh tests/netsim/schema.sh
 suite "terminal (tmux)" sh tests/tty/run.sh build/tutor
 
 echo

@@ -1,0 +1,47 @@
+/*
+ * topo_index — the look-up tables of a topology: node names, addresses and
+ * networks, as open-addressing hash tables, so that topologies of 100,000
+ * nodes load and route without linear scans. Private to net-sim.
+ */
+#ifndef NETSIM_TOPO_INDEX_H
+#define NETSIM_TOPO_INDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* uint64 key to int value; keys are never removed. */
+struct imap {
+    uint64_t *keys;
+    int *vals;
+    size_t cap, used;           /* cap is a power of two; 0 before the first put */
+};
+
+/* false when out of memory. A key put twice keeps its first value and
+ * returns true with *old set to it. */
+bool imap_put(struct imap *m, uint64_t key, int val, int *old);
+int imap_get(const struct imap *m, uint64_t key);   /* -1 if absent */
+void imap_clear(struct imap *m);                    /* forgets every key */
+void imap_free(struct imap *m);
+
+struct topo;
+
+/* Node names to node indexes; the names themselves stay in the topology. */
+struct nmap {
+    int *slots;                 /* node index + 1; 0 is an empty slot */
+    size_t cap, used;
+};
+
+struct topo_index {
+    struct nmap names;
+    struct imap addrs;          /* address -> node << 8 | iface */
+    struct imap nets;           /* (network, length) -> segment */
+    bool lens[33];              /* prefix lengths some segment has */
+};
+
+struct topo_index *topo_index_new(void);
+void topo_index_free(struct topo_index *ix);
+/* Adds node `i` under its name: 1 added, 0 the name is taken, -1 no memory. */
+int topo_index_name(struct topo *t, int i);
+
+#endif

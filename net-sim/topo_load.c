@@ -1,0 +1,736 @@
+/*
+ * topo_load — reading and checking a topology file (see topo.h and
+ * net-sim/README.md for the format).
+ *
+ * The checker walks the document once, keeping a JSON path for messages,
+ * and stops at the first problem: one clear message is more use to a
+ * student than forty that follow from it. Unknown keys are errors, because
+ * a misspelt "dealy_ms" would otherwise be a default nobody asked for.
+ */
+#include "topo.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "topo_index.h"
+
+#define PATH_MAX_LEN 256
+#define IFACES_MAX 255          /* an interface index fits in 8 bits */
+
+struct loader {
+    struct topo *t;
+    char *err;
+    bool failed;
+    const struct topo_extra_keys *extra;
+    /* link defaults from "defaults" */
+    struct topo_link defaults;
+    /* interface names the loader made up ("eth3" for a bare endpoint) */
+    char **made;
+    size_t n_made;
+};
+
+static void fail(struct loader *ld, const char *path, const char *fmt, ...)
+{
+    if (ld->failed)
+        return;
+    ld->failed = true;
+    char what[TOPO_ERROR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    snprintf(ld->err, TOPO_ERROR_MAX, "%s: %s: %s", ld->t->file, path, what);
+}
+
+static bool in_list(const char *const *list, const char *key)
+{
+    for (; list && *list; list++)
+        if (strcmp(*list, key) == 0)
+            return true;
+    return false;
+}
+
+static void check_keys(struct loader *ld, const char *path, json_t *obj,
+                       const char *const *allowed, const char *const *extra)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+        if (!in_list(allowed, key) && !in_list(extra, key)) {
+            fail(ld, path, "unknown key \"%s\"", key);
+            return;
+        }
+}
+
+static const char *get_string(struct loader *ld, const char *path, json_t *obj,
+                              const char *key, bool required)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!v) {
+        if (required)
+            fail(ld, path, "\"%s\" is missing", key);
+        return NULL;
+    }
+    if (!json_is_string(v)) {
+        fail(ld, path, "\"%s\" must be a string", key);
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+static json_t *get_typed(struct loader *ld, const char *path, json_t *obj, const char *key,
+                         bool want_object)
+{
+    json_t *v = json_object_get(obj, key);
+    if (v && (want_object ? !json_is_object(v) : !json_is_array(v))) {
+        fail(ld, path, "\"%s\" must be %s", key, want_object ? "an object" : "an array");
+        return NULL;
+    }
+    return v;
+}
+
+static void get_label(struct loader *ld, const char *path, json_t *obj, const char *key,
+                      const char **en, const char **ja)
+{
+    json_t *l = get_typed(ld, path, obj, key, true);
+    if (!l)
+        return;
+    char lpath[PATH_MAX_LEN];
+    snprintf(lpath, sizeof lpath, "%s.%s", path, key);
+    static const char *const keys[] = {"ja", "en", NULL};
+    check_keys(ld, lpath, l, keys, NULL);
+    *en = get_string(ld, lpath, l, "en", false);
+    *ja = get_string(ld, lpath, l, "ja", false);
+}
+
+/* A number in [lo, hi] (hi NAN: no upper bound); `integer` refuses 1.5. */
+static double get_number(struct loader *ld, const char *path, json_t *obj, const char *key,
+                         double dflt, double lo, double hi, bool lo_open, bool integer)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!v)
+        return dflt;
+    double x = json_number_value(v);
+    bool ok = integer ? json_is_integer(v) : json_is_number(v);
+    ok = ok && (lo_open ? x > lo : x >= lo) && (isnan(hi) || x <= hi);
+    if (!ok) {
+        char range[64];
+        if (isnan(hi))
+            snprintf(range, sizeof range, "%s %s %g", integer ? "a whole number" : "a number",
+                     lo_open ? ">" : "≥", lo);
+        else
+            snprintf(range, sizeof range, "%s from %g to %g",
+                     integer ? "a whole number" : "a number", lo, hi);
+        char *shown = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+        fail(ld, path, "\"%s\" must be %s, not %s", key, range, shown ? shown : "that");
+        free(shown);
+    }
+    return x;
+}
+
+/* ------------------------------------------------------------------------
+ * Nodes and their interfaces.
+ */
+static bool valid_name(const char *s, size_t max, bool dots)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > max)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  (i > 0 && (c == '-' || c == '_' || (dots && c == '.')));
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+static int find_iface(const struct topo_node *n, const char *name)
+{
+    for (size_t i = 0; i < n->n_ifaces; i++)
+        if (strcmp(n->ifaces[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Adds an interface to node `ni`; its index, or -1 (with the reason set). */
+static int add_iface(struct loader *ld, const char *path, int ni, const char *name)
+{
+    struct topo_node *n = &ld->t->nodes[ni];
+    if (n->n_ifaces >= IFACES_MAX) {
+        fail(ld, path, "node \"%s\" has more than %d interfaces", n->name, IFACES_MAX);
+        return -1;
+    }
+    struct topo_iface *grown = realloc(n->ifaces, (n->n_ifaces + 1) * sizeof *grown);
+    if (!grown) {
+        fail(ld, path, "out of memory");
+        return -1;
+    }
+    n->ifaces = grown;
+    struct topo_iface *f = &n->ifaces[n->n_ifaces];
+    memset(f, 0, sizeof *f);
+    f->name = name;
+    f->ipv4.len = -1;
+    f->node = ni;
+    f->segment = -1;
+    return (int)n->n_ifaces++;
+}
+
+static void load_interfaces(struct loader *ld, const char *path, json_t *ifs, int ni)
+{
+    const char *iname;
+    json_t *ji;
+    json_object_foreach(ifs, iname, ji) {
+        char ipath[PATH_MAX_LEN];
+        snprintf(ipath, sizeof ipath, "%s.interfaces.%s", path, iname);
+        if (!valid_name(iname, 15, true)) {
+            fail(ld, ipath, "an interface name is 1 to 15 letters, digits, '.', '-' or '_'");
+            return;
+        }
+        if (!json_is_object(ji)) {
+            fail(ld, ipath, "an interface must be an object, like {\"ipv4\": \"192.0.2.10/24\"}");
+            return;
+        }
+        static const char *const keys[] = {"ipv4", NULL};
+        check_keys(ld, ipath, ji, keys, NULL);
+        int fi = add_iface(ld, ipath, ni, iname);
+        const char *p = get_string(ld, ipath, ji, "ipv4", false);
+        if (fi < 0 || ld->failed)
+            return;
+        struct topo_iface *f = &ld->t->nodes[ni].ifaces[fi];
+        if (p && addr_parse_prefix(p, &f->ipv4) < 0) {
+            f->ipv4.len = -1;
+            fail(ld, ipath, "\"ipv4\" must be an address with a prefix length, "
+                 "like \"192.0.2.10/24\", not \"%s\"", p);
+        } else if (p && f->ipv4.len < 32 && (f->ipv4.addr & ~addr_mask(f->ipv4.len)) == 0) {
+            fail(ld, ipath, "%s is the network's own address, not one a host can have", p);
+        } else if (p && f->ipv4.len < 31 &&
+                   (f->ipv4.addr | addr_mask(f->ipv4.len)) == 0xffffffffu) {
+            fail(ld, ipath, "%s is the network's broadcast address, not one a host can have", p);
+        }
+    }
+}
+
+/* Routes are read here and checked against the networks later
+ * (check_routes), once every address is known. */
+static void load_routes(struct loader *ld, const char *path, json_t *routes, int ni)
+{
+    struct topo_node *n = &ld->t->nodes[ni];
+    n->static_routes = true;
+    n->routes = calloc(json_array_size(routes) + 1, sizeof *n->routes);
+    if (!n->routes) {
+        fail(ld, path, "out of memory");
+        return;
+    }
+    size_t ri;
+    json_t *jr;
+    json_array_foreach(routes, ri, jr) {
+        char rpath[PATH_MAX_LEN];
+        snprintf(rpath, sizeof rpath, "%s.routes[%zu]", path, ri);
+        if (!json_is_object(jr)) {
+            fail(ld, rpath, "a route must be an object, like "
+                 "{\"dst\": \"default\", \"gateway\": \"192.0.2.1\"}");
+            return;
+        }
+        static const char *const keys[] = {"dst", "gateway", "dev", "metric", NULL};
+        check_keys(ld, rpath, jr, keys, NULL);
+        struct topo_route *r = &n->routes[n->n_routes++];
+        r->iface = -1;
+        const char *dst = get_string(ld, rpath, jr, "dst", true);
+        const char *gw = get_string(ld, rpath, jr, "gateway", false);
+        const char *dev = get_string(ld, rpath, jr, "dev", false);
+        r->metric = (int)get_number(ld, rpath, jr, "metric", 0, 0, 1e9, false, true);
+        if (ld->failed)
+            return;
+        if (strcmp(dst, "default") == 0) {
+            r->is_default = true;
+            r->dst.addr = 0;
+            r->dst.len = 0;
+        } else if (addr_parse_prefix(dst, &r->dst) < 0) {
+            fail(ld, rpath, "\"dst\" must be \"default\" or a network like "
+                 "\"198.51.100.0/24\", not \"%s\"", dst);
+            return;
+        } else {
+            r->dst.addr &= addr_mask(r->dst.len);
+        }
+        if (!gw && !dev) {
+            fail(ld, rpath, "a route needs a \"gateway\", a \"dev\" or both");
+            return;
+        }
+        if (gw && addr_parse_ipv4(gw, &r->gateway) < 0) {
+            fail(ld, rpath, "\"gateway\" must be an IPv4 address, not \"%s\"", gw);
+            return;
+        }
+        r->has_gateway = gw != NULL;
+        if (dev && (r->iface = find_iface(n, dev)) < 0) {
+            char dpath[PATH_MAX_LEN];
+            snprintf(dpath, sizeof dpath, "%s.dev", rpath);
+            fail(ld, dpath, "node \"%s\" has no interface \"%s\"", n->name, dev);
+            return;
+        }
+    }
+}
+
+static void load_node(struct loader *ld, int ni, const char *name, json_t *jn)
+{
+    struct topo_node *n = &ld->t->nodes[ni];
+    char path[PATH_MAX_LEN];
+    snprintf(path, sizeof path, "$.nodes.%s", name);
+    n->name = name;
+    if (!valid_name(name, TOPO_NAME_MAX, true)) {
+        fail(ld, path, "a node name is 1 to %d letters, digits, '.', '-' or '_', "
+             "starting with a letter or digit", TOPO_NAME_MAX);
+        return;
+    }
+    if (!json_is_object(jn)) {
+        fail(ld, path, "a node must be an object, like {\"kind\": \"router\"}");
+        return;
+    }
+    static const char *const keys[] = {"kind", "label", "hostname", "interfaces", "routes", NULL};
+    check_keys(ld, path, jn, keys, ld->extra ? ld->extra->node : NULL);
+    const char *kind = get_string(ld, path, jn, "kind", false);
+    if (!kind || strcmp(kind, "host") == 0)
+        n->kind = TOPO_HOST;
+    else if (strcmp(kind, "router") == 0)
+        n->kind = TOPO_ROUTER;
+    else if (strcmp(kind, "server") == 0)
+        n->kind = TOPO_SERVER;
+    else
+        fail(ld, path, "\"kind\" must be host, router or server, not \"%s\"", kind);
+    n->hostname = get_string(ld, path, jn, "hostname", false);
+    get_label(ld, path, jn, "label", &n->label_en, &n->label_ja);
+    json_t *ifs = get_typed(ld, path, jn, "interfaces", true);
+    if (ifs && !ld->failed)
+        load_interfaces(ld, path, ifs, ni);
+    json_t *routes = get_typed(ld, path, jn, "routes", false);
+    if (routes && !ld->failed)
+        load_routes(ld, path, routes, ni);
+}
+
+/* ------------------------------------------------------------------------
+ * Links.
+ */
+
+/* "node" or "node:iface" to an end; a bare node gets a new interface. */
+static bool resolve_end(struct loader *ld, const char *path, const char *s, struct topo_end *e)
+{
+    char node[TOPO_NAME_MAX + 1];
+    const char *colon = strchr(s, ':');
+    size_t nlen = colon ? (size_t)(colon - s) : strlen(s);
+    if (nlen == 0 || nlen > TOPO_NAME_MAX) {
+        fail(ld, path, "\"%s\" is not \"node\" or \"node:interface\"", s);
+        return false;
+    }
+    memcpy(node, s, nlen);
+    node[nlen] = '\0';
+    e->node = topo_node_index(ld->t, node);
+    if (e->node < 0) {
+        fail(ld, path, "no node is called \"%s\"", node);
+        return false;
+    }
+    struct topo_node *n = &ld->t->nodes[e->node];
+    if (colon) {
+        if (!valid_name(colon + 1, 15, true)) {
+            fail(ld, path, "\"%s\" is not a valid interface name", colon + 1);
+            return false;
+        }
+        e->iface = find_iface(n, colon + 1);
+        if (e->iface >= 0)
+            return true;
+        /* an interface the node did not list: made here, addressed later */
+        char *name = strdup(colon + 1);
+        char **made = realloc(ld->made, (ld->n_made + 1) * sizeof *made);
+        if (!name || !made) {
+            free(name);
+            if (made)
+                ld->made = made;
+            fail(ld, path, "out of memory");
+            return false;
+        }
+        ld->made = made;
+        ld->made[ld->n_made++] = name;
+        e->iface = add_iface(ld, path, e->node, name);
+        return e->iface >= 0;
+    }
+    char name[16];
+    for (int k = 0;; k++) {
+        snprintf(name, sizeof name, "eth%d", k);
+        if (find_iface(n, name) < 0)
+            break;
+    }
+    char *copy = strdup(name);
+    char **made = realloc(ld->made, (ld->n_made + 1) * sizeof *made);
+    if (!copy || !made) {
+        free(copy);
+        if (made)
+            ld->made = made;
+        fail(ld, path, "out of memory");
+        return false;
+    }
+    ld->made = made;
+    ld->made[ld->n_made++] = copy;
+    e->iface = add_iface(ld, path, e->node, copy);
+    return e->iface >= 0;
+}
+
+static bool attach(struct loader *ld, const char *path, struct topo_end e, int li)
+{
+    struct topo_iface *f = &ld->t->nodes[e.node].ifaces[e.iface];
+    int *grown = realloc(f->links, (f->n_links + 1) * sizeof *grown);
+    if (!grown) {
+        fail(ld, path, "out of memory");
+        return false;
+    }
+    f->links = grown;
+    f->links[f->n_links++] = li;
+    return true;
+}
+
+/* The keys a link and "defaults.link" share, read over `l`'s values. */
+static void load_link_params(struct loader *ld, const char *path, json_t *jl, struct topo_link *l)
+{
+    double delay = get_number(ld, path, jl, "delay_ms", (double)l->delay_us / 1000.0,
+                              0, 3.6e6, false, false);
+    l->delay_us = (int64_t)llround(delay * 1000.0);
+    l->bandwidth_kbps = get_number(ld, path, jl, "bandwidth_kbps", l->bandwidth_kbps,
+                                   0, 1e9, true, false);
+    l->loss_pct = get_number(ld, path, jl, "loss_pct", l->loss_pct, 0, 100, false, false);
+    l->queue = (int)get_number(ld, path, jl, "queue", l->queue, 1, 1e6, false, true);
+    l->mtu = (int)get_number(ld, path, jl, "mtu", l->mtu, 68, 65535, false, true);
+}
+
+static bool get_state(struct loader *ld, const char *path, json_t *obj, bool dflt, bool required)
+{
+    const char *s = get_string(ld, path, obj, "state", required);
+    if (!s)
+        return dflt;
+    if (strcmp(s, "up") == 0)
+        return true;
+    if (strcmp(s, "down") != 0)
+        fail(ld, path, "\"state\" must be \"up\" or \"down\", not \"%s\"", s);
+    return false;
+}
+
+static void load_links(struct loader *ld, json_t *links)
+{
+    struct topo *t = ld->t;
+    t->links = calloc(json_array_size(links) + 1, sizeof *t->links);
+    if (!t->links) {
+        fail(ld, "$.links", "out of memory");
+        return;
+    }
+    size_t li;
+    json_t *jl;
+    json_array_foreach(links, li, jl) {
+        char path[PATH_MAX_LEN];
+        snprintf(path, sizeof path, "$.links[%zu]", li);
+        if (!json_is_object(jl)) {
+            fail(ld, path, "a link must be an object, like {\"endpoints\": [\"a\", \"b\"]}");
+            return;
+        }
+        static const char *const keys[] = {"endpoints", "delay_ms", "bandwidth_kbps",
+                                           "loss_pct", "queue", "mtu", "state", NULL};
+        check_keys(ld, path, jl, keys, NULL);
+        struct topo_link *l = &t->links[t->n_links];
+        *l = ld->defaults;
+        load_link_params(ld, path, jl, l);
+        l->up = get_state(ld, path, jl, true, false);
+        json_t *ends = json_object_get(jl, "endpoints");
+        if (!ld->failed && (!json_is_array(ends) || json_array_size(ends) != 2)) {
+            fail(ld, path, "\"endpoints\" must be a list of two, like [\"pc1:eth0\", \"r1\"]");
+            return;
+        }
+        for (int k = 0; k < 2 && !ld->failed; k++) {
+            char epath[PATH_MAX_LEN];
+            snprintf(epath, sizeof epath, "%s.endpoints[%d]", path, k);
+            json_t *je = json_array_get(ends, (size_t)k);
+            if (!json_is_string(je))
+                fail(ld, epath, "an endpoint must be a string, \"node\" or \"node:interface\"");
+            else
+                resolve_end(ld, epath, json_string_value(je), &l->end[k]);
+        }
+        if (ld->failed)
+            return;
+        if (l->end[0].node == l->end[1].node) {
+            fail(ld, path, "a link must join two different nodes, not \"%s\" to itself",
+                 t->nodes[l->end[0].node].name);
+            return;
+        }
+        if (!attach(ld, path, l->end[0], (int)li) || !attach(ld, path, l->end[1], (int)li))
+            return;
+        t->n_links++;
+    }
+}
+
+/* "node:iface" names every link on that interface; a pair of endpoints
+ * names the link between them. */
+static void load_event_target(struct loader *ld, const char *path, json_t *target,
+                              struct topo_event *ev)
+{
+    struct topo *t = ld->t;
+    ev->links = calloc(t->n_links + 1, sizeof *ev->links);
+    if (!ev->links) {
+        fail(ld, path, "out of memory");
+        return;
+    }
+    if (json_is_string(target)) {
+        const char *s = json_string_value(target);
+        const char *colon = strchr(s, ':');
+        char node[TOPO_NAME_MAX + 1];
+        size_t nlen = colon ? (size_t)(colon - s) : 0;
+        int ni = -1, fi = -1;
+        if (colon && nlen <= TOPO_NAME_MAX) {
+            memcpy(node, s, nlen);
+            node[nlen] = '\0';
+            if ((ni = topo_node_index(t, node)) >= 0)
+                fi = find_iface(&t->nodes[ni], colon + 1);
+        }
+        if (fi < 0 || t->nodes[ni].ifaces[fi].n_links == 0) {
+            fail(ld, path, "\"%s\" is not an interface with a link (write \"node:interface\", "
+                 "or the two endpoints of the link)", s);
+            return;
+        }
+        const struct topo_iface *f = &t->nodes[ni].ifaces[fi];
+        memcpy(ev->links, f->links, f->n_links * sizeof *f->links);
+        ev->n_links = f->n_links;
+        return;
+    }
+    if (!json_is_array(target) || json_array_size(target) != 2 ||
+        !json_is_string(json_array_get(target, 0)) || !json_is_string(json_array_get(target, 1))) {
+        fail(ld, path, "\"link\" must be \"node:interface\" or a list of two endpoints");
+        return;
+    }
+    int ends[2];
+    for (int k = 0; k < 2; k++) {
+        const char *s = json_string_value(json_array_get(target, (size_t)k));
+        char node[TOPO_NAME_MAX + 1];
+        size_t nlen = strcspn(s, ":");
+        if (nlen > TOPO_NAME_MAX || (memcpy(node, s, nlen), node[nlen] = '\0',
+                                     (ends[k] = topo_node_index(t, node)) < 0)) {
+            fail(ld, path, "no node is called \"%.*s\"", (int)(nlen > 63 ? 63 : nlen), s);
+            return;
+        }
+    }
+    int li = topo_link_between(t, ends[0], ends[1]);
+    if (li < 0) {
+        fail(ld, path, "no link joins \"%s\" and \"%s\"", t->nodes[ends[0]].name,
+             t->nodes[ends[1]].name);
+        return;
+    }
+    ev->links[ev->n_links++] = li;
+}
+
+static void load_events(struct loader *ld, json_t *events)
+{
+    struct topo *t = ld->t;
+    t->events = calloc(json_array_size(events) + 1, sizeof *t->events);
+    if (!t->events) {
+        fail(ld, "$.events", "out of memory");
+        return;
+    }
+    size_t ei;
+    json_t *je;
+    json_array_foreach(events, ei, je) {
+        char path[PATH_MAX_LEN];
+        snprintf(path, sizeof path, "$.events[%zu]", ei);
+        if (!json_is_object(je)) {
+            fail(ld, path, "an event must be an object, like "
+                 "{\"at_ms\": 5000, \"link\": \"r1:eth1\", \"state\": \"down\"}");
+            return;
+        }
+        static const char *const keys[] = {"at_ms", "link", "state", NULL};
+        check_keys(ld, path, je, keys, NULL);
+        struct topo_event *ev = &t->events[t->n_events++];
+        if (!json_object_get(je, "at_ms"))
+            fail(ld, path, "\"at_ms\" is missing");
+        double at = get_number(ld, path, je, "at_ms", 0, 0, NAN, false, false);
+        ev->at_us = (int64_t)llround(at * 1000.0);
+        ev->up = get_state(ld, path, je, true, true);
+        json_t *target = json_object_get(je, "link");
+        if (!target)
+            fail(ld, path, "\"link\" is missing");
+        if (ld->failed)
+            return;
+        char lpath[PATH_MAX_LEN];
+        snprintf(lpath, sizeof lpath, "%s.link", path);
+        load_event_target(ld, lpath, target, ev);
+    }
+}
+
+static void load_layout(struct loader *ld, json_t *layout)
+{
+    const char *name;
+    json_t *pos;
+    json_object_foreach(layout, name, pos) {
+        char path[PATH_MAX_LEN];
+        snprintf(path, sizeof path, "$.layout.%s", name);
+        int ni = topo_node_index(ld->t, name);
+        if (ni < 0) {
+            fail(ld, path, "no node is called \"%s\"", name);
+            return;
+        }
+        json_t *c = json_array_get(pos, 0), *r = json_array_get(pos, 1);
+        if (!json_is_array(pos) || json_array_size(pos) != 2 || !json_is_integer(c) ||
+            !json_is_integer(r) || json_integer_value(c) < 0 || json_integer_value(r) < 0 ||
+            json_integer_value(c) > 1000 || json_integer_value(r) > 1000) {
+            fail(ld, path, "a position is [column, row], two whole numbers from 0 to 1000");
+            return;
+        }
+        struct topo_node *n = &ld->t->nodes[ni];
+        n->has_layout = true;
+        n->col = (int)json_integer_value(c);
+        n->row = (int)json_integer_value(r);
+        ld->t->any_layout = true;
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Top level.
+ */
+int topo_segments_build(struct topo *t, char *err);   /* topo_segment.c */
+int topo_routes_check(struct topo *t, char *err);     /* topo_segment.c */
+
+static void load_top(struct loader *ld, json_t *doc)
+{
+    struct topo *t = ld->t;
+    if (!json_is_object(doc)) {
+        fail(ld, "$", "a topology must be a JSON object with \"nodes\" and \"links\"");
+        return;
+    }
+    static const char *const keys[] = {"schema", "name", "message", "defaults", "nodes",
+                                       "links", "events", "layout", NULL};
+    check_keys(ld, "$", doc, keys, ld->extra ? ld->extra->top : NULL);
+    const char *schema = get_string(ld, "$", doc, "schema", false);
+    if (schema && strcmp(schema, "tutor-topology/1") != 0 && strcmp(schema, "tutor-world/1") != 0)
+        fail(ld, "$.schema", "unknown schema \"%s\" (this program reads \"tutor-topology/1\" "
+             "and \"tutor-world/1\")", schema);
+    t->name = get_string(ld, "$", doc, "name", false);
+    get_label(ld, "$", doc, "message", &t->message_en, &t->message_ja);
+
+    ld->defaults.delay_us = 1000;
+    ld->defaults.bandwidth_kbps = 100000;
+    ld->defaults.loss_pct = 0;
+    ld->defaults.queue = 64;
+    ld->defaults.mtu = 1500;
+    ld->defaults.up = true;
+    json_t *defaults = get_typed(ld, "$", doc, "defaults", true);
+    if (defaults) {
+        static const char *const dkeys[] = {"link", NULL};
+        check_keys(ld, "$.defaults", defaults, dkeys, NULL);
+        json_t *dl = get_typed(ld, "$.defaults", defaults, "link", true);
+        if (dl) {
+            static const char *const lkeys[] = {"delay_ms", "bandwidth_kbps", "loss_pct",
+                                                "queue", "mtu", NULL};
+            check_keys(ld, "$.defaults.link", dl, lkeys, NULL);
+            load_link_params(ld, "$.defaults.link", dl, &ld->defaults);
+        }
+    }
+    if (ld->failed)
+        return;
+
+    json_t *nodes = get_typed(ld, "$", doc, "nodes", true);
+    if (!nodes || json_object_size(nodes) == 0) {
+        fail(ld, "$", "\"nodes\" is missing or empty: a network needs at least one node");
+        return;
+    }
+    t->nodes = calloc(json_object_size(nodes), sizeof *t->nodes);
+    if (!t->nodes) {
+        fail(ld, "$.nodes", "out of memory");
+        return;
+    }
+    const char *name;
+    json_t *jn;
+    json_object_foreach(nodes, name, jn) {
+        int ni = (int)t->n_nodes++;
+        load_node(ld, ni, name, jn);
+        if (ld->failed)
+            return;
+        if (topo_index_name(t, ni) < 0) {
+            fail(ld, "$.nodes", "out of memory");
+            return;
+        }
+    }
+    json_t *links = get_typed(ld, "$", doc, "links", false);
+    if (links)
+        load_links(ld, links);
+    if (ld->failed || topo_segments_build(t, ld->err) < 0 || topo_routes_check(t, ld->err) < 0) {
+        ld->failed = true;
+        return;
+    }
+    json_t *events = get_typed(ld, "$", doc, "events", false);
+    if (events)
+        load_events(ld, events);
+    json_t *layout = get_typed(ld, "$", doc, "layout", true);
+    if (layout && !ld->failed)
+        load_layout(ld, layout);
+}
+
+struct topo *topo_load_doc(json_t *doc, const char *file, const struct topo_extra_keys *extra,
+                           char err[TOPO_ERROR_MAX])
+{
+    struct topo *t = calloc(1, sizeof *t);
+    if (!t || !(t->file = strdup(file)) || !(t->index = topo_index_new())) {
+        snprintf(err, TOPO_ERROR_MAX, "%s: out of memory", file);
+        topo_free(t);
+        return NULL;
+    }
+    t->doc = json_incref(doc);
+    struct loader ld = {.t = t, .err = err, .extra = extra};
+    load_top(&ld, doc);
+    /* the made-up interface names live as long as the topology */
+    t->made_names = ld.made;
+    t->n_made_names = ld.n_made;
+    if (ld.failed) {
+        topo_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+struct topo *topo_load_file(const char *path, const struct topo_extra_keys *extra,
+                            char err[TOPO_ERROR_MAX])
+{
+    json_error_t jerr;
+    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    if (!doc) {
+        if (jerr.line > 0)
+            snprintf(err, TOPO_ERROR_MAX, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+        else
+            snprintf(err, TOPO_ERROR_MAX, "%s: %s", path, jerr.text);
+        return NULL;
+    }
+    struct topo *t = topo_load_doc(doc, path, extra, err);
+    json_decref(doc);
+    return t;
+}
+
+void topo_free(struct topo *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n_nodes; i++) {
+        for (size_t k = 0; k < t->nodes[i].n_ifaces; k++)
+            free(t->nodes[i].ifaces[k].links);
+        free(t->nodes[i].ifaces);
+        free(t->nodes[i].routes);
+    }
+    free(t->nodes);
+    free(t->links);
+    for (size_t i = 0; i < t->n_events; i++)
+        free(t->events[i].links);
+    free(t->events);
+    for (size_t i = 0; i < t->n_segments; i++)
+        free(t->segments[i].members);
+    free(t->segments);
+    for (size_t i = 0; i < t->n_made_names; i++)
+        free(t->made_names[i]);
+    free(t->made_names);
+    topo_index_free(t->index);
+    json_decref(t->doc);
+    free(t->file);
+    free(t);
+}

@@ -1,0 +1,242 @@
+/*
+ * net-sim: loading and checking topologies, address assignment, routing
+ * (longest prefix, computed shortest paths, link down) and the bucket
+ * relay itself (delivery, TTL, queue overflow, loss, retransmission).
+ */
+#include "unit.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "route.h"
+#include "sim.h"
+#include "topo.h"
+
+static struct topo *load(const char *text, char err[TOPO_ERROR_MAX])
+{
+    json_error_t jerr;
+    json_t *doc = json_loads(text, 0, &jerr);
+    if (!doc) {
+        snprintf(err, TOPO_ERROR_MAX, "%d:%d: %s", jerr.line, jerr.column, jerr.text);
+        return NULL;
+    }
+    struct topo *t = topo_load_doc(doc, "t.json", NULL, err);
+    json_decref(doc);
+    return t;
+}
+
+static void refused(const char *text, const char *want)
+{
+    char err[TOPO_ERROR_MAX] = "";
+    struct topo *t = load(text, err);
+    if (t || !strstr(err, want))
+        fail_msg("wanted an error with \"%s\", got \"%s\"", want, t ? "(loaded)" : err);
+    topo_free(t);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    refused("{\"nodes\": {\"a\": {}}, \"links\": [{\"endpoints\": [\"a\", \"r9\"]}]}",
+            "t.json: $.links[0].endpoints[1]: no node is called \"r9\"");
+    refused("{\"nodes\": {\"a\": {}, \"b\": {}}, \"links\": [{\"endpoints\": [\"a\", \"b\"], "
+            "\"delay_ms\": -5}]}", "$.links[0]: \"delay_ms\" must be a number from 0");
+    refused("{\"nodes\": {\"r1\": {\"adress\": 1}}}", "$.nodes.r1: unknown key \"adress\"");
+    refused("{\"nodes\": {\"a\": {\"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.1/24\"}}},"
+            " \"b\": {\"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.1/24\"}}}},"
+            " \"links\": [{\"endpoints\": [\"a:eth0\", \"b:eth0\"]}]}",
+            "address 192.0.2.1 is already used by a:eth0");
+    refused("{\"nodes\": {\"a\": {\"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.1\"}}}}}",
+            "$.nodes.a.interfaces.eth0: \"ipv4\" must be an address with a prefix length");
+    refused("{\"nodes\": {\"a\": {\"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.1/24\"}},"
+            " \"routes\": [{\"dst\": \"default\", \"gateway\": \"192.0.2.99\"}]},"
+            " \"b\": {\"interfaces\": {\"eth0\": {\"ipv4\": \"198.51.100.1/24\"}}}},"
+            " \"links\": [{\"endpoints\": [\"a:eth0\", \"b:eth0\"]}]}",
+            "must be on one network");
+    refused("{\"nodes\": {\"a\": {\"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.1/24\"}},"
+            " \"routes\": [{\"dst\": \"default\", \"gateway\": \"198.51.100.9\"}]}}}",
+            "$.nodes.a.routes[0].gateway: 198.51.100.9 is not on any network of a");
+    refused("{\"nodes\": {\"a\": {\"kind\": \"switch\"}}}", "\"kind\" must be host, router or server");
+    refused("{\"nodes\": {}}", "a network needs at least one node");
+    refused("{\"nodes\": {\"a\": {}, \"b\": {}}, \"links\": [{\"endpoints\": [\"a\"]}]}",
+            "\"endpoints\" must be a list of two");
+    refused("{\"nodes\": {\"a\": {}, \"b\": {}}, \"links\": [{\"endpoints\": [\"a\", \"b\"]}],"
+            " \"events\": [{\"link\": \"a:eth0\", \"state\": \"down\"}]}",
+            "$.events[0]: \"at_ms\" is missing");
+}
+
+/* The smallest file: addresses are assigned, routes computed. */
+static void test_smallest(void **state)
+{
+    (void)state;
+    char err[TOPO_ERROR_MAX];
+    struct topo *t = load("{\"nodes\": {\"a\": {}, \"b\": {}}, \"links\": [{\"endpoints\": "
+                          "[\"a\", \"b\"]}]}", err);
+    assert_non_null(t);
+    char buf[ADDR_IPV4_STRLEN];
+    assert_string_equal(addr_format_ipv4(topo_node_addr(t, 0), buf), "10.0.0.1");
+    assert_string_equal(addr_format_ipv4(topo_node_addr(t, 1), buf), "10.0.0.2");
+    assert_int_equal(t->nodes[0].ifaces[0].ipv4.len, 30);
+    assert_string_equal(t->nodes[0].ifaces[0].name, "eth0");
+    struct sim *s = sim_new(t, 1);
+    struct sim_message_opts o = {.size = 3000};
+    int id = sim_send(s, 0, topo_node_addr(t, 1), &o);
+    sim_run(s, INT64_MAX);
+    const struct sim_message *m = sim_message(s, id);
+    assert_int_equal(m->total, 3);      /* 1460 + 1460 + 80 */
+    assert_true(m->reassembled);
+    assert_true(m->delivered);
+    sim_free(s);
+    topo_free(t);
+}
+
+/* A diamond: a - r1 - r2 - b fast (1+1+1 ms), a - r3 - b slow (10+10). */
+static const char diamond[] =
+    "{\"nodes\": {\"a\": {}, \"b\": {}, \"r1\": {\"kind\": \"router\"},"
+    " \"r2\": {\"kind\": \"router\"}, \"r3\": {\"kind\": \"router\"}},"
+    " \"links\": [{\"endpoints\": [\"a\", \"r1\"]}, {\"endpoints\": [\"r1\", \"r2\"]},"
+    " {\"endpoints\": [\"r2\", \"b\"]}, {\"endpoints\": [\"a\", \"r3\"], \"delay_ms\": 10},"
+    " {\"endpoints\": [\"r3\", \"b\"], \"delay_ms\": 10}]}";
+
+struct log {
+    char text[8192];
+    int delivered, dropped[8], dropped_at_0, forwards, retransmits, time_exceeded;
+};
+
+static void record(const struct sim_event *ev, void *arg)
+{
+    struct log *l = arg;
+    if (ev->type == SIM_FORWARD && ev->packet->kind == PKT_DATA)
+        l->forwards++;
+    if (ev->type == SIM_DROP) {
+        l->dropped[ev->reason]++;
+        l->dropped_at_0 += ev->t_us == 0;
+    }
+    if (ev->type == SIM_RETRANSMIT)
+        l->retransmits++;
+    if (ev->type == SIM_DELIVER && ev->packet->kind == PKT_DATA)
+        l->delivered++;
+    if (ev->type == SIM_DELIVER && ev->packet->kind == PKT_TIME_EXCEEDED)
+        l->time_exceeded++;
+}
+
+static void test_shortest_and_link_down(void **state)
+{
+    (void)state;
+    char err[TOPO_ERROR_MAX];
+    struct topo *t = load(diamond, err);
+    assert_non_null(t);
+    struct sim *s = sim_new(t, 1);
+    int a = topo_node_index(t, "a"), b = topo_node_index(t, "b");
+    struct route_choice rc;
+    assert_int_equal(router_lookup(sim_router(s), a, topo_node_addr(t, b), &rc, NULL), 0);
+    /* a's own routes are computed too: it has no "routes" */
+    assert_int_equal(rc.kind, ROUTE_COMPUTED);
+    assert_string_equal(t->nodes[rc.next_node].name, "r1");
+    int64_t cost;
+    assert_int_equal(router_search(sim_router(s), a, topo_node_addr(t, b), &cost), 2);
+    assert_int_equal(cost, 2000);       /* to b's network: a-r1, r1-r2 */
+
+    sim_set_link(s, topo_link_between(t, topo_node_index(t, "r1"), topo_node_index(t, "r2")),
+                 false);
+    assert_int_equal(router_lookup(sim_router(s), a, topo_node_addr(t, b), &rc, NULL), 0);
+    assert_string_equal(t->nodes[rc.next_node].name, "r3");
+    struct log l = {0};
+    sim_observe(s, record, &l);
+    struct sim_message_opts o = {.size = 100};
+    int id = sim_send(s, a, topo_node_addr(t, b), &o);
+    sim_run(s, INT64_MAX);
+    assert_true(sim_message(s, id)->delivered);
+    assert_int_equal(l.dropped[DROP_LINK_DOWN], 0);
+    sim_free(s);
+    topo_free(t);
+}
+
+/* Static routes pointing at each other: the TTL ends the loop. */
+static void test_loop_caught_by_ttl(void **state)
+{
+    (void)state;
+    char err[TOPO_ERROR_MAX];
+    struct topo *t = load(
+        "{\"nodes\": {"
+        " \"r1\": {\"kind\": \"router\", \"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.1/30\"}},"
+        "  \"routes\": [{\"dst\": \"default\", \"gateway\": \"192.0.2.2\"}]},"
+        " \"r2\": {\"kind\": \"router\", \"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.2/30\"}},"
+        "  \"routes\": [{\"dst\": \"default\", \"gateway\": \"192.0.2.1\"}]}},"
+        " \"links\": [{\"endpoints\": [\"r1:eth0\", \"r2:eth0\"]}]}", err);
+    assert_non_null(t);
+    struct sim *s = sim_new(t, 1);
+    struct log l = {0};
+    sim_observe(s, record, &l);
+    uint32_t far;
+    addr_parse_ipv4("198.51.100.7", &far);
+    sim_ping(s, 0, far, 5);
+    sim_run(s, INT64_MAX);
+    assert_int_equal(l.dropped[DROP_TTL], 1);
+    sim_free(s);
+    topo_free(t);
+}
+
+/* A lossy link: the same seed loses the same packets; retransmission
+ * still gets the message through. */
+static void test_loss_and_retransmit(void **state)
+{
+    (void)state;
+    char err[TOPO_ERROR_MAX];
+    struct topo *t = load("{\"nodes\": {\"a\": {}, \"b\": {}}, \"links\": [{\"endpoints\": "
+                          "[\"a\", \"b\"], \"loss_pct\": 30}]}", err);
+    assert_non_null(t);
+    int lost[2], retrans[2];
+    for (int run = 0; run < 2; run++) {
+        struct sim *s = sim_new(t, 7);
+        struct log l = {0};
+        sim_observe(s, record, &l);
+        struct sim_message_opts o = {.size = 20000, .tries = 10};
+        int id = sim_send(s, 0, topo_node_addr(t, 1), &o);
+        sim_run(s, INT64_MAX);
+        assert_true(sim_message(s, id)->delivered);
+        lost[run] = l.dropped[DROP_LOSS];
+        retrans[run] = l.retransmits;
+        sim_free(s);
+    }
+    assert_true(lost[0] > 0);
+    assert_true(retrans[0] > 0);
+    assert_int_equal(lost[0], lost[1]);
+    assert_int_equal(retrans[0], retrans[1]);
+    topo_free(t);
+}
+
+/* A queue of 2 on a slow link overflows when 16 packets leave at once. */
+static void test_queue_overflow(void **state)
+{
+    (void)state;
+    char err[TOPO_ERROR_MAX];
+    struct topo *t = load("{\"nodes\": {\"a\": {}, \"b\": {}}, \"links\": [{\"endpoints\": "
+                          "[\"a\", \"b\"], \"queue\": 2, \"bandwidth_kbps\": 64}]}", err);
+    assert_non_null(t);
+    struct sim *s = sim_new(t, 1);
+    struct log l = {0};
+    sim_observe(s, record, &l);
+    struct sim_message_opts o = {.size = 16 * 1460, .tries = 10};
+    int id = sim_send(s, 0, topo_node_addr(t, 1), &o);
+    sim_run(s, INT64_MAX);
+    /* the first burst: 1 sent, 2 wait, 13 dropped; the resent ones meet
+     * the same queue again later */
+    assert_int_equal(l.dropped_at_0, 13);
+    assert_true(sim_message(s, id)->delivered);         /* resent later */
+    sim_free(s);
+    topo_free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_smallest),
+        cmocka_unit_test(test_shortest_and_link_down),
+        cmocka_unit_test(test_loop_caught_by_ttl),
+        cmocka_unit_test(test_loss_and_retransmit),
+        cmocka_unit_test(test_queue_overflow),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
