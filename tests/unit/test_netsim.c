@@ -228,6 +228,55 @@ static void test_queue_overflow(void **state)
     topo_free(t);
 }
 
+/* The lecture's world is a topology too: pc1's mail to mail-b passes
+ * gw-a, r1, r2 and gw-b, and comes together there. */
+struct hops {
+    char path[256];
+    int reassembled;
+    const struct topo *t;
+};
+
+static void follow(const struct sim_event *ev, void *arg)
+{
+    struct hops *h = arg;
+    if (ev->type == SIM_FORWARD && ev->packet->id == 1) {
+        strcat(h->path, h->t->nodes[ev->next_node].name);
+        strcat(h->path, " ");
+    }
+    if (ev->type == SIM_REASSEMBLE)
+        h->reassembled++;
+}
+
+static void test_default_world(void **state)
+{
+    (void)state;
+    static const char *const top[] = {"student", "clock", "timezone", "seed", "budget",
+                                      "users", NULL};
+    static const char *const node[] = {"dns", "services", "mail_domains", NULL};
+    const struct topo_extra_keys world = {top, node};
+    char err[TOPO_ERROR_MAX];
+    struct topo *t = topo_load_file("tutor/world/default.json", &world, err);
+    if (!t)
+        fail_msg("%s", err);
+    /* without the world's keys, a topology file may not have them */
+    assert_null(topo_load_file("tutor/world/default.json", NULL, err));
+    assert_non_null(strstr(err, "unknown key"));
+    struct sim *s = sim_new(t, 1);
+    struct hops h = {.t = t};
+    sim_observe(s, follow, &h);
+    struct sim_message_opts o = {.size = 3000};
+    int id = sim_send(s, topo_find_node(t, "pc1"),
+                      topo_node_addr(t, topo_find_node(t, "mail.b.example")), &o);
+    sim_run(s, INT64_MAX);
+    assert_string_equal(h.path, "gw-a r1 r2 gw-b mail-b ");
+    assert_int_equal(h.reassembled, 1);
+    const struct sim_message *m = sim_message(s, id);
+    assert_true(m->delivered);
+    assert_int_equal(m->total, 3);
+    sim_free(s);
+    topo_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -237,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_loop_caught_by_ttl),
         cmocka_unit_test(test_loss_and_retransmit),
         cmocka_unit_test(test_queue_overflow),
+        cmocka_unit_test(test_default_world),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
