@@ -315,6 +315,23 @@ static void load_node(struct loader *ld, int ni, const char *name, json_t *jn)
  * Links.
  */
 
+/* An interface named here rather than in the node: the topology keeps a
+ * copy of the name. */
+static int add_made_iface(struct loader *ld, const char *path, int ni, const char *name)
+{
+    char *copy = strdup(name);
+    char **made = realloc(ld->made, (ld->n_made + 1) * sizeof *made);
+    if (made)
+        ld->made = made;
+    if (!copy || !made) {
+        free(copy);
+        fail(ld, path, "out of memory");
+        return -1;
+    }
+    ld->made[ld->n_made++] = copy;
+    return add_iface(ld, path, ni, copy);
+}
+
 /* "node" or "node:iface" to an end; a bare node gets a new interface. */
 static bool resolve_end(struct loader *ld, const char *path, const char *s, struct topo_end *e)
 {
@@ -342,18 +359,7 @@ static bool resolve_end(struct loader *ld, const char *path, const char *s, stru
         if (e->iface >= 0)
             return true;
         /* an interface the node did not list: made here, addressed later */
-        char *name = strdup(colon + 1);
-        char **made = realloc(ld->made, (ld->n_made + 1) * sizeof *made);
-        if (!name || !made) {
-            free(name);
-            if (made)
-                ld->made = made;
-            fail(ld, path, "out of memory");
-            return false;
-        }
-        ld->made = made;
-        ld->made[ld->n_made++] = name;
-        e->iface = add_iface(ld, path, e->node, name);
+        e->iface = add_made_iface(ld, path, e->node, colon + 1);
         return e->iface >= 0;
     }
     char name[16];
@@ -362,18 +368,7 @@ static bool resolve_end(struct loader *ld, const char *path, const char *s, stru
         if (find_iface(n, name) < 0)
             break;
     }
-    char *copy = strdup(name);
-    char **made = realloc(ld->made, (ld->n_made + 1) * sizeof *made);
-    if (!copy || !made) {
-        free(copy);
-        if (made)
-            ld->made = made;
-        fail(ld, path, "out of memory");
-        return false;
-    }
-    ld->made = made;
-    ld->made[ld->n_made++] = copy;
-    e->iface = add_iface(ld, path, e->node, copy);
+    e->iface = add_made_iface(ld, path, e->node, name);
     return e->iface >= 0;
 }
 
