@@ -252,7 +252,6 @@ static void report(struct sim *s, int node, const struct sim_packet *p,
     if (!r)
         return;
     r->about = p->id;
-    r->msg = -1;
     originate(s, node, r);
 }
 

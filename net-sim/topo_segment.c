@@ -140,7 +140,7 @@ static bool overlaps(uint32_t a, int alen, uint32_t b, int blen)
 }
 
 /* The next free block of the pool big enough for `members` hosts. */
-static int pick_network(struct topo *t, uint32_t *cursor, size_t members,
+static int pick_network(uint32_t *cursor, size_t members,
                         const struct ipv4_prefix *used, size_t n_used, struct ipv4_prefix *out)
 {
     int len = 30;
@@ -158,7 +158,6 @@ static int pick_network(struct topo *t, uint32_t *cursor, size_t members,
             break;
         c += size;
     }
-    (void)t;
     out->addr = c;
     out->len = len;
     *cursor = c + size;
@@ -263,7 +262,7 @@ int topo_segments_build(struct topo *t, char *err)
     for (size_t s = 0; s < t->n_segments; s++) {
         struct topo_segment *sg = &t->segments[s];
         if (!addressed[s] &&
-            pick_network(t, &cursor, sg->n_members, used, n_used, &sg->net) < 0) {
+            pick_network(&cursor, sg->n_members, used, n_used, &sg->net) < 0) {
             snprintf(err, TOPO_ERROR_MAX, "%s: $.links: 10.0.0.0/8 has no room left for the "
                      "networks of this topology; give some interfaces addresses", t->file);
             goto out;
