@@ -87,10 +87,13 @@ static json_t *opt_array(struct checker *c, const char *path, json_t *obj, const
 /* ------------------------------------------------------------------------
  * Nodes.
  */
-static const char *const node_keys[] = {
-    "kind", "label", "hostname", "interfaces", "routes", "dns", "services",
-    "mail_domains", NULL,
+/* What a world adds to net-sim's topology format: net-sim checks the
+ * network (kind, label, host name, interfaces, routes, links) and lets these
+ * through; the world checks them here. */
+static const char *const world_top_keys[] = {
+    "student", "clock", "timezone", "seed", "budget", "users", NULL,
 };
+static const char *const world_node_keys[] = {"dns", "services", "mail_domains", NULL};
 
 static void load_services(struct checker *c, const char *npath, json_t *jsvc,
                           struct world_node *n)
@@ -127,76 +130,38 @@ static void load_services(struct checker *c, const char *npath, json_t *jsvc,
     }
 }
 
-static void load_node(struct checker *c, const char *name, json_t *jn, struct world_node *n)
+/* The network side of a node, as net-sim loaded it: the interfaces that
+ * have an address and the default route's gateway. */
+static void take_network(struct checker *c, const char *path, const struct topo_node *tn,
+                         struct world_node *n)
 {
-    char path[200];
-    snprintf(path, sizeof path, "$.nodes.%s", name);
-    n->name = name;
-    if (!json_is_object(jn)) {
-        fail(c, path, "a node must be an object");
+    static const char *const kinds[] = {"host", "router", "server"};
+    n->kind = kinds[tn->kind];
+    n->hostname = tn->hostname;
+    n->label_en = tn->label_en;
+    n->label_ja = tn->label_ja;
+    n->ifaces = calloc(tn->n_ifaces + 1, sizeof *n->ifaces);
+    if (!n->ifaces) {
+        fail(c, path, "out of memory");
         return;
     }
-    check_keys(c, path, jn, node_keys);
-    n->kind = opt_string(c, path, jn, "kind", false);
-    if (!n->kind)
-        n->kind = "host";
-    if (strcmp(n->kind, "host") && strcmp(n->kind, "router") && strcmp(n->kind, "server"))
-        fail(c, path, "\"kind\" must be host, router or server, not \"%s\"", n->kind);
-    n->hostname = opt_string(c, path, jn, "hostname", false);
-    json_t *label = opt_object(c, path, jn, "label");
-    if (label) {
-        n->label_en = opt_string(c, path, label, "en", false);
-        n->label_ja = opt_string(c, path, label, "ja", false);
-    }
-
-    json_t *ifs = opt_object(c, path, jn, "interfaces");
-    if (ifs) {
-        n->ifaces = calloc(json_object_size(ifs) + 1, sizeof *n->ifaces);
-        const char *iname;
-        json_t *ji;
-        json_object_foreach(ifs, iname, ji) {
-            char ipath[256];
-            snprintf(ipath, sizeof ipath, "%s.interfaces.%s", path, iname);
-            static const char *const keys[] = {"ipv4", NULL};
-            if (!json_is_object(ji)) {
-                fail(c, ipath, "an interface must be an object");
-                break;
-            }
-            check_keys(c, ipath, ji, keys);
-            struct world_iface *i = &n->ifaces[n->n_ifaces++];
-            i->name = iname;
-            const char *p = opt_string(c, ipath, ji, "ipv4", true);
-            if (p && addr_parse_prefix(p, &i->ipv4) < 0)
-                fail(c, ipath, "\"ipv4\" must be an address with a prefix length, "
-                     "like \"192.0.2.10/24\", not \"%s\"", p);
-        }
-    }
-
-    json_t *routes = opt_array(c, path, jn, "routes");
-    size_t ri;
-    json_t *jr;
-    json_array_foreach(routes, ri, jr) {
-        char rpath[256];
-        snprintf(rpath, sizeof rpath, "%s.routes[%zu]", path, ri);
-        static const char *const keys[] = {"dst", "gateway", "dev", "metric", NULL};
-        if (!json_is_object(jr)) {
-            fail(c, rpath, "a route must be an object");
-            break;
-        }
-        check_keys(c, rpath, jr, keys);
-        const char *dst = opt_string(c, rpath, jr, "dst", true);
-        const char *gw = opt_string(c, rpath, jr, "gateway", false);
-        struct ipv4_prefix pfx;
-        if (dst && strcmp(dst, "default") != 0 && addr_parse_prefix(dst, &pfx) < 0)
-            fail(c, rpath, "\"dst\" must be \"default\" or a prefix, not \"%s\"", dst);
-        uint32_t g;
-        if (gw && addr_parse_ipv4(gw, &g) < 0)
-            fail(c, rpath, "\"gateway\" must be an IPv4 address, not \"%s\"", gw);
-        else if (gw && dst && strcmp(dst, "default") == 0) {
+    for (size_t i = 0; i < tn->n_ifaces; i++)
+        if (tn->ifaces[i].ipv4.len >= 0)
+            n->ifaces[n->n_ifaces++] = (struct world_iface){tn->ifaces[i].name, tn->ifaces[i].ipv4};
+    for (size_t i = 0; i < tn->n_routes && !n->has_gateway; i++)
+        if (tn->routes[i].is_default && tn->routes[i].has_gateway) {
             n->has_gateway = true;
-            n->gateway = g;
+            n->gateway = tn->routes[i].gateway;
         }
-    }
+}
+
+static void load_node(struct checker *c, const struct topo_node *tn, json_t *jn,
+                      struct world_node *n)
+{
+    char path[200];
+    snprintf(path, sizeof path, "$.nodes.%s", tn->name);
+    n->name = tn->name;
+    take_network(c, path, tn, n);
 
     json_t *dns = opt_array(c, path, jn, "dns");
     if (dns) {
@@ -335,18 +300,22 @@ static long long parse_clock(const char *s)
 
 static void load_top(struct checker *c, struct world *w, json_t *doc)
 {
-    static const char *const keys[] = {
-        "schema", "name", "message", "student", "clock", "timezone", "seed",
-        "budget", "nodes", "links", "defaults", "events", "layout", "users", NULL,
-    };
     if (!json_is_object(doc)) {
         fail(c, "$", "a world must be a JSON object");
         return;
     }
-    check_keys(c, "$", doc, keys);
     const char *schema = opt_string(c, "$", doc, "schema", false);
     if (schema && strcmp(schema, "tutor-world/1") != 0)
         fail(c, "$.schema", "unknown schema \"%s\" (this tutor reads \"tutor-world/1\")", schema);
+    if (c->failed)
+        return;
+    /* then the network: net-sim checks it, and every unknown key */
+    static const struct topo_extra_keys extra = {world_top_keys, world_node_keys};
+    w->net = topo_load_doc(doc, c->file, &extra, c->err);
+    if (!w->net) {
+        c->failed = true;
+        return;
+    }
     w->name = opt_string(c, "$", doc, "name", true);
     if (w->name) {
         for (const char *p = w->name; *p; p++)
@@ -385,33 +354,18 @@ static void load_top(struct checker *c, struct world *w, json_t *doc)
         w->limits.deadline_ms = (long)json_integer_value(json_object_get(budget, "deadline_ms"));
     }
 
-    json_t *nodes = opt_object(c, "$", doc, "nodes");
-    if (!nodes) {
-        fail(c, "$", "\"nodes\" is missing");
+    json_t *nodes = json_object_get(doc, "nodes");
+    w->nodes = calloc(w->net->n_nodes + 1, sizeof *w->nodes);
+    if (!w->nodes) {
+        fail(c, "$.nodes", "out of memory");
         return;
     }
-    w->nodes = calloc(json_object_size(nodes) + 1, sizeof *w->nodes);
-    const char *name;
-    json_t *jn;
-    json_object_foreach(nodes, name, jn)
-        load_node(c, name, jn, &w->nodes[w->n_nodes++]);
+    for (size_t i = 0; i < w->net->n_nodes && !c->failed; i++) {
+        const struct topo_node *tn = &w->net->nodes[i];
+        load_node(c, tn, json_object_get(nodes, tn->name), &w->nodes[w->n_nodes++]);
+    }
     if (c->failed)
         return;
-
-    /* Addresses must be unique: two hosts answering for one number is a
-     * broken network, not a lesson. */
-    for (size_t i = 0; i < w->n_nodes; i++)
-        for (size_t k = 0; k < w->nodes[i].n_ifaces; k++)
-            for (size_t j = i; j < w->n_nodes; j++)
-                for (size_t l = (j == i ? k + 1 : 0); l < w->nodes[j].n_ifaces; l++)
-                    if (w->nodes[i].ifaces[k].ipv4.addr == w->nodes[j].ifaces[l].ipv4.addr) {
-                        char a[ADDR_IPV4_STRLEN], path[200];
-                        snprintf(path, sizeof path, "$.nodes.%s.interfaces.%s",
-                                 w->nodes[j].name, w->nodes[j].ifaces[l].name);
-                        fail(c, path, "address %s is already used by node \"%s\"",
-                             addr_format_ipv4(w->nodes[i].ifaces[k].ipv4.addr, a),
-                             w->nodes[i].name);
-                    }
 
     if (w->student && !world_node(w, w->student))
         fail(c, "$.student", "no node is called \"%s\"", w->student);
@@ -463,6 +417,7 @@ void world_free(struct world *w)
     }
     free(w->nodes);
     free(w->users);
+    topo_free(w->net);
     free(w->path);
     json_decref(w->doc);
     free(w);

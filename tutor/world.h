@@ -1,7 +1,8 @@
 /*
- * world — one JSON document holding everything a classroom needs: the hosts
- * of the network (nodes, in net-sim's topology format, plus their host
- * names and services), the mail users, the clock and the script budgets.
+ * world — one JSON document holding everything a classroom needs: the
+ * network (net-sim's topology format, loaded by net-sim), each host's
+ * services, resolvers and mail domains, the mail users, the clock and the
+ * script budgets.
  *
  * world_load() checks the whole file before anything uses it and names the
  * file, JSON path (and line and column, for syntax errors) of the first
@@ -19,6 +20,7 @@
 
 #include "addr.h"
 #include "sandbox.h"
+#include "topo.h"
 
 #define WORLD_ERROR_MAX 512
 
@@ -63,7 +65,8 @@ struct world {
     char *path;                 /* the file it came from */
     const char *name;           /* short name, names the state directory */
     json_t *doc;                /* owns every string above */
-    struct world_node *nodes;
+    struct topo *net;           /* the network, as net-sim loaded it */
+    struct world_node *nodes;   /* in the same order as net->nodes */
     size_t n_nodes;
     struct world_user *users;
     size_t n_users;

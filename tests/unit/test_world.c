@@ -24,7 +24,10 @@
     " \"nodes\": {\n" \
     "  \"pc1\": {\"hostname\": \"pc1.a.example\", \"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.10/24\"}}},\n" \
     "  \"mail-a\": {\"hostname\": \"mail.a.example\", \"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.25/24\"}},\n" \
-    "             \"mail_domains\": [\"a.example\"]}},\n"
+    "             \"mail_domains\": [\"a.example\"]}},\n" \
+    MINI_LINKS
+/* one network is one segment: its hosts must be joined by links */
+#define MINI_LINKS " \"links\": [{\"endpoints\": [\"pc1:eth0\", \"mail-a:eth0\"]}],\n"
 #define MINI_USERS " \"users\": [{\"address\": \"alice@a.example\", \"password\": \"pw\"}]}\n"
 #define MINI MINI_HEAD MINI_NODES MINI_USERS
 
@@ -236,20 +239,20 @@ static void test_unknown_key(void **state)
                  " \"nodes\": {\n"
                  "  \"pc1\": {\"hostnmae\": \"pc1.a.example\", \"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.10/24\"}}},\n"
                  "  \"mail-a\": {\"hostname\": \"mail.a.example\", \"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.25/24\"}},\n"
-                 "             \"mail_domains\": [\"a.example\"]}},\n" MINI_USERS,
+                 "             \"mail_domains\": [\"a.example\"]}},\n" MINI_LINKS MINI_USERS,
                  ": $.nodes.pc1: unknown key \"hostnmae\"");
     expect_error(f, MINI_HEAD
                  " \"nodes\": {\n"
                  "  \"pc1\": {\"hostname\": \"pc1.a.example\", \"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.10/24\", \"mac\": \"x\"}}},\n"
                  "  \"mail-a\": {\"hostname\": \"mail.a.example\", \"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.25/24\"}},\n"
-                 "             \"mail_domains\": [\"a.example\"]}},\n" MINI_USERS,
+                 "             \"mail_domains\": [\"a.example\"]}},\n" MINI_LINKS MINI_USERS,
                  ": $.nodes.pc1.interfaces.eth0: unknown key \"mac\"");
     expect_error(f, MINI_HEAD
                  " \"nodes\": {\n"
                  "  \"pc1\": {\"hostname\": \"pc1.a.example\", \"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.10/24\"}}},\n"
                  "  \"mail-a\": {\"hostname\": \"mail.a.example\", \"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.25/24\"}},\n"
                  "             \"services\": {\"smtp\": {\"script\": \"smtp.lua\", \"setings\": {}}},\n"
-                 "             \"mail_domains\": [\"a.example\"]}},\n" MINI_USERS,
+                 "             \"mail_domains\": [\"a.example\"]}},\n" MINI_LINKS MINI_USERS,
                  ": $.nodes.mail-a.services.smtp: unknown key \"setings\"");
     expect_error(f, MINI_HEAD MINI_NODES
                  " \"users\": [{\"address\": \"alice@a.example\", \"pasword\": \"pw\"}]}\n",
@@ -263,7 +266,7 @@ static void test_bad_prefix(void **state)
                  " \"nodes\": {\n"
                  "  \"pc1\": {\"hostname\": \"pc1.a.example\", \"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.300/24\"}}},\n"
                  "  \"mail-a\": {\"hostname\": \"mail.a.example\", \"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.25/24\"}},\n"
-                 "             \"mail_domains\": [\"a.example\"]}},\n" MINI_USERS,
+                 "             \"mail_domains\": [\"a.example\"]}},\n" MINI_LINKS MINI_USERS,
                  ": $.nodes.pc1.interfaces.eth0: \"ipv4\" must be an address with a prefix length, "
                  "like \"192.0.2.10/24\", not \"192.0.2.300/24\"");
     /* no prefix length, or one past 32 */
@@ -271,14 +274,14 @@ static void test_bad_prefix(void **state)
                  " \"nodes\": {\n"
                  "  \"pc1\": {\"hostname\": \"pc1.a.example\", \"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.10\"}}},\n"
                  "  \"mail-a\": {\"hostname\": \"mail.a.example\", \"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.25/24\"}},\n"
-                 "             \"mail_domains\": [\"a.example\"]}},\n" MINI_USERS,
+                 "             \"mail_domains\": [\"a.example\"]}},\n" MINI_LINKS MINI_USERS,
                  ": $.nodes.pc1.interfaces.eth0: \"ipv4\" must be an address with a prefix length, "
                  "like \"192.0.2.10/24\", not \"192.0.2.10\"");
     expect_error(f, MINI_HEAD
                  " \"nodes\": {\n"
                  "  \"pc1\": {\"hostname\": \"pc1.a.example\", \"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.10/24\"}}},\n"
                  "  \"mail-a\": {\"hostname\": \"mail.a.example\", \"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.25/33\"}},\n"
-                 "             \"mail_domains\": [\"a.example\"]}},\n" MINI_USERS,
+                 "             \"mail_domains\": [\"a.example\"]}},\n" MINI_LINKS MINI_USERS,
                  ": $.nodes.mail-a.interfaces.eth0: \"ipv4\" must be an address with a prefix length, "
                  "like \"192.0.2.10/24\", not \"192.0.2.25/33\"");
 }
@@ -290,16 +293,16 @@ static void test_duplicate_address(void **state)
                  " \"nodes\": {\n"
                  "  \"pc1\": {\"hostname\": \"pc1.a.example\", \"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.10/24\"}}},\n"
                  "  \"mail-a\": {\"hostname\": \"mail.a.example\", \"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.10/24\"}},\n"
-                 "             \"mail_domains\": [\"a.example\"]}},\n" MINI_USERS,
-                 ": $.nodes.mail-a.interfaces.eth0: address 192.0.2.10 is already used by node \"pc1\"");
+                 "             \"mail_domains\": [\"a.example\"]}},\n" MINI_LINKS MINI_USERS,
+                 ": $.nodes.mail-a.interfaces.eth0.ipv4: address 192.0.2.10 is already used by pc1:eth0");
     /* two interfaces of one node */
     expect_error(f, MINI_HEAD
                  " \"nodes\": {\n"
                  "  \"pc1\": {\"hostname\": \"pc1.a.example\", \"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.10/24\"},\n"
                  "                                                    \"eth1\": {\"ipv4\": \"192.0.2.10/30\"}}},\n"
                  "  \"mail-a\": {\"hostname\": \"mail.a.example\", \"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.25/24\"}},\n"
-                 "             \"mail_domains\": [\"a.example\"]}},\n" MINI_USERS,
-                 ": $.nodes.pc1.interfaces.eth1: address 192.0.2.10 is already used by node \"pc1\"");
+                 "             \"mail_domains\": [\"a.example\"]}},\n" MINI_LINKS MINI_USERS,
+                 ": $.nodes.pc1.interfaces.eth1.ipv4: address 192.0.2.10 is already used by pc1:eth0");
 }
 
 static void test_student_not_a_node(void **state)
@@ -383,7 +386,7 @@ static void test_bad_clock_near_misses(void **state)
 static void test_missing_nodes(void **state)
 {
     struct fx *f = *state;
-    expect_error(f, "{\"name\": \"t\", \"student\": \"pc1\"}\n", ": $: \"nodes\" is missing");
+    expect_error(f, "{\"name\": \"t\", \"student\": \"pc1\"}\n", ": $: \"nodes\" is missing or empty: a network needs at least one node");
     expect_error(f, "{\"name\": \"t\", \"student\": \"pc1\", \"nodes\": []}\n",
                  ": $: \"nodes\" must be an object");
 }
@@ -401,14 +404,14 @@ static void test_other_checks(void **state)
                  " \"nodes\": {\n"
                  "  \"pc1\": {\"kind\": \"laptop\", \"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.10/24\"}}},\n"
                  "  \"mail-a\": {\"hostname\": \"mail.a.example\", \"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.25/24\"}},\n"
-                 "             \"mail_domains\": [\"a.example\"]}},\n" MINI_USERS,
+                 "             \"mail_domains\": [\"a.example\"]}},\n" MINI_LINKS MINI_USERS,
                  ": $.nodes.pc1: \"kind\" must be host, router or server, not \"laptop\"");
     expect_error(f, MINI_HEAD
                  " \"nodes\": {\n"
                  "  \"pc1\": {\"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.10/24\"}}},\n"
                  "  \"mail-a\": {\"hostname\": \"mail.a.example\", \"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.25/24\"}},\n"
                  "             \"services\": {\"smtp\": {\"port\": 70000, \"script\": \"smtp.lua\"}},\n"
-                 "             \"mail_domains\": [\"a.example\"]}},\n" MINI_USERS,
+                 "             \"mail_domains\": [\"a.example\"]}},\n" MINI_LINKS MINI_USERS,
                  ": $.nodes.mail-a.services.smtp: \"port\" must be a number from 1 to 65535");
     /* a service the tutor does not know by name needs a port */
     expect_error(f, MINI_HEAD
@@ -416,7 +419,7 @@ static void test_other_checks(void **state)
                  "  \"pc1\": {\"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.10/24\"}}},\n"
                  "  \"mail-a\": {\"hostname\": \"mail.a.example\", \"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.25/24\"}},\n"
                  "             \"services\": {\"gopher\": {\"script\": \"g.lua\"}},\n"
-                 "             \"mail_domains\": [\"a.example\"]}},\n" MINI_USERS,
+                 "             \"mail_domains\": [\"a.example\"]}},\n" MINI_LINKS MINI_USERS,
                  ": $.nodes.mail-a.services.gopher: \"port\" must be a number from 1 to 65535");
 }
 
