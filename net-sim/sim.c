@@ -184,7 +184,7 @@ static void emit(struct sim *s, struct sim_event ev)
 static struct sim_event event(enum sim_event_type type, int node, const struct sim_packet *p)
 {
     return (struct sim_event){.type = type, .node = node, .packet = p, .next_node = -1,
-                              .link = -1, .msg = p ? p->msg : -1};
+                              .link = -1, .in_link = -1, .msg = p ? p->msg : -1};
 }
 
 /* ------------------------------------------------------------------------
@@ -318,6 +318,7 @@ static void handle(struct sim *s, int node, struct sim_packet *p, int in_link)
     struct sim_event ev = event(SIM_FORWARD, node, p);
     ev.next_node = rc.next_node;
     ev.link = rc.link;
+    ev.in_link = in_link;
     ev.route = &rc;
     ev.n_matched = matched;
     emit(s, ev);

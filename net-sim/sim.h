@@ -88,6 +88,7 @@ struct sim_event {
     const struct sim_packet *packet;    /* valid during the call only */
     int next_node;              /* FORWARD, and DROP on a link: the far end */
     int link;                   /* FORWARD, QUEUE, DROP, LINK; -1 for none */
+    int in_link;                /* FORWARD: the link it came in on; -1: made here */
     enum sim_drop reason;       /* DROP */
     const struct route_choice *route;   /* FORWARD */
     int n_matched;              /* FORWARD: routes that matched */

@@ -69,6 +69,7 @@ struct topo_link {
     int queue;                  /* packets that may wait, per direction */
     int mtu;
     bool up;
+    bool up_in_file;            /* its state as the file gives it */
 };
 
 struct topo_event {

@@ -433,7 +433,7 @@ static void load_links(struct loader *ld, json_t *links)
         struct topo_link *l = &t->links[t->n_links];
         *l = ld->defaults;
         load_link_params(ld, path, jl, l);
-        l->up = get_state(ld, path, jl, true, false);
+        l->up = l->up_in_file = get_state(ld, path, jl, true, false);
         json_t *ends = json_object_get(jl, "endpoints");
         if (!ld->failed && (!json_is_array(ends) || json_array_size(ends) != 2)) {
             fail(ld, path, "\"endpoints\" must be a list of two, like [\"pc1:eth0\", \"r1\"]");

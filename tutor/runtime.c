@@ -69,6 +69,9 @@ void rt_close(struct runtime *rt)
     if (rt->world && rt_save(rt, err) < 0)
         rt_notice(rt, "error", "%s", err);
     rt_close_servers(rt);
+    free(rt->congested);
+    rt->congested = NULL;
+    rt->n_congested = 0;
 }
 
 int rt_reset(struct runtime *rt, char err[RT_ERROR_MAX])

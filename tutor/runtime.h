@@ -39,6 +39,10 @@ struct runtime {
     unsigned next_query;                /* DNS query IDs, from a counter: replays repeat */
     rt_notice_fn notice;
     void *notice_ctx;
+    /* queues of the world's network kept full by "congest": link * 2 + the
+     * direction (0: from the link's first end) */
+    int *congested;
+    size_t n_congested;
 };
 
 /* Opens the runtime of world `w`: state under `state_root` (created), the

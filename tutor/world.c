@@ -94,6 +94,7 @@ static const char *const world_top_keys[] = {
     "student", "clock", "timezone", "seed", "budget", "users", NULL,
 };
 static const char *const world_node_keys[] = {"dns", "services", "mail_domains", NULL};
+const struct topo_extra_keys world_topo_keys = {world_top_keys, world_node_keys};
 
 static void load_services(struct checker *c, const char *npath, json_t *jsvc,
                           struct world_node *n)
@@ -310,8 +311,7 @@ static void load_top(struct checker *c, struct world *w, json_t *doc)
     if (c->failed)
         return;
     /* then the network: net-sim checks it, and every unknown key */
-    static const struct topo_extra_keys extra = {world_top_keys, world_node_keys};
-    w->net = topo_load_doc(doc, c->file, &extra, c->err);
+    w->net = topo_load_doc(doc, c->file, &world_topo_keys, c->err);
     if (!w->net) {
         c->failed = true;
         return;

@@ -77,6 +77,10 @@ struct world {
     struct sandbox_limits limits;
 };
 
+/* The keys a world adds to net-sim's topology format, for reading a world
+ * file as a topology. */
+extern const struct topo_extra_keys world_topo_keys;
+
 /* Loads and checks a world file. Returns a new world (free with
  * world_free()), or NULL with the reason in `err`, naming the file and the
  * JSON path ("world.json: $.nodes.pc1.interfaces.eth0.ipv4: ..."). */

@@ -1,0 +1,41 @@
+/*
+ * netsim_rt — net-sim brought into the tutor: a simulation over the
+ * world's network (with the links "link down" cut and the queues
+ * "congest" filled) or over a topology file, and the look-ups every
+ * network command needs, with their error messages.
+ */
+#ifndef TUTOR_NETSIM_RT_H
+#define TUTOR_NETSIM_RT_H
+
+#include <stdint.h>
+
+#include "runtime.h"
+#include "sim.h"
+
+struct netsim_rt {
+    struct topo *topo;          /* the world's (borrowed) or `owned` */
+    struct topo *owned;         /* a topology file's, or NULL */
+    struct sim *sim;
+    struct router *router;      /* the sim's */
+    struct runtime *rt;
+};
+
+/* A fresh simulation of the world's network (`file` NULL) or of a topology
+ * or world file. `seed` -1: the world's seed (1 for a file). 0, or -1
+ * with the message printed. */
+int netsim_rt_open(struct netsim_rt *n, struct runtime *rt, const char *file, long seed);
+void netsim_rt_close(struct netsim_rt *n);
+
+/* A node by name, host name or address; -1 with a message naming `cmd`. */
+int netsim_rt_node(struct netsim_rt *n, const char *cmd, const char *what);
+/* An address: a dotted quad as it is, a node's or host's first address.
+ * 0, or -1 with a message. */
+int netsim_rt_address(struct netsim_rt *n, const char *cmd, const char *what, uint32_t *out);
+
+/* The queue from `node` across `link` of the world's network stays full
+ * ("congest") or is emptied again. */
+void netsim_rt_congest(struct runtime *rt, int link, int node, bool on);
+/* Empties every congested queue. */
+void netsim_rt_clear(struct runtime *rt);
+
+#endif

@@ -1,0 +1,17 @@
+/*
+ * topoview — a network described without running it: `topo` prints its
+ * nodes, interfaces, links and routes as text, or as Graphviz DOT for
+ * slides (`topo --dot | dot -Tsvg > net.svg`).
+ */
+#ifndef TUTOR_TOPOVIEW_H
+#define TUTOR_TOPOVIEW_H
+
+#include <stdio.h>
+
+#include "route.h"
+#include "topo.h"
+
+void topoview_text(FILE *f, const struct topo *t, struct router *r);
+void topoview_dot(FILE *f, const struct topo *t);
+
+#endif
