@@ -26,6 +26,7 @@ struct item {
 struct lane {
     int64_t busy_until;
     int waiting;
+    bool flooded;               /* sim_congest(): other traffic keeps it full */
 };
 
 struct msg {
@@ -255,12 +256,17 @@ static void report(struct sim *s, int node, const struct sim_packet *p,
     originate(s, node, r);
 }
 
+static void top_up(struct sim *s, int link, int dir, int fill);
+
 static void transmit(struct sim *s, int node, int link, struct sim_packet *p)
 {
     const struct topo_link *l = &s->t->links[link];
     int dir = l->end[0].node == node ? 0 : 1;
     struct lane *lane = &s->lanes[2 * link + dir];
     int far = l->end[!dir].node;
+    /* steady heavy traffic: a packet finds one place left at best */
+    if (lane->flooded)
+        top_up(s, link, dir, l->queue - 1);
     int64_t start = lane->busy_until > s->now ? lane->busy_until : s->now;
     if (start > s->now) {
         if (lane->waiting >= l->queue) {
@@ -535,21 +541,29 @@ void sim_set_link(struct sim *s, int link, bool up)
     emit(s, ev);
 }
 
-void sim_congest(struct sim *s, int link, int node)
+/* Other traffic takes the lane's queue up to `fill` packets of the link's
+ * MTU; each leaves when its turn to be sent comes. */
+static void top_up(struct sim *s, int link, int dir, int fill)
 {
     const struct topo_link *l = &s->t->links[link];
-    int dir = l->end[0].node == node ? 0 : 1;
     struct lane *lane = &s->lanes[2 * link + dir];
     int64_t tx = (int64_t)((double)l->mtu * 8.0 * 1000.0 / l->bandwidth_kbps + 0.5);
     if (lane->busy_until < s->now)
         lane->busy_until = s->now;
-    /* each filler leaves the queue when its turn to be sent comes */
-    while (lane->waiting < l->queue) {
+    while (lane->waiting < fill) {
         lane->busy_until += tx;
         lane->waiting++;
         schedule(s, (struct item){.t_us = lane->busy_until - tx, .type = IT_TX_START,
                                   .link = link, .a = dir});
     }
+}
+
+void sim_congest(struct sim *s, int link, int node)
+{
+    const struct topo_link *l = &s->t->links[link];
+    int dir = l->end[0].node == node ? 0 : 1;
+    s->lanes[2 * link + dir].flooded = true;
+    top_up(s, link, dir, l->queue);
 }
 
 long sim_run(struct sim *s, int64_t until_us)

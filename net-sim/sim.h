@@ -143,8 +143,9 @@ long sim_ping(struct sim *s, int src_node, uint32_t dst, int ttl);
 /* Takes a link down or up now (the topology's timed events do the same). */
 void sim_set_link(struct sim *s, int link, bool up);
 
-/* Fills the queue from `node` across `link`, as if a burst of full-size
- * packets had just arrived there: the next packets wait or are dropped. */
+/* Congests the queue from `node` across `link`, as steady heavy traffic
+ * would: it is full now, and each packet that comes later finds one place
+ * left at best, behind a full queue's wait; the next one is dropped. */
 void sim_congest(struct sim *s, int link, int node);
 
 /* Runs events until none are left or the next is after `until_us`

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "i18n.h"
+#include "netsim_rt.h"
 #include "repl.h"
 #include "server.h"
 #include "session.h"
@@ -128,10 +129,11 @@ static int cmd_hosts(struct repl *r, int argc, char **argv)
 /* ------------------------------------------------------------------------
  * telnet: the lecture's "telnet localhost smtp", against a virtual server.
  */
-static void show_output(struct session *s)
+static void show_output(struct session *s, struct net_show *net)
 {
     char *l;
     while ((l = session_pop(s))) {
+        netsim_rt_show(net, false, l);
         term_server(l);
         free(l);
     }
@@ -180,6 +182,12 @@ static int cmd_telnet(struct repl *r, int argc, char **argv)
         return 1;
     }
     const struct world_node *pc = world_node(rt->world, rt->world->student);
+    /* the connection's first packet must find its way, as a SYN would */
+    enum net_carry reach = netsim_rt_carry(rt, pc, world_node_addr(host), NULL, 60, NULL);
+    if (reach != NET_CARRIED) {
+        printf("telnet: Unable to connect to remote host: %s\n", netsim_rt_failure(reach));
+        return 1;
+    }
     struct session_endpoint client = {world_node_addr(pc), 0, pc->hostname};
     struct session_endpoint server = {world_node_addr(host), port, host->hostname};
     client.port = EPHEMERAL_PORT_BASE + (int)(rt->next_session % 16000);
@@ -191,7 +199,8 @@ static int cmd_telnet(struct repl *r, int argc, char **argv)
         term_error(_("out of memory"));
         return 1;
     }
-    show_output(s);
+    struct net_show net = {.rt = rt, .client = pc, .server = host};
+    show_output(s, &net);
     int rc = 0;
     r->verbs = srv_verbs(srv);
     while (!session_over(s)) {
@@ -206,9 +215,10 @@ static int cmd_telnet(struct repl *r, int argc, char **argv)
             goto done;
         }
         term_client(line, len, !r->tty);
+        netsim_rt_show(&net, true, line);
         session_input(s, line, len);
         free(line);
-        show_output(s);
+        show_output(s, &net);
     }
     if (session_failed(s)) {
         term_error(_("the server's script failed: %1$s"), session_failed(s));

@@ -150,6 +150,8 @@ static int cmd_relay(struct repl *r, int argc, char **argv)
     } else {
         struct relayview v;
         relayview_init(&v, stdout, a.show == SHOW_JSON ? RELAYVIEW_JSON : RELAYVIEW_TRACE, net.sim);
+        if (!a.topology)
+            v.tap = r->rt->net_tap;
         sim_observe(net.sim, relayview_observe, &v);
         int msg = sim_send(net.sim, from, dst, &mo);
         if (msg < 0) {
@@ -189,7 +191,7 @@ static int cmd_topo(struct repl *r, int argc, char **argv)
     if (dot)
         topoview_dot(stdout, net.topo);
     else
-        topoview_text(stdout, net.topo, net.router);
+        topoview_text(stdout, net.topo, file ? file : _("the world's network"));
     netsim_rt_close(&net);
     return 0;
 }

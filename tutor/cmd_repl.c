@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "i18n.h"
+#include "netsim_rt.h"
 #include "repl.h"
 #include "term.h"
 
@@ -79,7 +80,8 @@ static int cmd_reset(struct repl *r, int argc, char **argv)
         term_error("%s", err);
         return 1;
     }
-    printf("%s\n", _("The world starts afresh: every mailbox and queue is empty."));
+    netsim_rt_clear(r->rt);
+    printf("%s\n", _("The world starts afresh: every mailbox and queue is empty, every link up."));
     return 0;
 }
 

@@ -11,11 +11,10 @@
 #include <ldns/ldns.h>
 
 #include "dns_lua.h"
+#include "netsim_rt.h"
 #include "server.h"
 
 #define DATAGRAM_TYPE "tutor.datagram"
-#define DNS_RTT_LOCAL_MS 1          /* a server on the same network */
-#define DNS_RTT_REMOTE_MS 30        /* one across the routers (until net-sim times it) */
 #define DNS_RCODE_BADVERS 16        /* RFC 6891 6.1.3, 9: 12 bits, over the header and the OPT */
 
 /* ------------------------------------------------------------------------
@@ -394,18 +393,6 @@ static uint8_t *badvers(const ldns_pkt *q, size_t limit, size_t *len)
 /* ------------------------------------------------------------------------
  * The exchange.
  */
-/* Is `to` on one of the networks of the node at `from`? */
-static bool same_network(const struct world *w, uint32_t from, uint32_t to)
-{
-    const struct world_node *n = world_host_by_addr(w, from);
-    for (size_t i = 0; n && i < n->n_ifaces; i++) {
-        uint32_t mask = addr_mask(n->ifaces[i].ipv4.len);
-        if ((n->ifaces[i].ipv4.addr & mask) == (to & mask))
-            return true;
-    }
-    return false;
-}
-
 /* Simulated milliseconds the running server has spent waiting for the
  * servers it asked (tutor.query): a resolver's answer comes that much
  * later, which dig's "Query time" shows. */
@@ -430,10 +417,19 @@ enum dns_outcome dns_exchange(struct runtime *rt, uint32_t from, uint32_t to, co
     char a[ADDR_IPV4_STRLEN];
     *resp = NULL;
     *resp_len = 0;
-    *rtt_ms = same_network(rt->world, from, to) ? DNS_RTT_LOCAL_MS : DNS_RTT_REMOTE_MS;
+    *rtt_ms = 0;
     const struct world_node *node = world_host_by_addr(rt->world, to);
-    if (!node) {
-        snprintf(err, RT_ERROR_MAX, "no host has the address %s", addr_format_ipv4(to, a));
+    const struct world_node *asker = world_host_by_addr(rt->world, from);
+    if (!node || !asker) {
+        snprintf(err, RT_ERROR_MAX, "no host has the address %s",
+                 addr_format_ipv4(node ? from : to, a));
+        return DNS_TIMEOUT;
+    }
+    /* the query crosses the network; the answer's way back is timed below */
+    int64_t there_us;
+    enum net_carry reach = netsim_rt_carry(rt, asker, to, (const char *)q, q_len, &there_us);
+    if (reach != NET_CARRIED) {
+        snprintf(err, RT_ERROR_MAX, "%s: %s", addr_format_ipv4(to, a), netsim_rt_failure(reach));
         return DNS_TIMEOUT;
     }
     const struct world_service *svc = world_service_by_port(node, DNS_PORT);
@@ -513,6 +509,17 @@ enum dns_outcome dns_exchange(struct runtime *rt, uint32_t from, uint32_t to, co
         snprintf(err, RT_ERROR_MAX, "the server did not answer");
         return DNS_TIMEOUT;
     }
+    int64_t back_us;
+    reach = netsim_rt_carry(rt, node, from, (const char *)d.resp, d.resp_len, &back_us);
+    if (reach != NET_CARRIED) {
+        free(d.resp);
+        snprintf(err, RT_ERROR_MAX, "the answer from %s: %s", addr_format_ipv4(to, a),
+                 netsim_rt_failure(reach));
+        return DNS_TIMEOUT;
+    }
+    /* whole milliseconds, as dig shows them */
+    int trip_ms = (int)((there_us + back_us + 500) / 1000);
+    *rtt_ms += trip_ms;
     *resp = d.resp;
     *resp_len = d.resp_len;
     return DNS_OK;

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "maildir.h"
+#include "netsim_rt.h"
 #include "server.h"
 
 #define EPHEMERAL_PORT_BASE 49152
@@ -76,7 +77,7 @@ static int converse(struct runtime *rt, const struct mua_route *route, const cha
                     const struct session_job *job, session_show_fn show, void *ud,
                     struct mua_outcome *out)
 {
-    char err[RT_ERROR_MAX];
+    char err[RT_ERROR_MAX], a[ADDR_IPV4_STRLEN];
     struct vserver *srv = rt_server(rt, route->server, route->svc, err);
     struct vserver *cli = srv ? rt_client(rt, route->client, script, err) : NULL;
     if (!cli) {
@@ -88,6 +89,13 @@ static int converse(struct runtime *rt, const struct mua_route *route, const cha
                                     route->client->hostname};
     struct session_endpoint to = {world_node_addr(route->server), route->svc->port,
                                   route->server->hostname};
+    enum net_carry reach = netsim_rt_carry(rt, route->client, to.addr, NULL, 60, NULL);
+    if (reach != NET_CARRIED) {
+        snprintf(out->text, sizeof out->text, "connect to %s[%s]:%d: %s",
+                 route->server->hostname ? route->server->hostname : route->server->name,
+                 addr_format_ipv4(to.addr, a), to.port, netsim_rt_failure(reach));
+        return -1;
+    }
     struct session *server = session_open(srv, &self, &to);
     struct session *client = server ? session_open_client(cli, &self, &to, job) : NULL;
     if (!client) {
@@ -95,7 +103,8 @@ static int converse(struct runtime *rt, const struct mua_route *route, const cha
         snprintf(out->text, sizeof out->text, "out of memory");
         return -1;
     }
-    session_pump(client, server, MUA_LINES_MAX, show, ud);
+    struct net_show net = {rt, route->client, route->server, show, ud};
+    session_pump(client, server, MUA_LINES_MAX, netsim_rt_show, &net);
     const struct session_result *r = session_result(client);
     if (session_failed(server))
         snprintf(out->text, sizeof out->text, "%s", session_failed(server));

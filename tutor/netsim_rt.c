@@ -113,3 +113,107 @@ void netsim_rt_clear(struct runtime *rt)
     for (size_t i = 0; i < t->n_links; i++)
         t->links[i].up = t->links[i].up_in_file;
 }
+
+/* ------------------------------------------------------------------------
+ * Dialogues over the network.
+ */
+#define PATH_MAX_HOPS 32
+
+struct carry_watch {
+    struct runtime *rt;
+    int path[PATH_MAX_HOPS];    /* the nodes the first piece passed */
+    int n_path;
+    bool no_route;
+    bool tapped;                /* the tap node saw a piece */
+    int64_t arrived_us;         /* when the receiver had every piece */
+};
+
+static void watch(const struct sim_event *ev, void *arg)
+{
+    struct carry_watch *w = arg;
+    const struct sim_packet *p = ev->packet;
+    if (!p || p->kind != PKT_DATA)
+        return;
+    if (ev->type == SIM_REASSEMBLE)
+        w->arrived_us = ev->t_us;
+    if (ev->type == SIM_DROP && ev->reason == DROP_NO_ROUTE)
+        w->no_route = true;
+    bool passes = ev->type == SIM_FORWARD || ev->type == SIM_DELIVER;
+    if (passes && ev->node == w->rt->net_tap)
+        w->tapped = true;
+    if (passes && p->seq == 1 && p->try_no == 1 && w->n_path < PATH_MAX_HOPS)
+        w->path[w->n_path++] = ev->node;
+}
+
+static int node_index(const struct runtime *rt, const struct world_node *n)
+{
+    return (int)(n - rt->world->nodes);
+}
+
+enum net_carry netsim_rt_carry(struct runtime *rt, const struct world_node *from, uint32_t dst,
+                               const char *bytes, size_t len, int64_t *us)
+{
+    struct netsim_rt n;
+    if (netsim_rt_open(&n, rt, NULL, -1) < 0)
+        return NET_TIMED_OUT;
+    struct carry_watch w = {.rt = rt};
+    sim_observe(n.sim, watch, &w);
+    struct sim_message_opts mo = {.size = len ? len : 1, .payload = bytes};
+    int msg = sim_send(n.sim, node_index(rt, from), dst, &mo);
+    if (msg < 0) {
+        netsim_rt_close(&n);
+        return NET_TIMED_OUT;
+    }
+    sim_run(n.sim, INT64_MAX);
+    const struct sim_message *m = sim_message(n.sim, msg);
+    enum net_carry result = m->reassembled ? NET_CARRIED : w.no_route ? NET_NO_ROUTE : NET_TIMED_OUT;
+    /* the receiver's time: when the last piece arrived, not when the ACKs did */
+    int64_t took = m->reassembled ? w.arrived_us - m->start_us : 0;
+    if (us)
+        *us = took;
+    if (rt->net_trace) {
+        printf("   [net]");
+        for (int i = 0; i < w.n_path; i++)
+            printf("%s%s", i ? " > " : " ", n.topo->nodes[w.path[i]].name);
+        if (result == NET_CARRIED)
+            printf(ngettext("  (%zu bytes, %d packet, %.3f ms)\n", "  (%zu bytes, %d packets, %.3f ms)\n",
+                            (unsigned long)m->total),
+                   m->size, m->total, (double)took / 1000.0);
+        else
+            printf("  (%s)\n", netsim_rt_failure(result));
+    }
+    if (w.tapped && bytes) {
+        char a[ADDR_IPV4_STRLEN], b[ADDR_IPV4_STRLEN];
+        printf("   [tap %s] %s > %s: ", n.topo->nodes[rt->net_tap].name,
+               addr_format_ipv4(m->src, a), addr_format_ipv4(m->dst, b));
+        size_t shown = len;
+        while (shown && (bytes[shown - 1] == '\n' || bytes[shown - 1] == '\r'))
+            shown--;
+        term_text(stdout, bytes, shown);
+        putchar('\n');
+    }
+    netsim_rt_close(&n);
+    return result;
+}
+
+const char *netsim_rt_failure(enum net_carry c)
+{
+    return c == NET_NO_ROUTE ? "No route to host" : c == NET_TIMED_OUT ? "Connection timed out" : "";
+}
+
+void netsim_rt_show(void *ud, bool from_client, const char *line)
+{
+    struct net_show *ns = ud;
+    const struct world_node *a = from_client ? ns->client : ns->server;
+    const struct world_node *b = from_client ? ns->server : ns->client;
+    size_t len = strlen(line);
+    char *wire = malloc(len + 3);
+    if (wire) {
+        memcpy(wire, line, len);
+        memcpy(wire + len, "\r\n", 3);
+        netsim_rt_carry(ns->rt, a, world_node_addr(b), wire, len + 2, NULL);
+        free(wire);
+    }
+    if (ns->inner)
+        ns->inner(ns->inner_ud, from_client, line);
+}

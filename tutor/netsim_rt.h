@@ -32,6 +32,33 @@ int netsim_rt_node(struct netsim_rt *n, const char *cmd, const char *what);
  * 0, or -1 with a message. */
 int netsim_rt_address(struct netsim_rt *n, const char *cmd, const char *what, uint32_t *out);
 
+/* What became of bytes sent across the world's network. */
+enum net_carry {
+    NET_CARRIED,
+    NET_NO_ROUTE,               /* a router on the way had no route: "No route to host" */
+    NET_TIMED_OUT,              /* lost on the way every time: "Connection timed out" */
+};
+
+/* Carries `len` bytes (`bytes` may be NULL: a connection's first packet)
+ * from the world's node `from` to address `dst` over the world's network as
+ * it is now: links cut, queues congested. With "trace on" one line shows
+ * the hops and the time; with "tap NODE" on the way, the bytes as that node
+ * sees them. The one-way time goes to `us` (may be NULL). */
+enum net_carry netsim_rt_carry(struct runtime *rt, const struct world_node *from, uint32_t dst,
+                               const char *bytes, size_t len, int64_t *us);
+/* The words a client prints for a failure: "No route to host". */
+const char *netsim_rt_failure(enum net_carry c);
+
+/* A session_pump() show function that first carries each line across the
+ * network (netsim_rt_carry), then hands it to `inner`. */
+struct net_show {
+    struct runtime *rt;
+    const struct world_node *client, *server;
+    void (*inner)(void *ud, bool from_client, const char *line);
+    void *inner_ud;
+};
+void netsim_rt_show(void *net_show, bool from_client, const char *line);
+
 /* The queue from `node` across `link` of the world's network stays full
  * ("congest") or is emptied again. */
 void netsim_rt_congest(struct runtime *rt, int link, int node, bool on);

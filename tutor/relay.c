@@ -10,6 +10,7 @@
 #include "i18n.h"
 #include "maildir.h"
 #include "mx.h"
+#include "netsim_rt.h"
 #include "queue.h"
 #include "server.h"
 #include "session.h"
@@ -109,14 +110,22 @@ static void attempt(struct runtime *rt, const struct world_node *origin,
         rcpts[i] = rs[group[i]].address;
     struct session_job job = {.id = e->id, .from = e->from, .helo = origin->hostname,
                               .rcpts = rcpts, .n_rcpts = n, .message = msg, .len = len};
-    struct session *server = rcpts ? session_open(srv, &from, &to) : NULL;
+    /* Postfix's words when the network does not carry the connection */
+    enum net_carry reach = netsim_rt_carry(rt, origin, to.addr, NULL, 60, NULL);
+    char unreachable[400];
+    snprintf(unreachable, sizeof unreachable, "connect to %s:%d: %s", remote, to.port,
+             netsim_rt_failure(reach));
+    struct session *server = rcpts && reach == NET_CARRIED ? session_open(srv, &from, &to) : NULL;
     struct session *client = server ? session_open_client(cli, &from, &to, &job) : NULL;
+    struct net_show net = {rt, origin, target, log_line, log};
     if (client)
-        session_pump(client, server, RELAY_LINES_MAX, log_line, log);
+        session_pump(client, server, RELAY_LINES_MAX, netsim_rt_show, &net);
 
     const char *why = NULL;
     const struct session_result *r = client ? session_result(client) : NULL;
-    if (!client)
+    if (reach != NET_CARRIED)
+        why = unreachable;
+    else if (!client)
         why = "out of memory";
     else if (session_failed(server))
         why = session_failed(server);

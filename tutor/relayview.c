@@ -384,9 +384,15 @@ void relayview_begin(struct relayview *v, int msg)
         fprintf(v->out, ",\"bytes\":%zu,\"packets\":%d,\"mtu\":%d}\n", m->size, m->total, m->mtu);
         return;
     }
-    fprintf(v->out, _("%s (%s) -> %s (%s): %zu bytes cut into %d packets of at most %d bytes\n"),
-            node_name(t, m->src_node), addr_format_ipv4(m->src, a), node_name(t, dst_node),
-            addr_format_ipv4(m->dst, b), m->size, m->total, m->mtu);
+    fprintf(v->out, "%s (%s) -> ", node_name(t, m->src_node), addr_format_ipv4(m->src, a));
+    if (dst_node >= 0)
+        fprintf(v->out, "%s (%s)", node_name(t, dst_node), addr_format_ipv4(m->dst, b));
+    else
+        fprintf(v->out, "%s", addr_format_ipv4(m->dst, b));
+    fprintf(v->out, ngettext(": %zu bytes in %d packet of at most %d bytes\n",
+                             ": %zu bytes cut into %d packets of at most %d bytes\n",
+                             (unsigned long)m->total),
+            m->size, m->total, m->mtu);
 }
 
 void relayview_end(struct relayview *v, int msg)

@@ -21,7 +21,7 @@
 
 const struct command *const repl_families[] = {repl_commands, net_commands, dns_commands,
                                                mail_commands, mua_commands, relay_commands,
-                                               NULL};
+                                               netsim_commands, NULL};
 
 /* readline's completion callbacks take no context: the one REPL is here. */
 static struct repl *active;

@@ -43,6 +43,7 @@ extern const struct command dns_commands[];
 extern const struct command mail_commands[];
 extern const struct command mua_commands[];
 extern const struct command relay_commands[];
+extern const struct command netsim_commands[];
 extern const struct command *const repl_families[];
 
 /* Every command, a line each (wrapped), as "help" lists them. */

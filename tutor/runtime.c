@@ -39,6 +39,7 @@ int rt_open(struct runtime *rt, struct world *w, const char *datadir,
 {
     memset(rt, 0, sizeof *rt);
     rt->world = w;
+    rt->net_tap = -1;
     snprintf(rt->datadir, sizeof rt->datadir, "%s", datadir);
     if (snprintf(rt->state, sizeof rt->state, "%s/worlds/%s", state_root, w->name)
         >= (int)sizeof rt->state) {

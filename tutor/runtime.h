@@ -43,6 +43,8 @@ struct runtime {
      * direction (0: from the link's first end) */
     int *congested;
     size_t n_congested;
+    bool net_trace;                     /* "trace on": dialogues show their hops */
+    int net_tap;                        /* "tap NODE": the node, -1 for none */
 };
 
 /* Opens the runtime of world `w`: state under `state_root` (created), the

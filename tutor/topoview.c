@@ -124,11 +124,10 @@ static void print_routes(FILE *f, const struct topo *t, int w)
     }
 }
 
-void topoview_text(FILE *f, const struct topo *t, struct router *r)
+void topoview_text(FILE *f, const struct topo *t, const char *source)
 {
-    (void)r;
     const char *msg = strcmp(i18n_lang(), "ja") == 0 && t->message_ja ? t->message_ja : t->message_en;
-    fprintf(f, _("Network %s (%s)\n"), t->name ? t->name : "-", t->file);
+    fprintf(f, _("Network %s (%s)\n"), t->name ? t->name : "-", source);
     if (msg) {
         fputs("  ", f);
         term_wrap(f, msg, 2, 2, 78);

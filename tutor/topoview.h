@@ -11,7 +11,8 @@
 #include "route.h"
 #include "topo.h"
 
-void topoview_text(FILE *f, const struct topo *t, struct router *r);
+/* `source` says where the network comes from: a file name, "the world". */
+void topoview_text(FILE *f, const struct topo *t, const char *source);
 void topoview_dot(FILE *f, const struct topo *t);
 
 #endif
