@@ -42,11 +42,15 @@ static void print_nodes(FILE *f, const struct topo *t, int w)
         fputs("  ", f);
         term_pad(f, n->name, w);
         fputs("  ", f);
-        term_pad(f, kind_word(n->kind), 8);
-        fputs("  ", f);
+        const char *l = label_of(n);
+        if (n->hostname || l) {
+            term_pad(f, kind_word(n->kind), 8);
+            fputs("  ", f);
+        } else {
+            fputs(kind_word(n->kind), f);
+        }
         if (n->hostname)
             fputs(n->hostname, f);
-        const char *l = label_of(n);
         if (l)
             fprintf(f, "%s(%s)", n->hostname ? " " : "", l);
         fputc('\n', f);
