@@ -53,6 +53,7 @@ suite "transcripts" sh tests/run-transcripts.sh build/tutor
 suite "transcripts (sanitizers)" sh tests/run-transcripts.sh build/asan/tutor
 suite "DNS zones as data" sh tests/dns/zone-edit.sh build/tutor
 suite "topology schema" sh tests/netsim/schema.sh
+suite "relay views (--trace and --json)" sh tests/netsim/views.sh build/tutor
 suite "terminal (tmux)" sh tests/tty/run.sh build/tutor
 
 echo
