@@ -55,6 +55,7 @@ suite "DNS zones as data" sh tests/dns/zone-edit.sh build/tutor
 suite "topology schema" sh tests/netsim/schema.sh
 suite "relay views (--trace and --json)" sh tests/netsim/views.sh build/tutor
 suite "terminal (tmux)" sh tests/tty/run.sh build/tutor
+suite "relay animation (tmux)" sh tests/tty/relay-anim.sh build/tutor
 
 echo
 echo "$total_pass passed, $total_fail failed"

@@ -4,10 +4,10 @@
  * the links as labelled buckets, and at each node a speech bubble with the
  * lecture's words and its routing decision.
  *
- * Keys: space pauses and steps, + and - change the speed, q ends. Only
- * what changed is redrawn; the terminal is restored on exit and on
- * signals. Aligned art uses no ambiguous-width characters, so it lines up
- * in Japanese terminals too.
+ * Keys: space pauses and then steps from event to event, Enter goes on,
+ * + and - change the speed, q ends. Only what changed is redrawn; the
+ * terminal is restored on exit and on signals. Aligned art uses no
+ * ambiguous-width characters, so it lines up in Japanese terminals too.
  */
 #ifndef TUTOR_RELAYANIM_H
 #define TUTOR_RELAYANIM_H
