@@ -27,6 +27,7 @@ struct lane {
     int64_t busy_until;
     int waiting;
     bool flooded;               /* sim_congest(): other traffic keeps it full */
+    bool our_turn;              /* flooded: the next freed place is ours */
 };
 
 struct msg {
@@ -264,9 +265,14 @@ static void transmit(struct sim *s, int node, int link, struct sim_packet *p)
     int dir = l->end[0].node == node ? 0 : 1;
     struct lane *lane = &s->lanes[2 * link + dir];
     int far = l->end[!dir].node;
-    /* steady heavy traffic: a packet finds one place left at best */
-    if (lane->flooded)
-        top_up(s, link, dir, l->queue - 1);
+    /* Steady heavy traffic arrives as fast as the link sends, so on its
+     * own it keeps the queue full; it and we take the place each sent
+     * packet frees in turn: every other packet of ours finds the queue
+     * full and is dropped, the others wait behind a full queue. */
+    if (lane->flooded) {
+        top_up(s, link, dir, lane->our_turn ? l->queue - 1 : l->queue);
+        lane->our_turn = !lane->our_turn;
+    }
     int64_t start = lane->busy_until > s->now ? lane->busy_until : s->now;
     if (start > s->now) {
         if (lane->waiting >= l->queue) {
@@ -563,6 +569,7 @@ void sim_congest(struct sim *s, int link, int node)
     const struct topo_link *l = &s->t->links[link];
     int dir = l->end[0].node == node ? 0 : 1;
     s->lanes[2 * link + dir].flooded = true;
+    s->lanes[2 * link + dir].our_turn = true;
     top_up(s, link, dir, l->queue);
 }
 

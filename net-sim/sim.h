@@ -144,8 +144,9 @@ long sim_ping(struct sim *s, int src_node, uint32_t dst, int ttl);
 void sim_set_link(struct sim *s, int link, bool up);
 
 /* Congests the queue from `node` across `link`, as steady heavy traffic
- * would: it is full now, and each packet that comes later finds one place
- * left at best, behind a full queue's wait; the next one is dropped. */
+ * would: it is full now, and stays so; the packets that come later take
+ * turns with the other traffic for the place each sent packet frees, so
+ * every other one is dropped and the rest wait behind a full queue. */
 void sim_congest(struct sim *s, int link, int node);
 
 /* Runs events until none are left or the next is after `until_us`

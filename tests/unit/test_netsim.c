@@ -228,6 +228,107 @@ static void test_queue_overflow(void **state)
     topo_free(t);
 }
 
+/* Longest prefix first; among equals, connected before others, then the
+ * lower metric, then the order of the table. */
+static void test_longest_prefix(void **state)
+{
+    (void)state;
+    char err[TOPO_ERROR_MAX];
+    struct topo *t = load(
+        "{\"nodes\": {"
+        " \"r\": {\"kind\": \"router\","
+        "  \"interfaces\": {\"eth0\": {\"ipv4\": \"10.0.1.1/24\"}, \"eth1\": {\"ipv4\": \"10.0.2.1/24\"}},"
+        "  \"routes\": [{\"dst\": \"default\", \"gateway\": \"10.0.1.2\"},"
+        "             {\"dst\": \"198.51.100.0/24\", \"gateway\": \"10.0.1.2\", \"metric\": 5},"
+        "             {\"dst\": \"198.51.100.0/24\", \"gateway\": \"10.0.2.2\", \"metric\": 1},"
+        "             {\"dst\": \"198.51.100.128/25\", \"gateway\": \"10.0.1.2\"}]},"
+        " \"x\": {\"kind\": \"router\", \"interfaces\": {\"eth0\": {\"ipv4\": \"10.0.1.2/24\"}}},"
+        " \"y\": {\"kind\": \"router\", \"interfaces\": {\"eth0\": {\"ipv4\": \"10.0.2.2/24\"}}}},"
+        " \"links\": [{\"endpoints\": [\"r:eth0\", \"x:eth0\"]}, {\"endpoints\": [\"r:eth1\", \"y:eth0\"]}]}",
+        err);
+    if (!t)
+        fail_msg("%s", err);
+    struct router *r = router_new(t);
+    int node = topo_node_index(t, "r");
+    struct route_choice m[8];
+    uint32_t a;
+    /* in the /25: it wins over both /24s and the default */
+    addr_parse_ipv4("198.51.100.200", &a);
+    assert_int_equal(router_matches(r, node, a, m, 8), 4);
+    assert_int_equal(m[0].dst.len, 25);
+    assert_int_equal(m[1].metric, 1);           /* then the /24 of metric 1 */
+    assert_int_equal(m[2].metric, 5);
+    assert_true(m[3].is_default);
+    /* outside the /25: the lower metric of the two /24s, through y */
+    addr_parse_ipv4("198.51.100.7", &a);
+    struct route_choice rc;
+    int n;
+    assert_int_equal(router_lookup(r, node, a, &rc, &n), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(t->nodes[rc.next_node].name, "y");
+    /* its own network: the connected route, although the default matches too */
+    addr_parse_ipv4("10.0.2.2", &a);
+    assert_int_equal(router_lookup(r, node, a, &rc, &n), 0);
+    assert_int_equal(rc.kind, ROUTE_CONNECTED);
+    assert_int_equal(n, 2);
+    router_free(r);
+    topo_free(t);
+}
+
+/* A line a - r - b: with r - b down there is no other way, and the
+ * message is not delivered; up again, it is. */
+static void test_link_down_no_way_round(void **state)
+{
+    (void)state;
+    char err[TOPO_ERROR_MAX];
+    struct topo *t = load("{\"nodes\": {\"a\": {}, \"r\": {\"kind\": \"router\"}, \"b\": {}},"
+                          " \"links\": [{\"endpoints\": [\"a\", \"r\"]}, {\"endpoints\": [\"r\", \"b\"]}]}",
+                          err);
+    assert_non_null(t);
+    int a = topo_node_index(t, "a"), b = topo_node_index(t, "b");
+    int rb = topo_link_between(t, topo_node_index(t, "r"), b);
+    for (int up = 0; up < 2; up++) {
+        struct sim *s = sim_new(t, 1);
+        sim_set_link(s, rb, up);
+        struct log l = {0};
+        sim_observe(s, record, &l);
+        struct sim_message_opts o = {.size = 100};
+        int id = sim_send(s, a, topo_node_addr(t, b), &o);
+        sim_run(s, INT64_MAX);
+        assert_int_equal(sim_message(s, id)->delivered, up);
+        assert_int_equal(sim_message(s, id)->given_up, !up);
+        /* down: every try stops at r, at the link */
+        assert_int_equal(l.dropped[DROP_LINK_DOWN], up ? 0 : SIM_TRIES_DEFAULT);
+        sim_free(s);
+    }
+    topo_free(t);
+}
+
+/* A congested queue stays full: a burst finds one place at best, the
+ * rest is dropped and sent again. */
+static void test_congestion(void **state)
+{
+    (void)state;
+    char err[TOPO_ERROR_MAX];
+    struct topo *t = load("{\"nodes\": {\"a\": {}, \"r\": {\"kind\": \"router\"}, \"b\": {}},"
+                          " \"links\": [{\"endpoints\": [\"a\", \"r\"]},"
+                          " {\"endpoints\": [\"r\", \"b\"], \"queue\": 4}]}", err);
+    assert_non_null(t);
+    int a = topo_node_index(t, "a"), r = topo_node_index(t, "r"), b = topo_node_index(t, "b");
+    struct sim *s = sim_new(t, 1);
+    sim_congest(s, topo_link_between(t, r, b), r);
+    struct log l = {0};
+    sim_observe(s, record, &l);
+    struct sim_message_opts o = {.size = 3 * 1460, .tries = 10};
+    int id = sim_send(s, a, topo_node_addr(t, b), &o);
+    sim_run(s, INT64_MAX);
+    assert_true(sim_message(s, id)->delivered);
+    assert_true(l.dropped[DROP_QUEUE] >= 2);
+    assert_true(l.retransmits >= 2);
+    sim_free(s);
+    topo_free(t);
+}
+
 /* The lecture's world is a topology too: pc1's mail to mail-b passes
  * gw-a, r1, r2 and gw-b, and comes together there. */
 struct hops {
@@ -286,6 +387,9 @@ int main(void)
         cmocka_unit_test(test_loop_caught_by_ttl),
         cmocka_unit_test(test_loss_and_retransmit),
         cmocka_unit_test(test_queue_overflow),
+        cmocka_unit_test(test_longest_prefix),
+        cmocka_unit_test(test_link_down_no_way_round),
+        cmocka_unit_test(test_congestion),
         cmocka_unit_test(test_default_world),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
