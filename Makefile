@@ -111,6 +111,7 @@ install: all
 	install -m 644 scripts/*.lua $(DESTDIR)$(DATADIR)/scripts/
 	install -m 644 tutor/world/*.json $(DESTDIR)$(DATADIR)/world/
 	install -m 644 tutor/world/zones/* $(DESTDIR)$(DATADIR)/world/zones/
+	install -m 644 net-sim/topology.schema.json $(DESTDIR)$(DATADIR)/
 	install -m 644 tutor/tutor.1 $(DESTDIR)$(MANDIR)/tutor.1
 	for mo in $(MO); do lang=$${mo#$(B)/locale/}; lang=$${lang%%/*}; \
 	  install -d $(DESTDIR)$(LOCALEDIR)/$$lang/LC_MESSAGES; \
