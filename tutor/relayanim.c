@@ -1,8 +1,8 @@
 /*
  * relayanim — see relayanim.h.
  *
- * Each frame is drawn into a grid of cells, compared with the grid the
- * terminal already shows, and only the cells that differ are sent. The
+ * Each frame is drawn into a grid of cells (cellgrid.h), which sends the
+ * terminal only the cells that differ from what it already shows. The
  * simulator runs in small slices of simulated time (sim_run up to the
  * clock of the picture), so what its observer reports turns into buckets
  * on links, a bubble and log lines at the pace the eye can follow.
@@ -29,12 +29,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
-#include <wchar.h>
 
+#include "cellgrid.h"
 #include "i18n.h"
 #include "relayview.h"
 #include "term.h"
@@ -58,115 +56,15 @@
 #define TEXT_MAX 512
 
 /* ------------------------------------------------------------------------
- * The terminal: raw keys, hidden cursor, and putting both back whatever
- * happens. Signal handlers only set flags; the loop acts on them.
+ * The terminal, and the real time.
  */
-static struct termios saved_tio;
-static volatile sig_atomic_t tio_saved, sig_quit, sig_winch, sig_tstp, sig_cont;
-
-static const int caught[] = {SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGTSTP, SIGCONT};
-static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
-#define N_CAUGHT (sizeof caught / sizeof caught[0])
-#define N_FATAL (sizeof fatal / sizeof fatal[0])
-static struct sigaction old_caught[N_CAUGHT], old_fatal[N_FATAL];
-
-static const char show_cursor[] = "\033[0m\033[?25h";
-
-static void on_signal(int sig)
-{
-    if (sig == SIGWINCH)
-        sig_winch = 1;
-    else if (sig == SIGTSTP)
-        sig_tstp = 1;
-    else if (sig == SIGCONT)
-        sig_cont = 1;
-    else
-        sig_quit = sig;
-}
-
-/* A crash: put the terminal back with async-signal-safe calls only, give
- * the signal its old handler and return, so that the fault happens again
- * (or abort() raises again) and is handled as it would have been. */
-static void on_fatal(int sig)
-{
-    if (tio_saved)
-        tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
-    ssize_t r = write(STDOUT_FILENO, show_cursor, sizeof show_cursor - 1);
-    (void)r;
-    for (size_t i = 0; i < N_FATAL; i++)
-        if (fatal[i] == sig)
-            sigaction(sig, &old_fatal[i], NULL);
-}
-
-static void handle_signals(bool on)
-{
-    struct sigaction sa = {0};
-    sigemptyset(&sa.sa_mask);
-    sa.sa_handler = on_signal;      /* no SA_RESTART: poll() returns at once */
-    for (size_t i = 0; i < N_CAUGHT; i++) {
-        if (on)
-            sigaction(caught[i], &sa, &old_caught[i]);
-        else
-            sigaction(caught[i], &old_caught[i], NULL);
-    }
-    sa.sa_handler = on_fatal;
-    for (size_t i = 0; i < N_FATAL; i++) {
-        if (on)
-            sigaction(fatal[i], &sa, &old_fatal[i]);
-        else
-            sigaction(fatal[i], &old_fatal[i], NULL);
-    }
-}
-
-static void write_all(const char *s, size_t n)
-{
-    while (n > 0) {
-        ssize_t k = write(STDOUT_FILENO, s, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return;             /* the terminal is gone: nothing to show it on */
-        s += k;
-        n -= (size_t)k;
-    }
-}
-
-static void keys_raw(void)
-{
-    if (tcgetattr(STDIN_FILENO, &saved_tio) < 0)
-        return;
-    tio_saved = 1;
-    struct termios raw = saved_tio;
-    /* ISIG stays: Ctrl-C and Ctrl-Z arrive as signals, like elsewhere */
-    raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
-    raw.c_cc[VMIN] = 0;
-    raw.c_cc[VTIME] = 0;
-    tcsetattr(STDIN_FILENO, TCSADRAIN, &raw);
-}
-
-static void keys_cooked(void)
-{
-    if (tio_saved)
-        tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_tio);
-    tio_saved = 0;
-}
-
-static int window_size(int *w, int *h)
-{
-    struct winsize ws;
-    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0 || ws.ws_col == 0 || ws.ws_row == 0)
-        return -1;
-    *w = ws.ws_col;
-    *h = ws.ws_row;
-    return 0;
-}
-
 bool relayanim_possible(void)
 {
     const char *term = getenv("TERM");
     int w, h;
     return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && term && *term &&
-           strcmp(term, "dumb") != 0 && window_size(&w, &h) == 0 && w >= MIN_W && h >= MIN_H;
+           strcmp(term, "dumb") != 0 && cellgrid_window_size(&w, &h) == 0 && w >= MIN_W &&
+           h >= MIN_H;
 }
 
 static double clock_ms(void)
@@ -182,20 +80,14 @@ static double clock_ms(void)
 enum attr { A_PLAIN, A_DIM, A_TITLE, A_HOST, A_ROUTER, A_SPEAKER, A_DATA, A_ACK, A_ICMP,
             A_DROP, A_DOWN, A_OK, A_STATUS };
 
-/* Each resets what came before; used only when term_color(). */
+/* The grid's attributes (cellgrid.h), A_PLAIN that of blank cells. Each
+ * resets what came before; used only when term_color(). */
 static const char *const sgr[] = {
     [A_PLAIN] = "\033[0m", [A_DIM] = "\033[0;2m", [A_TITLE] = "\033[0;1m",
     [A_HOST] = "\033[0;1m", [A_ROUTER] = "\033[0;1;36m", [A_SPEAKER] = "\033[0;1;30;43m",
     [A_DATA] = "\033[0;1;33m", [A_ACK] = "\033[0;1;32m", [A_ICMP] = "\033[0;1;35m",
     [A_DROP] = "\033[0;1;31m", [A_DOWN] = "\033[0;31m", [A_OK] = "\033[0;1;32m",
     [A_STATUS] = "\033[0;7m",
-};
-
-/* One character cell: its UTF-8 bytes; `wide` 1 for a character two
- * columns wide, 2 for the column it covers to its right. */
-struct cell {
-    char ch[5];
-    unsigned char attr, wide;
 };
 
 struct flight {                 /* a bucket on a link */
@@ -261,173 +153,13 @@ struct anim {
     bool paused, ended, quit, too_small, failed;
 
     /* the screen */
-    int w, h, map_y, map_h;
-    struct cell *now, *shown;
-    bool full;
-    char *out;
-    size_t out_len, out_cap;
-    bool color;
+    struct cellgrid grid;
+    int map_y, map_h;
     bool path_view;             /* no usable layout: the nodes on the way */
     struct npos *pos;
     struct pt **paths;          /* per link, from end[0]'s side to end[1]'s */
     int *path_len;
 };
-
-/* ------------------------------------------------------------------------
- * The cell grid and sending its differences.
- */
-static void out_add(struct anim *a, const char *s, size_t n)
-{
-    if (a->out_len + n > a->out_cap) {
-        size_t cap = (a->out_len + n) * 2 + 4096;
-        char *p = realloc(a->out, cap);
-        if (!p)
-            return;             /* a frame goes missing; the next full one mends it */
-        a->out = p;
-        a->out_cap = cap;
-    }
-    memcpy(a->out + a->out_len, s, n);
-    a->out_len += n;
-}
-
-static void out_str(struct anim *a, const char *s)
-{
-    out_add(a, s, strlen(s));
-}
-
-static void out_send(struct anim *a)
-{
-    write_all(a->out, a->out_len);
-    a->out_len = 0;
-}
-
-static const struct cell blank_cell = {" ", A_PLAIN, 0};
-
-static void put_cell(struct anim *a, int x, int y, const char *mb, size_t n, int width, enum attr at)
-{
-    if (y < 0 || y >= a->h || x < 0 || x + width > a->w || n >= sizeof blank_cell.ch)
-        return;
-    struct cell *c = &a->now[y * a->w + x];
-    /* half of a wide character cannot stay: blank the other half */
-    if (c->wide == 2)
-        c[-1] = blank_cell;
-    if (c->wide == 1 && width == 1)
-        c[1] = blank_cell;
-    if (width == 2 && c[1].wide == 1)
-        c[2] = blank_cell;
-    memset(c->ch, 0, sizeof c->ch);
-    memcpy(c->ch, mb, n);
-    c->attr = (unsigned char)at;
-    c->wide = width == 2;
-    if (width == 2)
-        c[1] = (struct cell){"", (unsigned char)at, 2};
-}
-
-static void put_char(struct anim *a, int x, int y, char ch, enum attr at)
-{
-    put_cell(a, x, y, &ch, 1, 1, at);
-}
-
-/* Text from x on, at most `maxw` columns; controls show as '?'. The
- * columns written. */
-static int put_text(struct anim *a, int x, int y, const char *s, enum attr at, int maxw)
-{
-    mbstate_t st;
-    memset(&st, 0, sizeof st);
-    size_t len = strlen(s);
-    int col = 0;
-    while (len > 0) {
-        wchar_t wc;
-        size_t n = mbrtowc(&wc, s, len, &st);
-        int cw;
-        if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-            memset(&st, 0, sizeof st);
-            n = 1;
-            cw = -1;
-        } else {
-            cw = wcwidth(wc);
-        }
-        if (cw == 0) {          /* combining marks: left out, the cell keeps its base */
-            s += n;
-            len -= n;
-            continue;
-        }
-        int width = cw < 0 ? 1 : cw;
-        if (col + width > maxw)
-            break;
-        if (cw < 0)
-            put_char(a, x + col, y, '?', at);
-        else
-            put_cell(a, x + col, y, s, n, width, at);
-        col += width;
-        s += n;
-        len -= n;
-    }
-    return col;
-}
-
-/* Text cut to `maxw` columns, ending in ".." when cut. */
-static int put_fit(struct anim *a, int x, int y, const char *s, enum attr at, int maxw)
-{
-    if (term_width(s) <= maxw)
-        return put_text(a, x, y, s, at, maxw);
-    int col = put_text(a, x, y, s, at, maxw - 2);
-    put_text(a, x + col, y, "..", at, 2);
-    return col + 2;
-}
-
-static void clear_cells(struct anim *a)
-{
-    for (int i = 0; i < a->w * a->h; i++)
-        a->now[i] = blank_cell;
-}
-
-static bool same_cell(const struct cell *p, const struct cell *q)
-{
-    return p->attr == q->attr && p->wide == q->wide && strcmp(p->ch, q->ch) == 0;
-}
-
-static void flush(struct anim *a)
-{
-    int cx = -1, cy = -1, cur = -1;
-    char seq[32];
-    if (a->full)
-        out_str(a, "\033[0m\033[H\033[2J");
-    for (int y = 0; y < a->h; y++) {
-        for (int x = 0; x < a->w; x++) {
-            int i = y * a->w + x;
-            if (!a->full && same_cell(&a->now[i], &a->shown[i]))
-                continue;
-            int sx = x;
-            if (a->now[i].wide == 2) {  /* send the character it belongs to */
-                if (x == 0)
-                    continue;
-                sx = x - 1;
-            }
-            /* the last cell of the screen would scroll some terminals */
-            if (y == a->h - 1 && sx == a->w - 1)
-                continue;
-            const struct cell *c = &a->now[y * a->w + sx];
-            if (cy != y || cx != sx) {
-                snprintf(seq, sizeof seq, "\033[%d;%dH", y + 1, sx + 1);
-                out_str(a, seq);
-            }
-            if (a->color && c->attr != cur) {
-                out_str(a, sgr[c->attr]);
-                cur = c->attr;
-            }
-            out_str(a, c->ch[0] ? c->ch : " ");
-            cx = sx + (c->wide == 1 ? 2 : 1);
-            cy = y;
-            x = cx - 1;
-        }
-    }
-    if (a->color && cur != -1)
-        out_str(a, "\033[0m");
-    memcpy(a->shown, a->now, (size_t)(a->w * a->h) * sizeof *a->now);
-    a->full = false;
-    out_send(a);
-}
 
 /* ------------------------------------------------------------------------
  * Where things are drawn: nodes from the layout (or along the path), and
@@ -486,7 +218,7 @@ static void place_on_grid(struct anim *a, const int *path, size_t n_path)
         int w = (int)strlen(t->nodes[path[i]].name) + 2;
         widest = w > widest ? w : widest;
     }
-    int per_row = (a->w - 2) / (widest + 8);
+    int per_row = (a->grid.w - 2) / (widest + 8);
     per_row = per_row < 2 ? 2 : per_row;
     for (size_t i = 0; i < n_path; i++) {
         int row = (int)i / per_row, k = (int)i % per_row;
@@ -541,7 +273,7 @@ static void layout(struct anim *a)
 {
     const struct topo *t = a->t;
     a->map_y = 1;
-    a->map_h = a->h - 1 - BELOW_MAP;
+    a->map_h = a->grid.h - 1 - BELOW_MAP;
     /* the layout, when every node on the way has a place in it */
     int *path = malloc((t->n_nodes + 1) * sizeof *path);
     if (!path)
@@ -569,7 +301,7 @@ static void layout(struct anim *a)
     }
     /* spread the grid over the map; rows at most three lines apart */
     int margin = widest / 2 + 1;
-    double xstep = maxc > minc ? (double)(a->w - 2 * margin - 1) / (maxc - minc) : 0;
+    double xstep = maxc > minc ? (double)(a->grid.w - 2 * margin - 1) / (maxc - minc) : 0;
     double ystep = maxr > minr ? (double)(a->map_h - 1) / (maxr - minr) : 0;
     ystep = ystep > 3 ? 3 : ystep;
     double top = a->map_y + ((a->map_h - 1) - ystep * (maxr - minr)) / 2;
@@ -577,7 +309,7 @@ static void layout(struct anim *a)
         struct npos *p = &a->pos[i];
         if (!p->shown)
             continue;
-        p->x = maxc > minc ? margin + (int)lround((p->col - minc) * xstep) : a->w / 2;
+        p->x = maxc > minc ? margin + (int)lround((p->col - minc) * xstep) : a->grid.w / 2;
         p->y = (int)lround(top + (p->row - minr) * ystep);
     }
     int *degree = calloc(t->n_nodes, sizeof *degree);
@@ -953,7 +685,7 @@ static void draw_links(struct anim *a)
                 ch = a->pos[a->t->links[l].end[0].node].y == c[0].y ? '-' : '|';
             if (!up)
                 ch = i == n / 2 ? 'X' : '.';
-            put_char(a, c[i].x, c[i].y, ch, up ? A_PLAIN : A_DOWN);
+            cellgrid_put_char(&a->grid, c[i].x, c[i].y, ch, up ? A_PLAIN : A_DOWN);
         }
     }
 }
@@ -966,7 +698,7 @@ static void draw_nodes(struct anim *a)
             continue;
         enum attr at = (int)i == a->bub_node ? A_SPEAKER
                        : a->t->nodes[i].kind == TOPO_ROUTER ? A_ROUTER : A_HOST;
-        put_text(a, p->x - p->w / 2, p->y, p->label, at, p->w);
+        cellgrid_put_text(&a->grid, p->x - p->w / 2, p->y, p->label, at, p->w);
     }
 }
 
@@ -996,7 +728,7 @@ static void draw_on_link(struct anim *a, int l, int i, const char *label, enum a
 {
     int y, lw = (int)strlen(label);
     int x = label_spot(a, l, i, lw, &y);
-    put_text(a, x, y, label, at, lw);
+    cellgrid_put_text(&a->grid, x, y, label, at, lw);
 }
 
 /* A link's cell at `frac` of the way from its `dir` end. */
@@ -1024,10 +756,10 @@ static int by_spot(const void *x, const void *y)
 
 static bool blank_run(const struct anim *a, int x, int y, int w)
 {
-    if (y < a->map_y || y >= a->map_y + a->map_h || x < 0 || x + w > a->w)
+    if (y < a->map_y || y >= a->map_y + a->map_h || x < 0 || x + w > a->grid.w)
         return false;
     for (int i = 0; i < w; i++)
-        if (!same_cell(&a->now[y * a->w + x + i], &blank_cell))
+        if (!cellgrid_is_blank(&a->grid, x + i, y))
             return false;
     return true;
 }
@@ -1067,10 +799,10 @@ static void draw_buckets(struct anim *a)
         bool same_lane = i > 0 && sp[i - 1].link == sp[i].link && sp[i - 1].dir == sp[i].dir;
         if (same_lane && y == py && x < px + pw && px < x + lw) {
             if (blank_run(a, px, top - 1, lw))
-                put_text(a, px, --top, f->label, f->attr, lw);
+                cellgrid_put_text(&a->grid, px, --top, f->label, f->attr, lw);
             continue;
         }
-        put_text(a, x, y, f->label, f->attr, lw);
+        cellgrid_put_text(&a->grid, x, y, f->label, f->attr, lw);
         px = x;
         py = top = y;
         pw = lw;
@@ -1094,7 +826,7 @@ static void draw_ghosts(struct anim *a)
             const struct npos *p = &a->pos[g->node];
             int y = p->y - 1 >= a->map_y ? p->y - 1 : p->y + 1;
             int lw = (int)strlen(g->label);
-            put_text(a, p->x - lw / 2, y, g->label, A_DROP, lw);
+            cellgrid_put_text(&a->grid, p->x - lw / 2, y, g->label, A_DROP, lw);
         }
     }
 }
@@ -1131,8 +863,9 @@ static void draw_bubble(struct anim *a)
 {
     if (a->bub_node < 0)
         return;
+    struct cellgrid *g = &a->grid;
     char lines[BUBBLE_LINES][TEXT_MAX], first[2 * TEXT_MAX];
-    int n = 0, inner = a->w - 4;
+    int n = 0, inner = g->w - 4;
     /* two columns to spare: Japanese punctuation may hang past the margin */
     snprintf(first, sizeof first, "%s: %s", a->bub_head, a->bub_words);
     wrap_into(first, inner - 2, lines, &n, BUBBLE_LINES);
@@ -1150,144 +883,91 @@ static void draw_bubble(struct anim *a)
     widest = widest > inner ? inner : widest;
     int bw = widest + 4, top = a->map_y + a->map_h;
     const struct npos *p = &a->pos[a->bub_node];
-    int px = p->shown ? p->x : a->w / 2;
+    int px = p->shown ? p->x : g->w / 2;
     int bx = px - bw / 2;
-    bx = bx < 0 ? 0 : bx + bw > a->w ? a->w - bw : bx;
+    bx = bx < 0 ? 0 : bx + bw > g->w ? g->w - bw : bx;
     if (p->shown)
         for (int y = p->y + 1; y < top; y++)
-            if (same_cell(&a->now[y * a->w + px], &blank_cell))
-                put_char(a, px, y, ':', A_DIM);
+            if (cellgrid_is_blank(g, px, y))
+                cellgrid_put_char(g, px, y, ':', A_DIM);
     for (int x = 0; x < bw; x++) {
         bool corner = x == 0 || x == bw - 1;
-        put_char(a, bx + x, top, corner ? '.' : bx + x == px && p->shown ? '^' : '-', A_PLAIN);
-        put_char(a, bx + x, top + n + 1, corner ? '\'' : '-', A_PLAIN);
+        cellgrid_put_char(g, bx + x, top, corner ? '.' : bx + x == px && p->shown ? '^' : '-',
+                          A_PLAIN);
+        cellgrid_put_char(g, bx + x, top + n + 1, corner ? '\'' : '-', A_PLAIN);
     }
     for (int i = 0; i < n; i++) {
-        put_char(a, bx, top + 1 + i, '|', A_PLAIN);
-        put_char(a, bx + bw - 1, top + 1 + i, '|', A_PLAIN);
-        put_text(a, bx + 2, top + 1 + i, lines[i], i < n_words ? a->bub_attr : A_PLAIN, widest);
+        cellgrid_put_char(g, bx, top + 1 + i, '|', A_PLAIN);
+        cellgrid_put_char(g, bx + bw - 1, top + 1 + i, '|', A_PLAIN);
+        cellgrid_put_text(g, bx + 2, top + 1 + i, lines[i], i < n_words ? a->bub_attr : A_PLAIN,
+                          widest);
     }
     /* the speaker as on the map (names and buckets are ASCII: bytes are columns) */
     int hw = (int)strlen(a->bub_head) + 1;
     if (hw <= widest)
-        put_text(a, bx + 2, top + 1, lines[0], A_TITLE, hw);
+        cellgrid_put_text(g, bx + 2, top + 1, lines[0], A_TITLE, hw);
 }
 
 static void draw_status(struct anim *a)
 {
-    int y = a->h - 1;
+    struct cellgrid *g = &a->grid;
+    int y = g->h - 1;
     const struct sim_message *m = a->msg >= 0 ? sim_message(a->s, a->msg) : NULL;
-    for (int x = 0; x < a->w - 1; x++)
-        put_char(a, x, y, ' ', A_STATUS);
+    for (int x = 0; x < g->w - 1; x++)
+        cellgrid_put_char(g, x, y, ' ', A_STATUS);
     char left[TEXT_MAX], right[64], ms[32];
     snprintf(left, sizeof left, _(" %1$s ms  speed x%2$g  %3$s"), ms_text(a->vt - a->t0, ms),
              a->speed, a->paused ? _("PAUSED") : "");
     snprintf(right, sizeof right, _("delivered %1$d/%2$d "), a->n_arrived, m ? m->total : 0);
     int rw = term_width(right);
-    put_fit(a, 0, y, left, A_STATUS, a->w - 1 - rw - 1);
-    put_text(a, a->w - 1 - rw, y, right, A_STATUS, rw);
+    cellgrid_put_fit(g, 0, y, left, A_STATUS, g->w - 1 - rw - 1);
+    cellgrid_put_text(g, g->w - 1 - rw, y, right, A_STATUS, rw);
 }
 
 static void draw(struct anim *a)
 {
+    struct cellgrid *g = &a->grid;
     if (a->geometry_stale)
         layout(a);
-    clear_cells(a);
-    put_fit(a, 0, 0, a->title, A_TITLE, a->w - 1);
+    cellgrid_clear(g);
+    cellgrid_put_fit(g, 0, 0, a->title, A_TITLE, g->w - 1);
     draw_links(a);
     draw_nodes(a);
     draw_bubble(a);
     draw_ghosts(a);
     draw_buckets(a);
     for (int i = 0; i < LOG_LINES; i++)
-        put_fit(a, 0, a->h - 2 - LOG_LINES + i, a->log[i].text, a->log[i].attr, a->w - 1);
-    put_fit(a, 1, a->h - 2, _("space: pause, then step  enter: go on  +/-: speed  q: quit"), A_DIM,
-            a->w - 2);
+        cellgrid_put_fit(g, 0, g->h - 2 - LOG_LINES + i, a->log[i].text, a->log[i].attr, g->w - 1);
+    cellgrid_put_fit(g, 1, g->h - 2, _("space: pause, then step  enter: go on  +/-: speed  q: quit"),
+                     A_DIM, g->w - 2);
     draw_status(a);
-    flush(a);
+    cellgrid_flush(g);
 }
 
 /* ------------------------------------------------------------------------
- * The window: its size, and handing it back.
+ * The window's size: the grid and the layout follow it; in a window too
+ * small, a message instead until it grows.
  */
 static int resize(struct anim *a)
 {
     int w, h;
-    if (window_size(&w, &h) < 0) {
+    if (cellgrid_window_size(&w, &h) < 0) {
         w = MIN_W;
         h = MIN_H;
     }
     a->too_small = w < MIN_W || h < MIN_H;
     if (a->too_small) {
-        out_str(a, "\033[0m\033[H\033[2J");
-        out_str(a, _("Window too small: the animation needs 80x24 (q quits)."));
-        out_send(a);
+        cellgrid_emit(&a->grid, "\033[0m\033[H\033[2J");
+        cellgrid_emit(&a->grid, _("Window too small: the animation needs 80x24 (q quits)."));
+        cellgrid_send(&a->grid);
         return 0;
     }
-    if (w != a->w || h != a->h) {
-        free(a->now);
-        free(a->shown);
-        a->now = calloc((size_t)(w * h), sizeof *a->now);
-        a->shown = calloc((size_t)(w * h), sizeof *a->shown);
-        if (!a->now || !a->shown) {
-            a->w = a->h = 0;
-            a->too_small = true;    /* nothing more is drawn */
-            return -1;
-        }
-        a->w = w;
-        a->h = h;
+    if (cellgrid_resize(&a->grid, w, h) < 0) {
+        a->too_small = true;    /* nothing more is drawn */
+        return -1;
     }
-    a->full = true;
     layout(a);
     return 0;
-}
-
-/* Screen into animation: the old lines scroll up out of the way (into
- * the terminal's history) rather than being wiped. */
-static void screen_enter(struct anim *a)
-{
-    keys_raw();
-    int w, h;
-    if (window_size(&w, &h) < 0)
-        h = MIN_H;
-    char seq[32];
-    snprintf(seq, sizeof seq, "\033[%d;1H", h);
-    out_str(a, seq);
-    for (int i = 0; i < h; i++)
-        out_str(a, "\n");
-    out_str(a, "\033[?25l");
-    out_send(a);
-    a->full = true;
-}
-
-/* The last picture stays; the cursor goes below it (below the last line
- * when there is one). */
-static void screen_leave(struct anim *a, bool after_last_line)
-{
-    char seq[32];
-    snprintf(seq, sizeof seq, "\033[%d;1H", a->h > 0 ? a->h : MIN_H);
-    if (!after_last_line)
-        out_str(a, seq);
-    out_str(a, show_cursor);
-    if (!after_last_line)
-        out_str(a, "\r\n");
-    out_send(a);
-    keys_cooked();
-}
-
-/* Ctrl-Z: the shell gets the terminal as it was; on fg, all is drawn
- * anew. -1 when the screen could not be had again. */
-static int suspend(struct anim *a)
-{
-    screen_leave(a, false);
-    struct sigaction dfl = {0}, mine;
-    sigemptyset(&dfl.sa_mask);
-    dfl.sa_handler = SIG_DFL;
-    sigaction(SIGTSTP, &dfl, &mine);
-    raise(SIGTSTP);
-    sigaction(SIGTSTP, &mine, NULL);
-    screen_enter(a);
-    return resize(a);
 }
 
 /* ------------------------------------------------------------------------
@@ -1410,21 +1090,20 @@ static void final_line(struct anim *a)
     }
     /* in place of the status line; whole (the terminal wraps it), since
      * it is what stays on the screen */
-    char seq[32];
-    snprintf(seq, sizeof seq, "\033[%d;1H", a->h);
+    struct cellgrid *g = &a->grid;
     if (a->too_small) {
-        out_str(a, "\r\n");
+        cellgrid_emit(g, "\r\n");
     } else {
-        for (int x = 0; x < a->w - 1; x++)
-            put_char(a, x, a->h - 1, ' ', A_PLAIN);
-        flush(a);
-        out_str(a, seq);
+        for (int x = 0; x < g->w - 1; x++)
+            cellgrid_put_char(g, x, g->h - 1, ' ', A_PLAIN);
+        cellgrid_flush(g);
+        cellgrid_goto(g, 0, g->h - 1);
     }
-    if (a->color)
-        out_str(a, sgr[m->delivered ? A_OK : A_DROP]);
-    out_str(a, line);
-    out_str(a, "\033[0m\r\n");
-    out_send(a);
+    if (g->sgr)
+        cellgrid_emit(g, g->sgr[m->delivered ? A_OK : A_DROP]);
+    cellgrid_emit(g, line);
+    cellgrid_emit(g, "\033[0m\r\n");
+    cellgrid_send(g);
 }
 
 static void make_title(struct anim *a)
@@ -1445,9 +1124,7 @@ static void anim_free(struct anim *a)
     free(a->lane_busy);
     free(a->fl);
     free(a->arrived);
-    free(a->now);
-    free(a->shown);
-    free(a->out);
+    cellgrid_free(&a->grid);
 }
 
 int relayanim_run(struct sim *s, int src_node, uint32_t dst, const struct sim_message_opts *mo,
@@ -1455,9 +1132,9 @@ int relayanim_run(struct sim *s, int src_node, uint32_t dst, const struct sim_me
 {
     struct topo *t = sim_topo(s);
     struct anim a = {.s = s, .t = t, .src = src_node, .dst = dst, .msg = -1, .bub_node = -1,
-                     .fresh = -1, .skip_from = -1, .color = term_color(),
-                     .dst_node = topo_addr_owner(t, dst, NULL),
+                     .fresh = -1, .skip_from = -1, .dst_node = topo_addr_owner(t, dst, NULL),
                      .speed = o && o->speed >= SPEED_MIN ? o->speed : 1.0};
+    cellgrid_init(&a.grid, term_color() ? sgr : NULL);
     a.speed = a.speed > SPEED_MAX ? SPEED_MAX : a.speed;
     a.pos = calloc(t->n_nodes + 1, sizeof *a.pos);
     a.paths = calloc(t->n_links + 1, sizeof *a.paths);
@@ -1469,8 +1146,7 @@ int relayanim_run(struct sim *s, int src_node, uint32_t dst, const struct sim_me
         return -1;
     }
     fflush(stdout);
-    sig_quit = sig_winch = sig_tstp = sig_cont = 0;
-    handle_signals(true);
+    cellgrid_catch_signals();
     a.t0 = a.vt = sim_now(s);
     sim_observe(s, observe, &a);
     a.msg = sim_send(s, src_node, dst, mo);
@@ -1478,19 +1154,23 @@ int relayanim_run(struct sim *s, int src_node, uint32_t dst, const struct sim_me
     if (a.msg < 0)
         goto out;
     make_title(&a);
-    screen_enter(&a);
+    cellgrid_enter(&a.grid);
     if (resize(&a) < 0) {
-        screen_leave(&a, false);
+        cellgrid_leave(&a.grid, false);
         goto out;
     }
     double last = clock_ms();
-    while (!a.quit && !sig_quit) {
-        if (sig_tstp) {
-            sig_tstp = sig_cont = 0;
-            a.failed = suspend(&a) < 0;
-        } else if (sig_winch || sig_cont) {
-            sig_winch = sig_cont = 0;
+    while (!a.quit && !cellgrid_quit_signal()) {
+        switch (cellgrid_event()) {
+        case CELLGRID_STOP:     /* Ctrl-Z; on fg, all is drawn anew */
+            cellgrid_suspend(&a.grid);
             a.failed = resize(&a) < 0;
+            break;
+        case CELLGRID_REDRAW:
+            a.failed = resize(&a) < 0;
+            break;
+        case CELLGRID_QUIET:
+            break;
         }
         if (a.failed)
             break;
@@ -1509,16 +1189,17 @@ int relayanim_run(struct sim *s, int src_node, uint32_t dst, const struct sim_me
     if (!a.too_small)
         draw(&a);
     final_line(&a);
-    screen_leave(&a, true);
+    cellgrid_leave(&a.grid, true);
     rc = a.failed ? -1 : sim_message(s, a.msg)->delivered ? 0 : 1;
 out:
     if (rc < 0)
         term_error("%s", _("relay: out of memory"));
     sim_observe(s, NULL, NULL);
-    handle_signals(false);
+    cellgrid_restore_signals();
     anim_free(&a);
     /* the animation ends as asked; a hang-up or kill then goes on as it would have */
-    if (sig_quit == SIGTERM || sig_quit == SIGHUP)
-        raise(sig_quit);
+    int sig = cellgrid_quit_signal();
+    if (sig == SIGTERM || sig == SIGHUP)
+        raise(sig);
     return rc;
 }
