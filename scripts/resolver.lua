@@ -511,6 +511,16 @@ local function send(s, r)
             authority = copy(r.authority), additional = copy(r.additional)})
 end
 
+-- A real client of `tutor serve` asks from outside the world. A name the
+-- world's root denies is outside the world, and this resolver, which cannot
+-- reach the real Internet, refuses it, as a resolver refuses recursion to
+-- clients it does not serve (BIND's allow-recursion).
+local function outside_world(s, r)
+  if not (s.client and s.client.socket) or r.rcode ~= "NXDOMAIN" then return false end
+  local soa = r.authority and r.authority[1]
+  return soa ~= nil and soa:match("^%.%s") ~= nil
+end
+
 function on_datagram(s, q)
   if q.opcode ~= "QUERY" then return send(s, {rcode = "NOTIMP"}) end
   if q.class ~= "IN" or ZONE_TRANSFERS[q.type] then return send(s, {rcode = "REFUSED"}) end
@@ -530,5 +540,7 @@ function on_datagram(s, q)
                     authority = res.authority, additional = res.additional})
   end
   local ctx = {queries = 0, depth = 0, pending = {}}
-  send(s, resolve(ctx, q.name, q.type, q.rd))
+  local r = resolve(ctx, q.name, q.type, q.rd)
+  if outside_world(s, r) then return send(s, {rcode = "REFUSED"}) end
+  send(s, r)
 end

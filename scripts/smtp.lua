@@ -698,6 +698,11 @@ function on_connect(s)
   -- The greeting names ESMTP (RFC 5321 4.3.1) once, whether or not the
   -- world's banner already starts with it.
   if banner:sub(1, 5):upper() ~= "ESMTP" then banner = "ESMTP " .. banner end
+  -- A real client (tutor serve) is told what it would not see: AUTH is
+  -- offered without TLS, so its password crosses the network readable.
+  if s.client and s.client.socket then
+    banner = banner .. " - a simulation: AUTH without TLS, passwords in the clear"
+  end
   reply(s, 220, server.name .. " " .. banner)
 end
 

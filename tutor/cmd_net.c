@@ -188,8 +188,8 @@ static int cmd_telnet(struct repl *r, int argc, char **argv)
         printf("telnet: Unable to connect to remote host: %s\n", netsim_rt_failure(reach));
         return 1;
     }
-    struct session_endpoint client = {world_node_addr(pc), 0, pc->hostname};
-    struct session_endpoint server = {world_node_addr(host), port, host->hostname};
+    struct session_endpoint client = {.addr = world_node_addr(pc), .name = pc->hostname};
+    struct session_endpoint server = {.addr = world_node_addr(host), .port = port, .name = host->hostname};
     client.port = EPHEMERAL_PORT_BASE + (int)(rt->next_session % 16000);
     printf("Connected to %s.\n", host->hostname ? host->hostname : addr);
     printf("Escape character is '^]'.\n");

@@ -213,21 +213,9 @@ void dns_exchange_register(lua_State *L)
     lua_pop(L, 1);
 }
 
-static void push_endpoint(lua_State *L, uint32_t addr, int port, const char *name)
-{
-    char a[ADDR_IPV4_STRLEN];
-    lua_createtable(L, 0, 3);
-    dns_lua_set_str(L, "addr", addr_format_ipv4(addr, a));
-    dns_lua_set_int(L, "port", port);
-    if (name) {
-        dns_lua_set_str(L, "name", name);
-    }
-}
-
 struct call_args {
     struct datagram *d;
-    uint32_t from, to;
-    const char *from_name, *to_name;
+    struct session_endpoint client, server;
     size_t bytes;
 };
 
@@ -241,9 +229,9 @@ static int push_datagram(lua_State *L, void *ud)
     u->d = NULL;
     luaL_setmetatable(L, DATAGRAM_TYPE);
     lua_createtable(L, 0, 2);
-    push_endpoint(L, a->from, 49152 + (int)(ldns_pkt_id(q) % 16000), a->from_name);
+    session_push_endpoint(L, &a->client);
     lua_setfield(L, -2, "client");
-    push_endpoint(L, a->to, DNS_PORT, a->to_name);
+    session_push_endpoint(L, &a->server);
     lua_setfield(L, -2, "server");
     lua_setiuservalue(L, -2, 1);
     lua_pushvalue(L, -1);
@@ -409,9 +397,13 @@ void dns_exchange_wait(int ms)
  * re-entry, with an error notice about the host rather than the world. */
 static const struct vserver *busy[DNS_DEPTH_MAX];
 
-enum dns_outcome dns_exchange(struct runtime *rt, uint32_t from, uint32_t to, const uint8_t *q,
-                              size_t q_len, int tcp, uint8_t **resp, size_t *resp_len, int *rtt_ms,
-                              char err[RT_ERROR_MAX])
+/* A query from `asker`, a node of the world, crosses the simulated
+ * network both ways; one from outside (asker NULL: a real client of tutor
+ * serve, `client` says who) arrives at the server as it is. */
+static enum dns_outcome exchange(struct runtime *rt, const struct world_node *asker,
+                                 const struct session_endpoint *client, uint32_t to,
+                                 const uint8_t *q, size_t q_len, int tcp, uint8_t **resp,
+                                 size_t *resp_len, int *rtt_ms, char err[RT_ERROR_MAX])
 {
     static int depth;
     char a[ADDR_IPV4_STRLEN];
@@ -419,15 +411,15 @@ enum dns_outcome dns_exchange(struct runtime *rt, uint32_t from, uint32_t to, co
     *resp_len = 0;
     *rtt_ms = 0;
     const struct world_node *node = world_host_by_addr(rt->world, to);
-    const struct world_node *asker = world_host_by_addr(rt->world, from);
-    if (!node || !asker) {
-        snprintf(err, RT_ERROR_MAX, "no host has the address %s",
-                 addr_format_ipv4(node ? from : to, a));
+    if (!node) {
+        snprintf(err, RT_ERROR_MAX, "no host has the address %s", addr_format_ipv4(to, a));
         return DNS_TIMEOUT;
     }
     /* the query crosses the network; the answer's way back is timed below */
-    int64_t there_us;
-    enum net_carry reach = netsim_rt_carry(rt, asker, to, (const char *)q, q_len, &there_us);
+    int64_t there_us = 0;
+    enum net_carry reach = NET_CARRIED;
+    if (asker)
+        reach = netsim_rt_carry(rt, asker, to, (const char *)q, q_len, &there_us);
     if (reach != NET_CARRIED) {
         snprintf(err, RT_ERROR_MAX, "%s: %s", addr_format_ipv4(to, a), netsim_rt_failure(reach));
         return DNS_TIMEOUT;
@@ -475,8 +467,7 @@ enum dns_outcome dns_exchange(struct runtime *rt, uint32_t from, uint32_t to, co
         return *resp ? DNS_OK : DNS_TIMEOUT;
     }
     struct datagram d = {.query = query, .limit = limit, .ref = LUA_NOREF};
-    const struct world_node *fn = world_host_by_addr(rt->world, from);
-    struct call_args args = {&d, from, to, fn ? fn->hostname : NULL, node->hostname, q_len};
+    struct call_args args = {&d, *client, {to, DNS_PORT, node->hostname, NULL, false}, q_len};
     struct sandbox *sbx = srv_sandbox(srv);
     int outer_wait = waited_ms;
     waited_ms = 0;
@@ -509,8 +500,9 @@ enum dns_outcome dns_exchange(struct runtime *rt, uint32_t from, uint32_t to, co
         snprintf(err, RT_ERROR_MAX, "the server did not answer");
         return DNS_TIMEOUT;
     }
-    int64_t back_us;
-    reach = netsim_rt_carry(rt, node, from, (const char *)d.resp, d.resp_len, &back_us);
+    int64_t back_us = 0;
+    if (asker)
+        reach = netsim_rt_carry(rt, node, client->addr, (const char *)d.resp, d.resp_len, &back_us);
     if (reach != NET_CARRIED) {
         free(d.resp);
         snprintf(err, RT_ERROR_MAX, "the answer from %s: %s", addr_format_ipv4(to, a),
@@ -523,4 +515,31 @@ enum dns_outcome dns_exchange(struct runtime *rt, uint32_t from, uint32_t to, co
     *resp = d.resp;
     *resp_len = d.resp_len;
     return DNS_OK;
+}
+
+enum dns_outcome dns_exchange(struct runtime *rt, uint32_t from, uint32_t to, const uint8_t *q,
+                              size_t q_len, int tcp, uint8_t **resp, size_t *resp_len, int *rtt_ms,
+                              char err[RT_ERROR_MAX])
+{
+    const struct world_node *asker = world_host_by_addr(rt->world, from);
+    if (!asker) {
+        char a[ADDR_IPV4_STRLEN];
+        *resp = NULL;
+        *resp_len = 0;
+        *rtt_ms = 0;
+        snprintf(err, RT_ERROR_MAX, "no host has the address %s", addr_format_ipv4(from, a));
+        return DNS_TIMEOUT;
+    }
+    /* the client's port: an ephemeral one, from the query ID so replays repeat */
+    int port = 49152 + (int)((q_len >= 2 ? (q[0] << 8 | q[1]) : 0) % 16000);
+    struct session_endpoint client = {from, port, asker->hostname, NULL, false};
+    return exchange(rt, asker, &client, to, q, q_len, tcp, resp, resp_len, rtt_ms, err);
+}
+
+enum dns_outcome dns_exchange_outside(struct runtime *rt, const struct session_endpoint *client,
+                                      uint32_t to, const uint8_t *q, size_t q_len, int tcp,
+                                      uint8_t **resp, size_t *resp_len, char err[RT_ERROR_MAX])
+{
+    int rtt_ms;
+    return exchange(rt, NULL, client, to, q, q_len, tcp, resp, resp_len, &rtt_ms, err);
 }

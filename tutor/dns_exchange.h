@@ -45,6 +45,14 @@ enum dns_outcome dns_exchange(struct runtime *rt, uint32_t from, uint32_t to, co
                               size_t q_len, int tcp, uint8_t **resp, size_t *resp_len, int *rtt_ms,
                               char err[RT_ERROR_MAX]);
 
+/* The same for a query from outside the world (tutor serve's listener):
+ * `client` is the real client, with `socket` set; no network is crossed
+ * on the way in or out. */
+struct session_endpoint;
+enum dns_outcome dns_exchange_outside(struct runtime *rt, const struct session_endpoint *client,
+                                      uint32_t to, const uint8_t *q, size_t q_len, int tcp,
+                                      uint8_t **resp, size_t *resp_len, char err[RT_ERROR_MAX]);
+
 /* The server now in on_datagram has waited `ms` for a server it asked
  * (tutor.query): its own answer comes that much later, which dig's
  * "Query time" shows. */

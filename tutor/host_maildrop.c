@@ -115,7 +115,7 @@ int host_maildrop_open(lua_State *L)
     struct vserver *srv = srv_of(L);
     const char *address = luaL_checkstring(L, 2);
     const struct world_user *u = world_user(srv_runtime(srv)->world, address);
-    if (!u || !world_node_serves(srv_node(srv), u->domain))
+    if (!u || !srv_has_user(srv, u))
         return push_failure(L, "no such user");
     /* stack: s address */
     struct maildrop_ud *ud = lua_newuserdatauv(L, sizeof *ud, 0);

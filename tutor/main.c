@@ -15,6 +15,7 @@
 #include "i18n.h"
 #include "repl.h"
 #include "runtime.h"
+#include "serve.h"
 #include "term.h"
 #include "world.h"
 
@@ -86,17 +87,10 @@ static void state_root(char out[PATH_MAX])
 static void on_notice(void *ctx, const char *kind, const char *text)
 {
     struct runtime *rt = ctx;
-    if (strcmp(kind, "log") != 0) {
+    if (strcmp(kind, "log") != 0)
         term_error("%s", text);
-        return;
-    }
-    char p[PATH_MAX + 16];
-    snprintf(p, sizeof p, "%s/server.log", rt->state);
-    FILE *f = fopen(p, "a");
-    if (f) {
-        fprintf(f, "%s\n", text);
-        fclose(f);
-    }
+    else
+        rt_append_log(rt, text);
 }
 
 static void usage(FILE *f)
@@ -118,6 +112,10 @@ static void usage(FILE *f)
                        "  --version       show the version and exit\n\n"
                        "Commands (also at the prompt):\n"));
     repl_print_commands(f);
+    fprintf(f, "%s", _("\nServing real clients (not at the prompt):\n"
+                       "  serve --smtp ADDR:PORT --pop3 ADDR:PORT --dns ADDR:PORT\n"
+                       "                  the world's servers on real sockets, for telnet, curl,\n"
+                       "                  swaks, fetchmail and dig (tutor serve --help)\n"));
     fprintf(f, "%s", _("\nState (mailboxes, queues, history) is kept under $XDG_STATE_HOME/tutor\n"
                        "(~/.local/state/tutor when XDG_STATE_HOME is not set).\n"));
 }
@@ -165,6 +163,11 @@ int main(int argc, char **argv)
         }
     }
     term_init(color);
+    state_root(state);
+    if (optind < argc && strcmp(argv[optind], "serve") == 0) {
+        struct serve_env env = {datadir, world_opt ? world_opt : world_path, state, reset};
+        return serve_main(&env, argc - optind, argv + optind);
+    }
 
     char err[WORLD_ERROR_MAX];
     struct world *w = world_load(world_opt ? world_opt : world_path, err);
@@ -172,7 +175,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "tutor: %s\n", err);
         return 2;
     }
-    state_root(state);
     struct runtime rt;
     char rterr[RT_ERROR_MAX];
     if (rt_open(&rt, w, datadir, state, rterr) < 0) {

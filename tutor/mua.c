@@ -84,11 +84,13 @@ static int converse(struct runtime *rt, const struct mua_route *route, const cha
         snprintf(out->text, sizeof out->text, "%s", err);
         return -1;
     }
-    struct session_endpoint self = {world_node_addr(route->client),
-                                    EPHEMERAL_PORT_BASE + (int)(rt->next_session % 16000),
-                                    route->client->hostname};
-    struct session_endpoint to = {world_node_addr(route->server), route->svc->port,
-                                  route->server->hostname};
+    struct session_endpoint self = {
+        .addr = world_node_addr(route->client),
+        .port = EPHEMERAL_PORT_BASE + (int)(rt->next_session % 16000),
+        .name = route->client->hostname,
+    };
+    struct session_endpoint to = {.addr = world_node_addr(route->server),
+                                  .port = route->svc->port, .name = route->server->hostname};
     enum net_carry reach = netsim_rt_carry(rt, route->client, to.addr, NULL, 60, NULL);
     if (reach != NET_CARRIED) {
         snprintf(out->text, sizeof out->text, "connect to %s[%s]:%d: %s",

@@ -99,8 +99,8 @@ static void attempt(struct runtime *rt, const struct world_node *origin,
             settle(&rs[group[i]], OUTCOME_DEFERRED, NULL, err);
         return;
     }
-    struct session_endpoint from = {world_node_addr(origin), 25, origin->hostname};
-    struct session_endpoint to = {route->addr, smtp->port, target->hostname};
+    struct session_endpoint from = {.addr = world_node_addr(origin), .port = 25, .name = origin->hostname};
+    struct session_endpoint to = {.addr = route->addr, .port = smtp->port, .name = target->hostname};
     snprintf(remote, sizeof remote, "%s[%s]", route->name, addr_format_ipv4(to.addr, a));
     snprintf(info, sizeof info, _("%1$s relays %2$s to %3$s"), origin->hostname, e->id, remote);
     log_add(log, "=== ", info);

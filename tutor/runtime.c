@@ -20,6 +20,7 @@ static void rt_start_clock(struct runtime *rt)
 {
     rt->clock = rt->world->clock_start >= 0 ? rt->world->clock_start : (long long)time(NULL);
     rt->next_id = 1;
+    rt->ids_saved_up_to = 0;
     char p[PATH_MAX];
     clock_path(rt, p);
     char *text = fs_read_file(p, NULL);
@@ -122,12 +123,31 @@ void rt_format_date(const struct runtime *rt, long long t, char out[40])
              tm.tm_sec, tz < 0 ? '-' : '+', a / 60, a % 60);
 }
 
+/* The next number of the world's counter. The counter on disk is kept a
+ * block ahead of the one in use, so that a process killed before its
+ * rt_save() never hands out a number twice after a restart: a Maildir name
+ * or a queue ID used again would refuse a delivery. */
+static unsigned long take_id(struct runtime *rt)
+{
+    if (rt->next_id >= rt->ids_saved_up_to) {
+        char p[PATH_MAX], text[64], ferr[FS_ERROR_MAX];
+        unsigned long ahead = rt->next_id + RT_ID_BLOCK;
+        clock_path(rt, p);
+        int n = snprintf(text, sizeof text, "%lld %lu\n", rt->clock, ahead);
+        if (fs_write_atomic(p, text, (size_t)n, ferr) == 0)
+            rt->ids_saved_up_to = ahead;
+        else
+            rt_notice(rt, "error", "%s", ferr);
+    }
+    return rt->next_id++;
+}
+
 void rt_new_id(struct runtime *rt, char out[16])
 {
     /* Five hex digits of the clock and five of a counter: unique within a
      * world, ordered, and as opaque-looking as Postfix's. */
     snprintf(out, 16, "%05llX%05lX", (unsigned long long)rt_now(rt) & 0xFFFFF,
-             rt->next_id++ & 0xFFFFF);
+             take_id(rt) & 0xFFFFF);
 }
 
 void rt_unique_name(struct runtime *rt, const char *host, char out[MAILDIR_NAME_MAX])
@@ -135,10 +155,21 @@ void rt_unique_name(struct runtime *rt, const char *host, char out[MAILDIR_NAME_
     /* The Maildir spec's "time.unique.host": the simulated clock and the
      * world's counter make it unique and repeatable; fixed widths make
      * names sort in delivery order. */
-    int n = snprintf(out, MAILDIR_NAME_MAX, "%010lld.N%06lu.%s", rt_now(rt), rt->next_id++, host);
+    int n = snprintf(out, MAILDIR_NAME_MAX, "%010lld.N%06lu.%s", rt_now(rt), take_id(rt), host);
     for (char *p = out + (n > 0 ? n - (int)strlen(host) : 0); *p; p++)
         if (*p == '/' || *p == ':' || (unsigned char)*p <= ' ' || (unsigned char)*p > '~')
             *p = '_';
+}
+
+void rt_append_log(const struct runtime *rt, const char *text)
+{
+    char p[PATH_MAX + 16];
+    snprintf(p, sizeof p, "%s/server.log", rt->state);
+    FILE *f = fopen(p, "a");
+    if (f) {
+        fprintf(f, "%s\n", text);
+        fclose(f);
+    }
 }
 
 int rt_save(struct runtime *rt, char err[RT_ERROR_MAX])
@@ -150,6 +181,7 @@ int rt_save(struct runtime *rt, char err[RT_ERROR_MAX])
         snprintf(err, RT_ERROR_MAX, "%s", ferr);
         return -1;
     }
+    rt->ids_saved_up_to = rt->next_id;
     return 0;
 }
 

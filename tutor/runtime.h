@@ -20,6 +20,7 @@
 #include "world.h"
 
 #define RT_ERROR_MAX 512
+#define RT_ID_BLOCK 1024        /* counter values saved ahead (take_id in runtime.c) */
 
 struct vserver;
 
@@ -32,7 +33,8 @@ struct runtime {
     char datadir[PATH_MAX];             /* holds scripts/ */
     char state[PATH_MAX];               /* this world's state folder */
     long long clock;                    /* simulated now, seconds since 1970 */
-    unsigned long next_id;              /* queue IDs */
+    unsigned long next_id;              /* queue IDs and Maildir names */
+    unsigned long ids_saved_up_to;      /* the counter on disk: crash-safe up to here */
     struct vserver **servers;
     size_t n_servers;
     unsigned next_session;
@@ -99,6 +101,10 @@ struct vserver *rt_server(struct runtime *rt, const struct world_node *node,
 /* The same for a client script of `node` (DATADIR/scripts/`script`). */
 struct vserver *rt_client(struct runtime *rt, const struct world_node *node,
                           const char *script, char err[RT_ERROR_MAX]);
+
+/* Appends a line to STATE/server.log, the world's maillog: where the
+ * scripts' tutor.log lines go, so they do not interrupt a dialogue. */
+void rt_append_log(const struct runtime *rt, const char *text);
 
 void rt_notice(struct runtime *rt, const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -32,6 +32,7 @@ struct vserver {
     char script[PATH_MAX];
     char *verbs[SRV_VERBS_MAX + 1];
     struct dns_data *dns;               /* zones and hints, for a DNS server */
+    bool logins_anywhere;               /* srv_login_anywhere() */
 };
 
 const struct world_node *srv_node(const struct vserver *srv) { return srv->node; }
@@ -101,15 +102,42 @@ static int api_user(lua_State *L)
     return 1;
 }
 
+void srv_login_anywhere(struct vserver *srv)
+{
+    srv->logins_anywhere = true;
+}
+
+bool srv_has_user(const struct vserver *srv, const struct world_user *u)
+{
+    return srv->logins_anywhere || world_node_serves(srv->node, u->domain);
+}
+
+/* `alice` anywhere in the world, when no other domain has an alice. */
+static const struct world_user *unique_localpart(const struct world *w, const char *user)
+{
+    const struct world_user *found = NULL;
+    for (size_t i = 0; i < w->n_users; i++) {
+        if (strcmp(w->users[i].localpart, user) != 0)
+            continue;
+        if (found)
+            return NULL;
+        found = &w->users[i];
+    }
+    return found;
+}
+
 /* `alice@a.example`, or `alice` in one of this node's mail domains: a
- * server logs in its own users only, as a real one does. */
+ * server logs in its own users only, as a real one does, unless it stands
+ * for every domain of the world (srv_login_anywhere). */
 static const struct world_user *find_login(struct vserver *srv, const char *user)
 {
     const struct world *w = srv->rt->world;
     if (strchr(user, '@')) {
         const struct world_user *u = world_user(w, user);
-        return u && world_node_serves(srv->node, u->domain) ? u : NULL;
+        return u && srv_has_user(srv, u) ? u : NULL;
     }
+    if (srv->logins_anywhere)
+        return unique_localpart(w, user);
     for (size_t i = 0; i < srv->node->n_mail_domains; i++) {
         char addr[512];
         snprintf(addr, sizeof addr, "%s@%s", user, srv->node->mail_domains[i]);

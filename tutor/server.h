@@ -40,6 +40,14 @@ const char *const *srv_verbs(const struct vserver *srv);
 struct dns_data;
 const struct dns_data *srv_dns(const struct vserver *srv);
 
+/* Lets the server log in the users of every domain of the world, as a
+ * provider's POP3 server that hosts several domains does (tutor serve's
+ * one POP3 listener for the whole world). */
+void srv_login_anywhere(struct vserver *srv);
+/* Does `u` log in and keep a maildrop here? */
+struct world_user;
+bool srv_has_user(const struct vserver *srv, const struct world_user *u);
+
 /* The vserver a Lua state belongs to. */
 struct vserver *srv_of(lua_State *L);
 

@@ -45,6 +45,27 @@ bool session_over(const struct session *s) { return s->close_requested || s->fai
 const char *session_failed(const struct session *s) { return s->failed ? s->error : NULL; }
 const struct session_result *session_result(const struct session *s) { return &s->result; }
 
+const char *session_state(struct session *s, char out[32])
+{
+    out[0] = '\0';
+    if (s->ref == LUA_NOREF || s->ref == LUA_REFNIL)
+        return out;
+    /* raw reads only: nothing of the script runs here */
+    lua_State *L = sbx_state(srv_sandbox(s->srv));
+    int top = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->ref);
+    if (lua_getiuservalue(L, -1, 1) == LUA_TTABLE) {
+        lua_pushliteral(L, "data");
+        if (lua_rawget(L, -2) == LUA_TTABLE) {
+            lua_pushliteral(L, "state");
+            if (lua_rawget(L, -2) == LUA_TSTRING)
+                snprintf(out, 32, "%s", lua_tostring(L, -1));
+        }
+    }
+    lua_settop(L, top);
+    return out;
+}
+
 /* ------------------------------------------------------------------------
  * Output queue.
  */
@@ -254,17 +275,21 @@ void session_register(lua_State *L)
 /* ------------------------------------------------------------------------
  * Creating sessions and calling their scripts.
  */
-static void push_endpoint(lua_State *L, const struct session_endpoint *e)
+void session_push_endpoint(lua_State *L, const struct session_endpoint *e)
 {
     char a[ADDR_IPV4_STRLEN];
-    lua_createtable(L, 0, 3);
-    lua_pushstring(L, addr_format_ipv4(e->addr, a));
+    lua_createtable(L, 0, 4);
+    lua_pushstring(L, e->addr_text ? e->addr_text : addr_format_ipv4(e->addr, a));
     lua_setfield(L, -2, "addr");
     lua_pushinteger(L, e->port);
     lua_setfield(L, -2, "port");
     if (e->name) {
         lua_pushstring(L, e->name);
         lua_setfield(L, -2, "name");
+    }
+    if (e->socket) {
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -2, "socket");
     }
 }
 
@@ -286,9 +311,9 @@ static int push_new_session(lua_State *L, void *ud)
     lua_createtable(L, 0, 4);
     lua_pushinteger(L, a->s->id);
     lua_setfield(L, -2, "id");
-    push_endpoint(L, a->client);
+    session_push_endpoint(L, a->client);
     lua_setfield(L, -2, "client");
-    push_endpoint(L, a->server);
+    session_push_endpoint(L, a->server);
     lua_setfield(L, -2, "server");
     lua_newtable(L);
     lua_setfield(L, -2, "data");

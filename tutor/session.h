@@ -27,12 +27,20 @@
 struct vserver;
 struct session;
 
-/* Where the other end is: `name` (borrowed, may be NULL) only for display. */
+/* Where the other end is: `name` (borrowed, may be NULL) only for display.
+ * A real program connected over a socket (tutor serve) is outside the
+ * world: `addr_text` ("127.0.0.1", "::1") then stands for `addr`, and the
+ * script sees `socket = true`. */
 struct session_endpoint {
     uint32_t addr;
     int port;
     const char *name;
+    const char *addr_text;
+    bool socket;
 };
+
+/* Pushes an endpoint as a script sees it: {addr, port, name, socket}. */
+void session_push_endpoint(lua_State *L, const struct session_endpoint *e);
 
 /* What a client script reported with finish(). */
 struct session_result {
@@ -92,6 +100,9 @@ bool session_over(const struct session *s);
 const char *session_failed(const struct session *s);
 const struct session_result *session_result(const struct session *s);
 unsigned session_id(const struct session *s);
+/* The script's name for where the dialogue is (its s.data.state, e.g.
+ * "MAIL"), copied to `out`; "" when it keeps none. */
+const char *session_state(struct session *s, char out[32]);
 struct vserver *session_server(struct session *s);
 
 /* Passes lines between a client session and a server session until the

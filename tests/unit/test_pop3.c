@@ -127,8 +127,16 @@ static const char *say(struct conn *c, const char *line)
 static const char *open_conn(struct fx *f, struct conn *c)
 {
     const struct world_node *pc = world_node(f->w, "pc1");
-    struct session_endpoint client = {world_node_addr(pc), 49152, pc->hostname};
-    struct session_endpoint server = {world_node_addr(f->mb), 110, f->mb->hostname};
+    struct session_endpoint client = {
+        .addr = world_node_addr(pc),
+        .port = 49152,
+        .name = pc->hostname,
+    };
+    struct session_endpoint server = {
+        .addr = world_node_addr(f->mb),
+        .port = 110,
+        .name = f->mb->hostname,
+    };
     c->out = NULL;
     c->s = session_open(f->pop3, &client, &server);
     assert_non_null(c->s);
@@ -366,8 +374,16 @@ static void smtp_to(struct fx *f, const char *const *rcpts, size_t n)
     struct vserver *smtp = rt_server(&f->rt, ma, world_service(ma, "smtp"), err);
     assert_non_null(smtp);
     const struct world_node *pc = world_node(f->w, "pc1");
-    struct session_endpoint client = {world_node_addr(pc), 49152, pc->hostname};
-    struct session_endpoint server = {world_node_addr(ma), 25, ma->hostname};
+    struct session_endpoint client = {
+        .addr = world_node_addr(pc),
+        .port = 49152,
+        .name = pc->hostname,
+    };
+    struct session_endpoint server = {
+        .addr = world_node_addr(ma),
+        .port = 25,
+        .name = ma->hostname,
+    };
     struct conn c = {session_open(smtp, &client, &server), NULL};
     drain(&c);
     say(&c, "EHLO pc1.a.example");

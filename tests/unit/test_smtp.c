@@ -104,8 +104,16 @@ static const char *connect_pc1(struct fx *f)
 {
     const struct world_node *pc1 = world_node(f->w, "pc1");
     assert_non_null(pc1);
-    struct session_endpoint client = {world_node_addr(pc1), 49152, pc1->hostname};
-    struct session_endpoint server = {world_node_addr(f->node), 25, f->node->hostname};
+    struct session_endpoint client = {
+        .addr = world_node_addr(pc1),
+        .port = 49152,
+        .name = pc1->hostname,
+    };
+    struct session_endpoint server = {
+        .addr = world_node_addr(f->node),
+        .port = 25,
+        .name = f->node->hostname,
+    };
     if (f->s)
         session_end(f->s);
     f->s = session_open(f->srv, &client, &server);

@@ -1,0 +1,621 @@
+/*
+ * serve — see serve.h. This file reads the options, binds the listeners,
+ * and runs the loop: accepting clients within the limits, handing ready
+ * sockets to serve_stream.c and serve_dns.c, ending idle sessions, relaying
+ * queued mail between the world's servers, and stopping cleanly on a
+ * signal.
+ */
+#include "serve.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "i18n.h"
+#include "relay.h"
+#include "serve_internal.h"
+#include "term.h"
+#include "world.h"
+
+/* Idle timeouts: RFC 5321 4.5.3.2.7 (a server waits 5 minutes for a
+ * command), RFC 1939 3 (at least 10 minutes), and a DNS client's TCP
+ * connection is closed after a short wait (RFC 7766 6.2.3). */
+#define SMTP_IDLE_S 300
+#define POP3_IDLE_S 600
+#define DNS_TCP_IDLE_S 10
+#define MAX_SESSIONS 1000
+#define MAX_PER_CLIENT 50           /* Postfix's smtpd_client_connection_count_limit */
+#define ACCEPT_BATCH 64
+#define RELAY_RETRY_MS 60000        /* deferred mail is tried again a minute later */
+
+static int signal_pipe[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+    int e = errno;
+    unsigned char b = (unsigned char)sig;
+    if (write(signal_pipe[1], &b, 1) < 0) {
+        /* the pipe is full: a stop is already on its way */
+    }
+    errno = e;
+}
+
+long long serve_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int set_nonblocking(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "%s", _("Usage: tutor serve [OPTION]... --smtp ADDR:PORT --pop3 ADDR:PORT --dns ADDR:PORT\n"
+                       "Puts the world's virtual servers on real sockets, so that real clients\n"
+                       "(telnet, nc, curl, swaks, fetchmail, Thunderbird, dig) talk to the same\n"
+                       "Lua scripts as the prompt's telnet and dig. Each listener is optional.\n\n"
+                       "  --smtp [HOST=]ADDR:PORT  SMTP, as HOST (default: the student's mail\n"
+                       "                           server, mail.a.example in the built-in world)\n"
+                       "  --pop3 [HOST=]ADDR:PORT  POP3: every user of the world logs in here,\n"
+                       "                           or only HOST's users when HOST= is given\n"
+                       "  --dns [HOST=]ADDR:PORT   DNS over UDP and TCP (default: the student's\n"
+                       "                           resolver)\n"
+                       "  ADDR is 127.0.0.1 when left out; [::1] for IPv6; port 0 picks a free one\n\n"
+                       "  --world FILE             serve this world instead of the built-in one\n"
+                       "  --verbose                show every dialogue as it happens\n"
+                       "  --log FILE               write every dialogue to FILE, as JSON lines\n"
+                       "  --smtp-timeout SECONDS   idle time before an SMTP client is cut off (300)\n"
+                       "  --pop3-timeout SECONDS   the same for POP3 (600)\n"
+                       "  --max-sessions N         clients at once, over all listeners (1000)\n"
+                       "  --max-per-client N       clients at once from one address (50)\n"
+                       "  --reset                  start the world afresh first\n"
+                       "  --help                   show this help and exit\n\n"
+                       "One line with \"ready\" is printed once every listener is bound.\n"
+                       "SIGTERM or SIGINT (Ctrl-C) closes the sessions and exits with 0.\n"
+                       "AUTH is offered without TLS: this is a simulation, and passwords travel\n"
+                       "in the clear, as the lecture warns.\n"));
+}
+
+static int positive(const char *opt, const char *v, int max)
+{
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (!*v || *end || n < 1 || n > max) {
+        fprintf(stderr, _("tutor serve: %1$s takes a number from 1 to %2$d, not \"%3$s\"\n"), opt,
+                max, v);
+        return -1;
+    }
+    return (int)n;
+}
+
+/* The mail server of the student's own domain, as the student's mail
+ * client would use it; else the first host with the service. */
+static const struct world_node *default_host(const struct world *w, const char *service)
+{
+    const struct world_node *pc = world_node(w, w->student);
+    const char *dot = pc && pc->hostname ? strchr(pc->hostname, '.') : NULL;
+    const struct world_node *n = dot ? world_mail_host(w, dot + 1) : NULL;
+    if (n && world_service(n, service))
+        return n;
+    for (size_t i = 0; i < w->n_nodes; i++)
+        if (world_service(&w->nodes[i], service))
+            return &w->nodes[i];
+    return NULL;
+}
+
+static const struct world_node *default_resolver(const struct world *w)
+{
+    const struct world_node *pc = world_node(w, w->student);
+    return pc && pc->n_dns ? world_host_by_addr(w, pc->dns[0]) : NULL;
+}
+
+/* Finds the host a listener plays and starts its script. 0, or -1 after
+ * saying why. */
+static int choose_host(struct serve *sv, struct listener *l)
+{
+    const struct world *w = sv->rt->world;
+    const char *svc = l->kind == SERVE_DNS ? "dns" : l->proto;
+    if (l->spec.host[0]) {
+        l->node = world_find_host(w, l->spec.host);
+        if (!l->node) {
+            fprintf(stderr, _("tutor serve: --%1$s: the world has no host \"%2$s\"\n"), l->proto,
+                    l->spec.host);
+            return -1;
+        }
+    } else {
+        l->node = l->kind == SERVE_DNS ? default_resolver(w) : default_host(w, svc);
+        if (!l->node) {
+            fprintf(stderr, _("tutor serve: --%1$s: no host of this world runs %2$s\n"), l->proto, svc);
+            return -1;
+        }
+    }
+    l->svc = l->kind == SERVE_DNS ? world_service_by_port(l->node, 53) : world_service(l->node, svc);
+    const char *name = l->node->hostname ? l->node->hostname : l->node->name;
+    if (!l->svc) {
+        fprintf(stderr, _("tutor serve: --%1$s: %2$s runs no %3$s server\n"), l->proto, name, svc);
+        return -1;
+    }
+    if (l->kind == SERVE_DNS)
+        return 0;       /* dns_exchange starts the server on the first query */
+    char err[RT_ERROR_MAX];
+    l->srv = rt_server(sv->rt, l->node, l->svc, err);
+    if (!l->srv) {
+        fprintf(stderr, "tutor serve: %s\n", err);
+        return -1;
+    }
+    if (l->kind == SERVE_POP3 && !l->spec.host[0])
+        srv_login_anywhere(l->srv);
+    return 0;
+}
+
+static int bind_one(struct listener *l, int type, struct sockaddr_storage *sa, socklen_t len)
+{
+    int fd = socket(sa->ss_family, type, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    if (type == SOCK_STREAM)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)sa, len) < 0 || set_nonblocking(fd) < 0 ||
+        fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 || (type == SOCK_STREAM && listen(fd, 511) < 0)) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    (void)l;
+    return fd;
+}
+
+/* Binds TCP (and UDP for DNS, on the same port). 0, or -1 after saying why. */
+static int bind_listener(struct listener *l)
+{
+    char addr[INET6_ADDRSTRLEN];
+    int port;
+    sockaddr_describe((struct sockaddr *)&l->spec.sa, addr, &port, l->where);
+    l->fd = bind_one(l, SOCK_STREAM, &l->spec.sa, l->spec.sa_len);
+    if (l->fd < 0) {
+        fprintf(stderr, "tutor serve: --%s %s: %s\n", l->proto, l->where, strerror(errno));
+        return -1;
+    }
+    /* port 0: the system chose one; UDP takes the same */
+    struct sockaddr_storage got;
+    socklen_t glen = sizeof got;
+    getsockname(l->fd, (struct sockaddr *)&got, &glen);
+    sockaddr_describe((struct sockaddr *)&got, addr, &port, l->where);
+    if (l->kind == SERVE_DNS) {
+        l->udp_fd = bind_one(l, SOCK_DGRAM, &got, glen);
+        if (l->udp_fd < 0) {
+            fprintf(stderr, "tutor serve: --%s %s (UDP): %s\n", l->proto, l->where, strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Room for many clients: the soft limit of open files up to the hard one. */
+static void raise_fd_limit(int want)
+{
+    struct rlimit r;
+    if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < (rlim_t)want) {
+        r.rlim_cur = r.rlim_max == RLIM_INFINITY || r.rlim_max > (rlim_t)want ? (rlim_t)want : r.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &r);
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Clients.
+ */
+static size_t count_from(const struct serve *sv, const char *addr)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sv->n_conns; i++)
+        if (!sv->conns[i]->closed && strcmp(sv->conns[i]->addr, addr) == 0)
+            n++;
+    return n;
+}
+
+static void refuse(struct serve *sv, struct conn *c)
+{
+    if (c->l->kind != SERVE_DNS) {
+        char why[256];
+        stream_notice_text(c, NOTICE_BUSY, why);
+        slog_line(sv, c, false, why, strlen(why));
+        dprintf(c->fd, "%s\r\n", why);
+    }
+    slog_event(sv, c, "busy", "too many clients: refused");
+    close(c->fd);
+}
+
+static void accept_clients(struct serve *sv, struct listener *l)
+{
+    for (int i = 0; i < ACCEPT_BATCH; i++) {
+        struct sockaddr_storage from;
+        socklen_t flen = sizeof from;
+        int fd = accept(l->fd, (struct sockaddr *)&from, &flen);
+        if (fd < 0)
+            return;
+        if (set_nonblocking(fd) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+            close(fd);
+            continue;
+        }
+        struct conn probe = {.fd = fd, .l = l, .id = ++sv->next_conn};
+        probe.addr4 = (uint32_t)sockaddr_describe((struct sockaddr *)&from, probe.addr, &probe.port,
+                                                  probe.peer);
+        if (sv->n_conns >= (size_t)sv->max_sessions ||
+            count_from(sv, probe.addr) >= (size_t)sv->max_per_client) {
+            refuse(sv, &probe);
+            continue;
+        }
+        struct conn *c = malloc(sizeof *c);
+        size_t cap = l->kind == SERVE_DNS ? 512 : SERVE_LINE_BUF;
+        char *in = malloc(cap);
+        if (sv->n_conns == sv->cap_conns) {
+            size_t ncap = sv->cap_conns ? sv->cap_conns * 2 : 64;
+            struct conn **grown = realloc(sv->conns, ncap * sizeof *grown);
+            if (grown) {
+                sv->conns = grown;
+                sv->cap_conns = ncap;
+            }
+        }
+        if (!c || !in || sv->n_conns == sv->cap_conns) {
+            free(c);
+            free(in);
+            close(fd);
+            continue;
+        }
+        *c = probe;
+        c->in = in;
+        c->in_cap = cap;
+        c->idle_until_ms = serve_now_ms() + l->idle_s * 1000LL;
+        sv->conns[sv->n_conns++] = c;
+        if (l->kind != SERVE_DNS)
+            stream_open(sv, c);
+    }
+}
+
+static void conn_readable(struct serve *sv, struct conn *c)
+{
+    if (c->l->kind == SERVE_DNS)
+        dns_tcp_readable(sv, c);
+    else
+        stream_readable(sv, c);
+}
+
+static void conn_flush(struct serve *sv, struct conn *c)
+{
+    if (c->closed)
+        return;
+    if (c->l->kind != SERVE_DNS) {
+        stream_flush(sv, c);
+        return;
+    }
+    if (conn_write(c) < 0 || (c->draining && c->out_len == c->out_off))
+        dns_tcp_close(c);
+}
+
+static void conn_end(struct serve *sv, struct conn *c, const char *event, enum stream_notice n)
+{
+    if (c->l->kind == SERVE_DNS) {
+        dns_tcp_close(c);
+        return;
+    }
+    char why[256];
+    stream_notice_text(c, n, why);
+    stream_close(sv, c, event, why);
+}
+
+static void expire_idle(struct serve *sv, long long now)
+{
+    for (size_t i = 0; i < sv->n_conns; i++) {
+        struct conn *c = sv->conns[i];
+        if (!c->closed && now >= c->idle_until_ms)
+            conn_end(sv, c, "timeout", NOTICE_TIMEOUT);
+    }
+}
+
+static void free_closed(struct serve *sv)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < sv->n_conns; i++) {
+        struct conn *c = sv->conns[i];
+        if (c->closed) {
+            free(c->in);
+            free(c->out);
+            free(c);
+        } else {
+            sv->conns[k++] = c;
+        }
+    }
+    sv->n_conns = k;
+}
+
+/* Mail queued for other domains goes on between the world's servers, as
+ * the REPL does after each command. */
+static void run_relay(struct serve *sv)
+{
+    struct relay_stats st;
+    char err[RT_ERROR_MAX], text[256];
+    sv->relay_due = false;
+    if (relay_run(sv->rt, &st, err) < 0) {
+        fprintf(stderr, "tutor serve: %s\n", err);
+        return;
+    }
+    if (st.sent || st.deferred || st.bounced) {
+        snprintf(text, sizeof text, _("relay between the world's servers: %1$d sent, %2$d waiting, %3$d returned to the sender"),
+                 st.sent, st.deferred, st.bounced);
+        slog_info(sv, text);
+        if (sv->log.verbose) {
+            char *d = relay_last_dialogue(sv->rt);
+            if (d) {
+                term_lines(stdout, d, strlen(d));
+                fflush(stdout);
+                free(d);
+            }
+        }
+    }
+    if (st.deferred) {
+        sv->relay_due = true;
+        sv->relay_after_ms = serve_now_ms() + RELAY_RETRY_MS;
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * The loop.
+ */
+static int poll_timeout(const struct serve *sv, long long now)
+{
+    long long next = now + 60000;
+    for (size_t i = 0; i < sv->n_conns; i++)
+        if (sv->conns[i]->idle_until_ms < next)
+            next = sv->conns[i]->idle_until_ms;
+    if (sv->relay_due && sv->relay_after_ms < next)
+        next = sv->relay_after_ms;
+    return next <= now ? 0 : (int)(next - now);
+}
+
+static void loop(struct serve *sv)
+{
+    size_t cap = 0;
+    struct pollfd *pf = NULL;
+    struct conn **polled = NULL;
+    for (;;) {
+        size_t need = 1 + 2 * sv->n_ls + sv->n_conns;
+        if (need > cap) {
+            cap = need * 2;
+            struct pollfd *p2 = realloc(pf, cap * sizeof *pf);
+            struct conn **c2 = p2 ? realloc(polled, cap * sizeof *c2) : NULL;
+            if (p2)
+                pf = p2;
+            if (!c2) {
+                fprintf(stderr, "tutor serve: out of memory\n");
+                break;
+            }
+            polled = c2;
+        }
+        size_t n = 0;
+        pf[n++] = (struct pollfd){.fd = signal_pipe[0], .events = POLLIN};
+        for (size_t i = 0; i < sv->n_ls; i++) {
+            pf[n++] = (struct pollfd){.fd = sv->ls[i].fd, .events = POLLIN};
+            pf[n++] = (struct pollfd){.fd = sv->ls[i].udp_fd, .events = POLLIN};
+        }
+        size_t first_conn = n;
+        for (size_t i = 0; i < sv->n_conns; i++) {
+            struct conn *c = sv->conns[i];
+            short ev = conn_wants_input(c) ? POLLIN : 0;
+            if (c->out_len > c->out_off)
+                ev |= POLLOUT;
+            polled[n] = c;
+            pf[n++] = (struct pollfd){.fd = c->fd, .events = ev};
+        }
+        long long now = serve_now_ms();
+        int rc = poll(pf, n, poll_timeout(sv, now));
+        if (rc < 0 && errno != EINTR) {
+            fprintf(stderr, "tutor serve: poll: %s\n", strerror(errno));
+            break;
+        }
+        if (rc > 0 && pf[0].revents)
+            break;      /* SIGTERM or SIGINT */
+        for (size_t i = 0; rc > 0 && i < sv->n_ls; i++) {
+            if (pf[1 + 2 * i].revents & POLLIN)
+                accept_clients(sv, &sv->ls[i]);
+            if (pf[2 + 2 * i].revents & POLLIN)
+                dns_udp_readable(sv, &sv->ls[i]);
+        }
+        for (size_t i = first_conn; rc > 0 && i < n; i++) {
+            struct conn *c = polled[i];
+            if (c->closed)
+                continue;
+            if (pf[i].revents & (POLLIN | POLLHUP | POLLERR))
+                conn_readable(sv, c);
+            if (pf[i].revents & POLLOUT || (c->draining && !c->closed))
+                conn_flush(sv, c);
+        }
+        now = serve_now_ms();
+        expire_idle(sv, now);
+        free_closed(sv);
+        if (sv->relay_due && now >= sv->relay_after_ms)
+            run_relay(sv);
+    }
+    free(pf);
+    free(polled);
+}
+
+static void shut_down(struct serve *sv)
+{
+    for (size_t i = 0; i < sv->n_conns; i++)
+        if (!sv->conns[i]->closed)
+            conn_end(sv, sv->conns[i], "shutdown", NOTICE_SHUTDOWN);
+    free_closed(sv);
+    free(sv->conns);
+    for (size_t i = 0; i < sv->n_ls; i++) {
+        if (sv->ls[i].fd >= 0)
+            close(sv->ls[i].fd);
+        if (sv->ls[i].udp_fd >= 0)
+            close(sv->ls[i].udp_fd);
+    }
+    /* mail accepted just before the stop still goes on its way */
+    if (sv->relay_due)
+        run_relay(sv);
+}
+
+static void on_notice(void *ctx, const char *kind, const char *text)
+{
+    if (strcmp(kind, "log") == 0)
+        rt_append_log(ctx, text);
+    else
+        fprintf(stderr, "tutor serve: %s\n", text);
+}
+
+static int setup_signals(void)
+{
+    if (pipe(signal_pipe) < 0)
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        set_nonblocking(signal_pipe[i]);
+        fcntl(signal_pipe[i], F_SETFD, FD_CLOEXEC);
+    }
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    struct sigaction ign = {.sa_handler = SIG_IGN};
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGPIPE, &ign, NULL);
+    return 0;
+}
+
+/* The line the caller waits for: every listener bound, and where. */
+static void say_ready(const struct serve *sv)
+{
+    printf("tutor serve: ready:");
+    for (size_t i = 0; i < sv->n_ls; i++) {
+        const struct listener *l = &sv->ls[i];
+        printf("%s %s %s (%s%s)", i ? "," : "", l->proto, l->where,
+               l->node->hostname ? l->node->hostname : l->node->name,
+               l->kind == SERVE_POP3 && !l->spec.host[0] ? _(", every user of the world") :
+               l->kind == SERVE_DNS ? ", UDP+TCP" : "");
+    }
+    putchar('\n');
+    fflush(stdout);
+}
+
+int serve_main(const struct serve_env *env, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"smtp", required_argument, NULL, 's'}, {"pop3", required_argument, NULL, 'p'},
+        {"dns", required_argument, NULL, 'd'}, {"world", required_argument, NULL, 'w'},
+        {"verbose", no_argument, NULL, 'v'}, {"log", required_argument, NULL, 'L'},
+        {"smtp-timeout", required_argument, NULL, 'S'}, {"pop3-timeout", required_argument, NULL, 'P'},
+        {"max-sessions", required_argument, NULL, 'm'}, {"max-per-client", required_argument, NULL, 'M'},
+        {"reset", no_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
+        {"lang", required_argument, NULL, 'l'}, {NULL, 0, NULL, 0},
+    };
+    struct serve sv = {.max_sessions = MAX_SESSIONS, .max_per_client = MAX_PER_CLIENT};
+    const char *world_path = env->world, *log_path = NULL;
+    int idle[3] = {SMTP_IDLE_S, POP3_IDLE_S, DNS_TCP_IDLE_S};
+    bool reset = env->reset;
+    struct listen_spec specs[3];
+    bool given[3] = {false, false, false};
+    static const char *const protos[3] = {"smtp", "pop3", "dns"};
+    int o;
+    optind = 0;
+    while ((o = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
+        char err[256];
+        int k = o == 's' ? SERVE_SMTP : o == 'p' ? SERVE_POP3 : o == 'd' ? SERVE_DNS : -1;
+        if (k >= 0) {
+            if (listen_spec_parse(optarg, &specs[k], err) < 0) {
+                fprintf(stderr, "tutor serve: --%s: %s\n", protos[k], err);
+                return 2;
+            }
+            given[k] = true;
+            continue;
+        }
+        switch (o) {
+        case 'w': world_path = optarg; break;
+        case 'v': sv.log.verbose = true; break;
+        case 'L': log_path = optarg; break;
+        case 'r': reset = true; break;
+        case 'l': break;        /* main has read it */
+        case 'h': usage(stdout); return 0;
+        case 'S': if ((idle[0] = positive("--smtp-timeout", optarg, 86400)) < 0) return 2; break;
+        case 'P': if ((idle[1] = positive("--pop3-timeout", optarg, 86400)) < 0) return 2; break;
+        case 'm': if ((sv.max_sessions = positive("--max-sessions", optarg, 100000)) < 0) return 2; break;
+        case 'M': if ((sv.max_per_client = positive("--max-per-client", optarg, 100000)) < 0) return 2; break;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, _("tutor serve: unexpected argument \"%1$s\" (see tutor serve --help)\n"),
+                argv[optind]);
+        return 2;
+    }
+    if (!given[0] && !given[1] && !given[2]) {
+        fprintf(stderr, "%s", _("tutor serve: give at least one of --smtp, --pop3 and --dns\n"
+                                "  e.g. tutor serve --smtp 127.0.0.1:2525 --pop3 127.0.0.1:1110 --dns 127.0.0.1:5300\n"));
+        return 2;
+    }
+
+    char err[WORLD_ERROR_MAX];
+    struct world *w = world_load(world_path, err);
+    if (!w) {
+        fprintf(stderr, "tutor serve: %s\n", err);
+        return 2;
+    }
+    struct runtime rt;
+    char rterr[RT_ERROR_MAX];
+    if (rt_open(&rt, w, env->datadir, env->state_root, rterr) < 0 ||
+        (reset && rt_reset(&rt, rterr) < 0)) {
+        fprintf(stderr, "tutor serve: %s\n", rterr);
+        world_free(w);
+        return 2;
+    }
+    rt.notice = on_notice;
+    rt.notice_ctx = &rt;
+    sv.rt = &rt;
+    int status = 2;
+    for (int k = 0; k < 3; k++) {
+        if (!given[k])
+            continue;
+        struct listener *l = &sv.ls[sv.n_ls++];
+        *l = (struct listener){.kind = (enum serve_kind)k, .proto = protos[k], .spec = specs[k],
+                               .fd = -1, .udp_fd = -1, .idle_s = idle[k]};
+        if (choose_host(&sv, l) < 0 || bind_listener(l) < 0)
+            goto out;
+    }
+    if (log_path) {
+        sv.log.json = fopen(log_path, "a");
+        if (!sv.log.json) {
+            fprintf(stderr, "tutor serve: --log %s: %s\n", log_path, strerror(errno));
+            goto out;
+        }
+    }
+    raise_fd_limit(sv.max_sessions + 64);
+    if (setup_signals() < 0) {
+        fprintf(stderr, "tutor serve: %s\n", strerror(errno));
+        goto out;
+    }
+    say_ready(&sv);
+    loop(&sv);
+    status = 0;
+out:
+    shut_down(&sv);
+    if (sv.log.json)
+        fclose(sv.log.json);
+    rt_close(&rt);
+    world_free(w);
+    return status;
+}

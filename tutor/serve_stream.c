@@ -1,0 +1,262 @@
+/*
+ * serve_stream — an SMTP or POP3 client on a real socket, joined to a
+ * session of the world's script. Lines go through session_input() and
+ * replies come from session_pop(), exactly as for the REPL's telnet: a
+ * lesson tried in the REPL behaves the same for a real mail client.
+ *
+ * Lines end in CR LF or a bare LF (nc). A line longer than the scripts take
+ * whole is handed over cut, flagged as such, and the rest of it dropped
+ * unread into any buffer, so a client that never sends an end of line
+ * costs one line's memory. While a reply waits for a slow reader, the
+ * client's next commands stay unread (back-pressure).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "serve_internal.h"
+
+int conn_queue_out(struct conn *c, const void *p, size_t n)
+{
+    if (c->out_off == c->out_len)
+        c->out_off = c->out_len = 0;
+    if (c->out_len + n > c->out_cap && c->out_off > 0) {
+        memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+        c->out_len -= c->out_off;
+        c->out_off = 0;
+    }
+    if (c->out_len + n > c->out_cap) {
+        size_t cap = c->out_cap ? c->out_cap * 2 : 4096;
+        while (cap < c->out_len + n)
+            cap *= 2;
+        char *b = realloc(c->out, cap);
+        if (!b)
+            return -1;
+        c->out = b;
+        c->out_cap = cap;
+    }
+    memcpy(c->out + c->out_len, p, n);
+    c->out_len += n;
+    return 0;
+}
+
+int conn_write(struct conn *c)
+{
+    while (c->out_off < c->out_len) {
+        ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+        }
+        c->out_off += (size_t)n;
+    }
+    c->out_off = c->out_len = 0;
+    return 0;
+}
+
+bool conn_wants_input(const struct conn *c)
+{
+    return !c->draining && !c->closed && c->out_len - c->out_off < SERVE_OUT_HIGH;
+}
+
+void stream_notice_text(const struct conn *c, enum stream_notice n, char out[256])
+{
+    const char *host = c->l->node->hostname ? c->l->node->hostname : c->l->node->name;
+    if (c->l->kind == SERVE_SMTP) {
+        /* Postfix's words where Postfix has them; RFC 5321 3.8's otherwise */
+        switch (n) {
+        case NOTICE_TIMEOUT: snprintf(out, 256, "421 4.4.2 %s Error: timeout exceeded", host); break;
+        case NOTICE_BUSY:
+            snprintf(out, 256, "421 4.7.0 %s Error: too many connections from %s", host, c->addr);
+            break;
+        case NOTICE_SHUTDOWN:
+            snprintf(out, 256, "421 4.3.2 %s Service not available, closing transmission channel", host);
+            break;
+        case NOTICE_SCRIPT_FAILED:
+            snprintf(out, 256, "421 4.3.0 %s Error: the server's script failed, closing transmission channel", host);
+            break;
+        }
+        return;
+    }
+    /* Dovecot's words, with RFC 3206's response codes */
+    switch (n) {
+    case NOTICE_TIMEOUT: snprintf(out, 256, "-ERR Disconnected for inactivity."); break;
+    case NOTICE_BUSY: snprintf(out, 256, "-ERR [SYS/TEMP] Too many connections from %s", c->addr); break;
+    case NOTICE_SHUTDOWN: snprintf(out, 256, "-ERR [SYS/TEMP] Server shutting down."); break;
+    case NOTICE_SCRIPT_FAILED:
+        snprintf(out, 256, "-ERR [SYS/TEMP] Internal error: the server's script failed.");
+        break;
+    }
+}
+
+/* Moves the session's waiting lines to the socket's output, as far as the
+ * output has room: 1 when none is left, 0 when some wait for room, -1 when
+ * out of memory. */
+static int take_output(struct serve *sv, struct conn *c)
+{
+    while (c->out_len - c->out_off < SERVE_OUT_HIGH) {
+        char *l = session_pop(c->s);
+        if (!l)
+            return 1;
+        size_t n = strlen(l);
+        slog_line(sv, c, false, l, n);
+        int rc = conn_queue_out(c, l, n) < 0 || conn_queue_out(c, "\r\n", 2) < 0 ? -1 : 0;
+        free(l);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+void stream_flush(struct serve *sv, struct conn *c)
+{
+    if (c->closed)
+        return;
+    int all_out = take_output(sv, c);
+    if (all_out < 0) {
+        stream_close(sv, c, "error", NULL);
+        return;
+    }
+    if (all_out && session_failed(c->s) && !c->draining) {
+        slog_event(sv, c, "error", session_failed(c->s));
+        char why[256];
+        stream_notice_text(c, NOTICE_SCRIPT_FAILED, why);
+        slog_line(sv, c, false, why, strlen(why));
+        if (conn_queue_out(c, why, strlen(why)) < 0 || conn_queue_out(c, "\r\n", 2) < 0) {
+            stream_close(sv, c, "error", NULL);
+            return;
+        }
+        c->draining = true;
+    } else if (all_out && session_over(c->s)) {
+        c->draining = true;
+    }
+    if (conn_write(c) < 0) {
+        stream_close(sv, c, "gone", NULL);
+        return;
+    }
+    /* the session is over once its last line has gone out */
+    if (c->draining && c->out_len == c->out_off)
+        stream_close(sv, c, "close", NULL);
+}
+
+void stream_open(struct serve *sv, struct conn *c)
+{
+    struct listener *l = c->l;
+    struct session_endpoint client = {.addr = c->addr4, .port = c->port, .addr_text = c->addr,
+                                      .socket = true};
+    struct session_endpoint server = {.addr = world_node_addr(l->node), .port = l->svc->port,
+                                      .name = l->node->hostname};
+    c->s = session_open(l->srv, &client, &server);
+    if (!c->s) {
+        stream_close(sv, c, "error", NULL);
+        return;
+    }
+    char text[512];
+    snprintf(text, sizeof text, "connected to %s (%s)",
+             l->node->hostname ? l->node->hostname : l->node->name, srv_script(l->srv));
+    slog_event(sv, c, "connect", text);
+    stream_flush(sv, c);
+}
+
+static void feed(struct serve *sv, struct conn *c, const char *line, size_t len)
+{
+    slog_line(sv, c, true, line, len);
+    session_input(c->s, line, len);
+    if (c->l->kind == SERVE_SMTP && !sv->relay_due) {
+        /* mail may have been queued: relay it soon, in one run for many */
+        sv->relay_due = true;
+        sv->relay_after_ms = serve_now_ms() + 1000;
+    }
+    stream_flush(sv, c);
+}
+
+/* Hands over every whole line that waits, as long as the replies find room. */
+static void take_lines(struct serve *sv, struct conn *c)
+{
+    size_t start = 0;
+    while (!c->closed && conn_wants_input(c)) {
+        char *p = c->in + start;
+        char *nl = memchr(p, '\n', c->in_len - start);
+        if (!nl) {
+            if (start == 0 && c->in_len == c->in_cap) {
+                /* a line too long: the scripts see it cut, the rest is dropped */
+                if (!c->skipping)
+                    feed(sv, c, c->in, SRV_LINE_CAP + 1);
+                c->skipping = true;
+                c->in_len = 0;
+            }
+            break;
+        }
+        size_t len = (size_t)(nl - p);
+        start += len + 1;
+        if (c->skipping) {
+            c->skipping = false;
+            continue;
+        }
+        if (len > 0 && p[len - 1] == '\r')
+            len--;
+        feed(sv, c, p, len);
+    }
+    if (c->closed)
+        return;
+    if (start > 0) {
+        memmove(c->in, c->in + start, c->in_len - start);
+        c->in_len -= start;
+    }
+}
+
+void stream_readable(struct serve *sv, struct conn *c)
+{
+    if (c->in_len < c->in_cap) {
+        ssize_t n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+            stream_close(sv, c, "gone", NULL);
+            return;
+        }
+        if (n < 0)
+            return;
+        c->in_len += (size_t)n;
+        c->idle_until_ms = serve_now_ms() + c->l->idle_s * 1000LL;
+    }
+    take_lines(sv, c);
+}
+
+void stream_close(struct serve *sv, struct conn *c, const char *event, const char *why)
+{
+    if (c->closed)
+        return;
+    if (why) {
+        slog_line(sv, c, false, why, strlen(why));
+        if (conn_queue_out(c, why, strlen(why)) == 0 && conn_queue_out(c, "\r\n", 2) == 0)
+            conn_write(c);
+    }
+    static const struct {
+        const char *event, *text;
+    } says[] = {
+        {"close", "closed"},
+        {"gone", "the client went away"},
+        {"timeout", "idle too long: closed"},
+        {"shutdown", "the server is stopping: closed"},
+        {"error", "closed after an error"},
+    };
+    const char *text = event;
+    for (size_t i = 0; i < sizeof says / sizeof says[0]; i++)
+        if (strcmp(says[i].event, event) == 0)
+            text = says[i].text;
+    slog_event(sv, c, event, text);
+    if (c->s) {
+        session_end(c->s);
+        c->s = NULL;
+    }
+    close(c->fd);
+    c->fd = -1;
+    c->closed = true;
+    if (c->l->kind == SERVE_SMTP) {
+        /* a client that said QUIT may look for its mail next: relay now */
+        sv->relay_due = true;
+        sv->relay_after_ms = 0;
+    }
+}
