@@ -613,6 +613,10 @@ int serve_main(const struct serve_env *env, int argc, char **argv)
     status = 0;
 out:
     shut_down(&sv);
+    if (status == 0) {
+        printf("tutor serve: stopped\n");
+        fflush(stdout);
+    }
     if (sv.log.json)
         fclose(sv.log.json);
     rt_close(&rt);
