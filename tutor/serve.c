@@ -34,6 +34,7 @@
 #define MAX_SESSIONS 1000
 #define MAX_PER_CLIENT 50           /* Postfix's smtpd_client_connection_count_limit */
 #define ACCEPT_BATCH 64
+#define ACCEPT_PAUSE_MS 100         /* rest of a listener out of descriptors */
 #define RELAY_RETRY_MS 60000        /* deferred mail is tried again a minute later */
 
 static int signal_pipe[2] = {-1, -1};
@@ -246,8 +247,19 @@ static void accept_clients(struct serve *sv, struct listener *l)
         struct sockaddr_storage from;
         socklen_t flen = sizeof from;
         int fd = accept(l->fd, (struct sockaddr *)&from, &flen);
-        if (fd < 0)
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                /* the pending client stays in the backlog and the listener
+                 * stays readable: rest a while instead of spinning */
+                l->paused_until_ms = serve_now_ms() + ACCEPT_PAUSE_MS;
+                if (!l->starved)
+                    fprintf(stderr, "tutor serve: %s: accept: %s; new clients wait\n", l->proto,
+                            strerror(errno));
+                l->starved = true;
+            }
             return;
+        }
+        l->starved = false;
         if (set_nonblocking(fd) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
             close(fd);
             continue;
@@ -301,6 +313,7 @@ static void conn_flush(struct serve *sv, struct conn *c)
         return;
     if (c->l->kind != SERVE_DNS) {
         stream_flush(sv, c);
+        stream_resume(sv, c);
         return;
     }
     if (conn_write(c) < 0 || (c->draining && c->out_len == c->out_off))
@@ -384,6 +397,9 @@ static int poll_timeout(const struct serve *sv, long long now)
             next = sv->conns[i]->idle_until_ms;
     if (sv->relay_due && sv->relay_after_ms < next)
         next = sv->relay_after_ms;
+    for (size_t i = 0; i < sv->n_ls; i++)
+        if (sv->ls[i].paused_until_ms > now && sv->ls[i].paused_until_ms < next)
+            next = sv->ls[i].paused_until_ms;
     return next <= now ? 0 : (int)(next - now);
 }
 
@@ -409,7 +425,8 @@ static void loop(struct serve *sv)
         size_t n = 0;
         pf[n++] = (struct pollfd){.fd = signal_pipe[0], .events = POLLIN};
         for (size_t i = 0; i < sv->n_ls; i++) {
-            pf[n++] = (struct pollfd){.fd = sv->ls[i].fd, .events = POLLIN};
+            bool paused = sv->ls[i].paused_until_ms > serve_now_ms();
+            pf[n++] = (struct pollfd){.fd = sv->ls[i].fd, .events = paused ? 0 : POLLIN};
             pf[n++] = (struct pollfd){.fd = sv->ls[i].udp_fd, .events = POLLIN};
         }
         size_t first_conn = n;
@@ -609,6 +626,9 @@ int serve_main(const struct serve_env *env, int argc, char **argv)
         goto out;
     }
     say_ready(&sv);
+    /* mail a stopped or killed server left in its queue goes on now */
+    sv.relay_due = true;
+    sv.relay_after_ms = 0;
     loop(&sv);
     status = 0;
 out:

@@ -37,7 +37,8 @@ static void describe_question(const uint8_t *q, size_t n, char out[300])
     ldns_pkt_free(p);
 }
 
-/* "NOERROR, 1 answer, 0 authority, 2 additional, 97 bytes". */
+/* "NOERROR, 1 answer, 0 authority, 2 additional, 97 bytes"; the EDNS OPT
+ * record counts among the additional ones, as dig counts it. */
 static void describe_answer(const uint8_t *r, size_t n, char out[300])
 {
     ldns_pkt *p = NULL;
@@ -49,7 +50,7 @@ static void describe_answer(const uint8_t *r, size_t n, char out[300])
     char *rcode = ldns_pkt_rcode2str(ldns_pkt_get_rcode(p));
     snprintf(out, 300, "%s%s, %u answer, %u authority, %u additional, %zu bytes",
              rcode ? rcode : "?", ldns_pkt_tc(p) ? " TC" : "", ldns_pkt_ancount(p),
-             ldns_pkt_nscount(p), ldns_pkt_arcount(p), n);
+             ldns_pkt_nscount(p), ldns_pkt_arcount(p) + (ldns_pkt_edns(p) ? 1u : 0u), n);
     free(rcode);
     ldns_pkt_free(p);
 }
@@ -61,6 +62,15 @@ static int answer(struct serve *sv, struct listener *l, const char *transport,
                   size_t n, uint8_t **resp, size_t *resp_len)
 {
     char err[RT_ERROR_MAX], question[300], said[300];
+    if (n >= 3 && q[2] & 0x80) {
+        /* a response (QR set) is never answered: answering one would let
+         * two servers, or a spoofed source, bounce datagrams forever */
+        if (sv->log.verbose || sv->log.json) {
+            describe_question(q, n, question);
+            slog_dns(sv, transport, peer, question, "dropped: a response, not a query");
+        }
+        return -1;
+    }
     enum dns_outcome o = dns_exchange_outside(sv->rt, client, world_node_addr(l->node), q, n,
                                               strcmp(transport, "tcp") == 0, resp, resp_len, err);
     if (sv->log.verbose || sv->log.json) {

@@ -40,6 +40,8 @@ struct listener {
     const struct world_service *svc;
     struct vserver *srv;                /* SMTP, POP3 */
     int idle_s;                         /* idle timeout of its connections */
+    long long paused_until_ms;          /* out of descriptors: accept again then */
+    bool starved;                       /* said so already */
 };
 
 struct conn {
@@ -84,6 +86,8 @@ long long serve_now_ms(void);
 /* serve_stream.c: an SMTP or POP3 connection, from accept to close. */
 void stream_open(struct serve *sv, struct conn *c);
 void stream_readable(struct serve *sv, struct conn *c);
+/* Hands over the lines that waited while a reply could not go out. */
+void stream_resume(struct serve *sv, struct conn *c);
 /* Writes what waits; takes more of the session's lines as room frees up. */
 void stream_flush(struct serve *sv, struct conn *c);
 /* `why`: a host line for the client ("421 4.4.2 ... timeout exceeded"),

@@ -52,6 +52,8 @@ int conn_write(struct conn *c)
             return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
         }
         c->out_off += (size_t)n;
+        /* a client reading a long reply is busy, not idle */
+        c->idle_until_ms = serve_now_ms() + c->l->idle_s * 1000LL;
     }
     c->out_off = c->out_len = 0;
     return 0;
@@ -115,7 +117,18 @@ void stream_flush(struct serve *sv, struct conn *c)
 {
     if (c->closed)
         return;
-    int all_out = take_output(sv, c);
+    int all_out;
+    /* a long reply (RETR of a big message) goes out in rounds of
+     * SERVE_OUT_HIGH; while the socket takes each round whole there is no
+     * POLLOUT to come back on, so go round here */
+    while ((all_out = take_output(sv, c)) == 0) {
+        if (conn_write(c) < 0) {
+            stream_close(sv, c, "gone", NULL);
+            return;
+        }
+        if (c->out_len > c->out_off)
+            break;
+    }
     if (all_out < 0) {
         stream_close(sv, c, "error", NULL);
         return;
@@ -206,6 +219,12 @@ static void take_lines(struct serve *sv, struct conn *c)
         memmove(c->in, c->in + start, c->in_len - start);
         c->in_len -= start;
     }
+}
+
+void stream_resume(struct serve *sv, struct conn *c)
+{
+    if (!c->closed && c->in_len > 0 && conn_wants_input(c))
+        take_lines(sv, c);
 }
 
 void stream_readable(struct serve *sv, struct conn *c)
