@@ -25,6 +25,11 @@ have_cmd python3 || need="$need python3"
 /usr/bin/python3 -c 'import jsonschema' 2>/dev/null || need="$need python3-jsonschema"
 # `make bench` compares net-sim with Debian's NetworkX
 [ "$1" = bench ] && ! /usr/bin/python3 -c 'import networkx' 2>/dev/null && need="$need python3-networkx"
+# tests/serve/run.sh talks to `tutor serve` with real clients
+have_cmd curl || need="$need curl"
+have_cmd dig || need="$need dnsutils"
+have_cmd swaks || need="$need swaks"
+have_cmd fetchmail || need="$need fetchmail"
 # the C.UTF-8 locale gettext and wcwidth rely on ships with libc-bin
 [ -e /usr/lib/locale/C.utf8 ] || [ -e /usr/lib/locale/C.UTF-8 ] || need="$need libc-bin"
 

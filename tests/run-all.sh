@@ -1,6 +1,6 @@
 #!/bin/sh
-# Runs every suite and sums them into one closing line, "N passed, N failed":
-# the Lua script tests, the cmocka units and the transcripts, the latter two
+# Runs every suite and sums them into one closing line, "N passed, N failed".
+# The cmocka units, the transcripts and `tutor serve` with real clients run
 # once in the normal build and once under ASan + UBSan.
 cd "$(dirname "$0")/.." || exit 2
 total_pass=0 total_fail=0
@@ -56,6 +56,9 @@ suite "topology schema" sh tests/netsim/schema.sh
 suite "relay views (--trace and --json)" sh tests/netsim/views.sh build/tutor
 suite "terminal (tmux)" sh tests/tty/run.sh build/tutor
 suite "relay animation (tmux)" sh tests/tty/relay-anim.sh build/tutor
+suite "tutor serve with real clients" sh tests/serve/run.sh build/tutor
+# fewer clients at once and no 10 MB message: the same paths, sooner
+suite "tutor serve with real clients (sanitizers)" sh tests/serve/run.sh build/asan/tutor quick
 
 echo
 echo "$total_pass passed, $total_fail failed"
