@@ -85,9 +85,10 @@ $(B)/fuzz_exchange: tests/fuzz/fuzz_exchange.c $(CORE_SRC) $(NETSIM_SRC) $(wildc
 $(B)/netsim-bench: net-sim/bench/netsim_bench.c $(NETSIM_SRC:%.c=$(O)/%.o)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
-bench: $(B)/netsim-bench
+bench: $(B)/netsim-bench $(B)/tutor
 	@/usr/bin/python3 -c 'import networkx' 2>/dev/null || sh tests/deps.sh bench
 	PYTHON=/usr/bin/python3 sh net-sim/bench/run.sh $(B)
+	PYTHON=/usr/bin/python3 sh tests/bench/serve-bench.sh $(B)
 
 deps:
 	@sh tests/deps.sh
