@@ -3,7 +3,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -27,41 +26,16 @@ int maildir_create(const char *dir, char err[FS_ERROR_MAX])
     return 0;
 }
 
-/* Is `name` already taken by a message that was read (cur/NAME:2,FLAGS)?
- * A link into new/ cannot see those, and two messages must never share a
- * name: it is their UIDL. */
-static bool taken_in_cur(const char *dir, const char *name)
+int maildir_write_tmp(const char *dir, const char *name, const char *msg, size_t len,
+                      char tmp[PATH_MAX], char err[FS_ERROR_MAX])
 {
-    char p[PATH_MAX];
-    snprintf(p, sizeof p, "%s/cur", dir);
-    DIR *d = opendir(p);
-    if (!d)
-        return false;
-    size_t n = strlen(name);
-    bool taken = false;
-    for (struct dirent *e; !taken && (e = readdir(d)); )
-        taken = strncmp(e->d_name, name, n) == 0 && (e->d_name[n] == ':' || !e->d_name[n]);
-    closedir(d);
-    return taken;
-}
-
-int maildir_deliver(const char *dir, const char *name, const char *msg, size_t len,
-                    char err[FS_ERROR_MAX])
-{
-    char tmp[PATH_MAX], new[PATH_MAX];
-
     if (!name[0] || strlen(name) >= MAILDIR_NAME_MAX || strpbrk(name, "/:") || name[0] == '.') {
         snprintf(err, FS_ERROR_MAX, "%s: not a Maildir name", name);
         return -1;
     }
     if (maildir_create(dir, err) < 0)
         return -1;
-    snprintf(tmp, sizeof tmp, "%s/tmp/%s", dir, name);
-    snprintf(new, sizeof new, "%s/new/%s", dir, name);
-    if (taken_in_cur(dir, name)) {
-        snprintf(err, FS_ERROR_MAX, "%s: a message of that name was delivered before", name);
-        return -1;
-    }
+    snprintf(tmp, PATH_MAX, "%s/tmp/%s", dir, name);
 
     /* CR LF to LF: Maildir files use the local convention. */
     char *buf = malloc(len + 1);
@@ -74,39 +48,53 @@ int maildir_deliver(const char *dir, const char *name, const char *msg, size_t l
         if (!(msg[i] == '\r' && i + 1 < len && msg[i + 1] == '\n'))
             buf[o++] = msg[i];
 
-    int rc = -1;
-    const char *failed = tmp;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0)
-        goto done;
-    size_t off = 0;
-    while (off < o) {
+    for (size_t off = 0; fd >= 0 && off < o; ) {
         ssize_t n = write(fd, buf + off, o - off);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
+            int e = errno;
             close(fd);
             unlink(tmp);
-            goto done;
+            errno = e;
+            fd = -1;
+        } else {
+            off += (size_t)n;
         }
-        off += (size_t)n;
     }
-    if (fsync(fd) < 0 || close(fd) < 0 || (failed = new, link(tmp, new) < 0)) {
-        int e = errno;
-        unlink(tmp);
-        errno = e;
-        goto done;
+    if (fd < 0)
+        snprintf(err, FS_ERROR_MAX, "%s: %s", tmp, strerror(errno));
+    free(buf);
+    return fd;
+}
+
+int maildir_deliver(const char *dir, const char *name, const char *msg, size_t len,
+                    char err[FS_ERROR_MAX])
+{
+    char tmp[PATH_MAX], new[PATH_MAX];
+    int fd = maildir_write_tmp(dir, name, msg, len, tmp, err);
+    if (fd < 0)
+        return -1;
+    snprintf(new, sizeof new, "%s/new/%s", dir, name);
+    const char *failed = tmp;
+    int rc = fsync(fd);
+    if (close(fd) < 0)
+        rc = -1;
+    if (rc == 0 && link(tmp, new) < 0) {
+        failed = new;
+        rc = -1;
     }
+    int e = errno;
     unlink(tmp);
+    if (rc < 0) {
+        snprintf(err, FS_ERROR_MAX, "%s: %s", failed, strerror(e));
+        return -1;
+    }
     char newdir[PATH_MAX];
     snprintf(newdir, sizeof newdir, "%s/new", dir);
     fs_sync_dir(newdir);
-    rc = 0;
-done:
-    if (rc < 0)
-        snprintf(err, FS_ERROR_MAX, "%s: %s", failed, strerror(errno));
-    free(buf);
-    return rc;
+    return 0;
 }
 
 size_t maildir_wire_size(const char *text, size_t len)

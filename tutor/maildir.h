@@ -6,6 +6,7 @@
 #ifndef TUTOR_MAILDIR_H
 #define TUTOR_MAILDIR_H
 
+#include <limits.h>
 #include <stddef.h>
 
 #include "fsutil.h"
@@ -28,9 +29,17 @@ int maildir_create(const char *dir, char err[FS_ERROR_MAX]);
  * (a link, unlike a rename, never replaces a message already there), the
  * folder fsync'd. `name` is the caller's unique name (rt_unique_name): the
  * tutor makes it from the simulated clock, so replays repeat, and POP3 uses
- * it as the message's UIDL. Line ends are stored as LF. 0, or -1 with err. */
+ * it as the message's UIDL; its counter never repeats within a state (see
+ * rt_start_clock), which is what keeps a name already in cur/ from being
+ * given again. Line ends are stored as LF. 0, or -1 with err. */
 int maildir_deliver(const char *dir, const char *name, const char *msg, size_t len,
                     char err[FS_ERROR_MAX]);
+
+/* The first half of a delivery: the message written to dir/tmp/NAME (its
+ * path in `tmp`), not yet fsync'd. The open file, or -1 with err (nothing
+ * left behind). maildir_deliver and maildir_batch finish it. */
+int maildir_write_tmp(const char *dir, const char *name, const char *msg, size_t len,
+                      char tmp[PATH_MAX], char err[FS_ERROR_MAX]);
 
 /* The size of `text` sent with CR LF line ends, a last line without one
  * counted as if it had it (RFC 1939 11, RFC 1870). */

@@ -2,6 +2,7 @@
 #include "runtime.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +15,42 @@
 static void clock_path(const struct runtime *rt, char out[PATH_MAX])
 {
     snprintf(out, PATH_MAX, "%s/clock", rt->state);
+}
+
+static void close_log(struct runtime *rt)
+{
+    if (rt->log)
+        fclose(rt->log);
+    rt->log = NULL;
+}
+
+/* The highest counter in the Maildir names ("TIME.NCOUNTER.HOST") found
+ * under `dir`, `depth` folders down: STATE/mail/USER/new/NAME is 3. */
+static unsigned long highest_name_id(const char *dir, int depth)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    unsigned long high = 0;
+    for (struct dirent *e; (e = readdir(d)); ) {
+        if (e->d_name[0] == '.')
+            continue;
+        unsigned long id = 0;
+        if (depth > 0) {
+            char sub[PATH_MAX];
+            if (snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name) < (int)sizeof sub)
+                id = highest_name_id(sub, depth - 1);
+        } else {
+            long long t;
+            int end = 0;
+            if (sscanf(e->d_name, "%lld.N%lu.%n", &t, &id, &end) < 2 || end == 0)
+                id = 0;
+        }
+        if (id > high)
+            high = id;
+    }
+    closedir(d);
+    return high;
 }
 
 static void rt_start_clock(struct runtime *rt)
@@ -32,6 +69,20 @@ static void rt_start_clock(struct runtime *rt)
             rt->next_id = id;
         }
         free(text);
+    }
+    if (rt->next_id == 1) {
+        /* No counter on disk (a fresh world, or its clock file was lost):
+         * start above every Maildir name already here, so that no name is
+         * ever handed out twice. Delivery relies on it: a name is a
+         * message's UIDL, and a link into new/ cannot see one in cur/. */
+        char p2[PATH_MAX];
+        static const char *const parts[] = {"mail", "client"};
+        for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+            snprintf(p2, sizeof p2, "%s/%s", rt->state, parts[i]);
+            unsigned long high = highest_name_id(p2, 2);
+            if (high >= rt->next_id)
+                rt->next_id = high + 1;
+        }
     }
 }
 
@@ -71,6 +122,7 @@ void rt_close(struct runtime *rt)
     if (rt->world && rt_save(rt, err) < 0)
         rt_notice(rt, "error", "%s", err);
     rt_close_servers(rt);
+    close_log(rt);
     free(rt->congested);
     rt->congested = NULL;
     rt->n_congested = 0;
@@ -79,8 +131,9 @@ void rt_close(struct runtime *rt)
 int rt_reset(struct runtime *rt, char err[RT_ERROR_MAX])
 {
     static const char *const parts[] = {"mail", "queue", "client", "clock", "last-relay.txt",
-                                        "server.log"};
+                                        "server.log", "server.log.1"};
     rt_close_servers(rt);
+    close_log(rt);
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
         char p[PATH_MAX], ferr[FS_ERROR_MAX];
         snprintf(p, sizeof p, "%s/%s", rt->state, parts[i]);
@@ -161,15 +214,27 @@ void rt_unique_name(struct runtime *rt, const char *host, char out[MAILDIR_NAME_
             *p = '_';
 }
 
-void rt_append_log(const struct runtime *rt, const char *text)
+void rt_append_log(struct runtime *rt, const char *text)
 {
     char p[PATH_MAX + 16];
     snprintf(p, sizeof p, "%s/server.log", rt->state);
-    FILE *f = fopen(p, "a");
-    if (f) {
-        fprintf(f, "%s\n", text);
-        fclose(f);
+    if (rt->log && rt->log_size > RT_LOG_MAX) {
+        char old[PATH_MAX + 16];
+        snprintf(old, sizeof old, "%s.1", p);
+        close_log(rt);
+        rename(p, old);
     }
+    if (!rt->log) {
+        rt->log = fopen(p, "a");
+        if (!rt->log)
+            return;
+        /* a line at a time: `tail -f` and a killed server see each whole */
+        setvbuf(rt->log, NULL, _IOLBF, 0);
+        rt->log_size = ftell(rt->log);
+    }
+    int n = fprintf(rt->log, "%s\n", text);
+    if (n > 0)
+        rt->log_size += n;
 }
 
 int rt_save(struct runtime *rt, char err[RT_ERROR_MAX])

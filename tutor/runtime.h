@@ -14,9 +14,11 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "fsutil.h"
 #include "maildir.h"
+#include "maildir_batch.h"
 #include "world.h"
 
 #define RT_ERROR_MAX 512
@@ -47,6 +49,12 @@ struct runtime {
     size_t n_congested;
     bool net_trace;                     /* "trace on": dialogues show their hops */
     int net_tap;                        /* "tap NODE": the node, -1 for none */
+    /* when set, the servers' deliveries join this batch (tutor serve's
+     * group commit) on behalf of `batch_owner`; else each is stored at once */
+    struct maildir_batch *batch;
+    void *batch_owner;
+    FILE *log;                          /* server.log, opened at its first line */
+    long log_size;
 };
 
 /* Opens the runtime of world `w`: state under `state_root` (created), the
@@ -103,8 +111,11 @@ struct vserver *rt_client(struct runtime *rt, const struct world_node *node,
                           const char *script, char err[RT_ERROR_MAX]);
 
 /* Appends a line to STATE/server.log, the world's maillog: where the
- * scripts' tutor.log lines go, so they do not interrupt a dialogue. */
-void rt_append_log(const struct runtime *rt, const char *text);
+ * scripts' tutor.log lines go, so they do not interrupt a dialogue. Past
+ * RT_LOG_MAX bytes the log moves to server.log.1 (the one before is
+ * dropped) and starts again, as logrotate would keep a busy server's. */
+#define RT_LOG_MAX (16L * 1024 * 1024)
+void rt_append_log(struct runtime *rt, const char *text);
 
 void rt_notice(struct runtime *rt, const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

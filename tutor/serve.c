@@ -461,6 +461,8 @@ static void loop(struct serve *sv)
             if (pf[i].revents & POLLOUT || (c->draining && !c->closed))
                 conn_flush(sv, c);
         }
+        if (sv->batch.n)
+            stream_release_held(sv);
         now = serve_now_ms();
         expire_idle(sv, now);
         free_closed(sv);
@@ -473,6 +475,8 @@ static void loop(struct serve *sv)
 
 static void shut_down(struct serve *sv)
 {
+    /* mail acknowledged in this turn is stored, and its replies go out */
+    stream_release_held(sv);
     for (size_t i = 0; i < sv->n_conns; i++)
         if (!sv->conns[i]->closed)
             conn_end(sv, sv->conns[i], "shutdown", NOTICE_SHUTDOWN);
@@ -487,6 +491,17 @@ static void shut_down(struct serve *sv)
     /* mail accepted just before the stop still goes on its way */
     if (sv->relay_due)
         run_relay(sv);
+}
+
+/* A message of the turn's batch could not be stored: its session is told
+ * so instead of the "250" its script gave. */
+static void store_failed(void *owner, const char *err, void *ctx)
+{
+    struct conn *c = owner;
+    struct serve *sv = ctx;
+    c->store_failed = true;
+    fprintf(stderr, "tutor serve: delivery failed: %s\n", err);
+    slog_event(sv, c, "error", err);
 }
 
 static void on_notice(void *ctx, const char *kind, const char *text)
@@ -603,6 +618,8 @@ int serve_main(const struct serve_env *env, int argc, char **argv)
     rt.notice = on_notice;
     rt.notice_ctx = &rt;
     sv.rt = &rt;
+    sv.batch.failed = store_failed;
+    sv.batch.ctx = &sv;
     int status = 2;
     for (int k = 0; k < 3; k++) {
         if (!given[k])
@@ -633,6 +650,7 @@ int serve_main(const struct serve_env *env, int argc, char **argv)
     status = 0;
 out:
     shut_down(&sv);
+    maildir_batch_free(&sv.batch);
     if (status == 0) {
         printf("tutor serve: stopped\n");
         fflush(stdout);

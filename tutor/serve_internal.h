@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "maildir_batch.h"
 #include "runtime.h"
 #include "serve_addr.h"
 #include "server.h"
@@ -61,6 +62,8 @@ struct conn {
     long long idle_until_ms;
     bool draining;                      /* nothing more is read: close once written */
     bool closed;                        /* to be freed by the loop */
+    bool held;                          /* replies wait for the mail they acknowledge */
+    bool store_failed;                  /* and that mail could not be stored */
 };
 
 struct serve_log {
@@ -79,6 +82,9 @@ struct serve {
     struct serve_log log;
     bool relay_due;                     /* an SMTP session may have queued mail */
     long long relay_after_ms;
+    /* Mail delivered by the sessions' scripts in this turn of the loop,
+     * stored for good in one commit before any of their replies goes out. */
+    struct maildir_batch batch;
 };
 
 long long serve_now_ms(void);
@@ -94,8 +100,14 @@ void stream_flush(struct serve *sv, struct conn *c);
  * written before closing; NULL closes without a word. */
 void stream_close(struct serve *sv, struct conn *c, const char *event, const char *why);
 /* The host's own lines, in the words of real servers of the protocol. */
-enum stream_notice { NOTICE_TIMEOUT, NOTICE_BUSY, NOTICE_SHUTDOWN, NOTICE_SCRIPT_FAILED };
+enum stream_notice { NOTICE_TIMEOUT, NOTICE_BUSY, NOTICE_SHUTDOWN, NOTICE_SCRIPT_FAILED,
+                     NOTICE_STORE_FAILED };
 void stream_notice_text(const struct conn *c, enum stream_notice n, char out[256]);
+
+/* Stores the turn's mail (maildir_batch_commit), then sends the replies
+ * that waited for it; a session whose mail could not be stored is told
+ * so and closed, its "250" never sent. */
+void stream_release_held(struct serve *sv);
 
 /* serve_dns.c: DNS over UDP (one datagram, one answer) and over TCP. */
 void dns_udp_readable(struct serve *sv, struct listener *l);

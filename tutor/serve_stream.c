@@ -80,6 +80,9 @@ void stream_notice_text(const struct conn *c, enum stream_notice n, char out[256
         case NOTICE_SCRIPT_FAILED:
             snprintf(out, 256, "421 4.3.0 %s Error: the server's script failed, closing transmission channel", host);
             break;
+        case NOTICE_STORE_FAILED:
+            snprintf(out, 256, "421 4.3.0 %s Error: queue file write error, closing transmission channel", host);
+            break;
         }
         return;
     }
@@ -90,6 +93,9 @@ void stream_notice_text(const struct conn *c, enum stream_notice n, char out[256
     case NOTICE_SHUTDOWN: snprintf(out, 256, "-ERR [SYS/TEMP] Server shutting down."); break;
     case NOTICE_SCRIPT_FAILED:
         snprintf(out, 256, "-ERR [SYS/TEMP] Internal error: the server's script failed.");
+        break;
+    case NOTICE_STORE_FAILED:
+        snprintf(out, 256, "-ERR [SYS/TEMP] Internal error: the mailbox could not be written.");
         break;
     }
 }
@@ -115,7 +121,7 @@ static int take_output(struct serve *sv, struct conn *c)
 
 void stream_flush(struct serve *sv, struct conn *c)
 {
-    if (c->closed)
+    if (c->closed || c->held)
         return;
     int all_out;
     /* a long reply (RETR of a big message) goes out in rounds of
@@ -177,7 +183,14 @@ void stream_open(struct serve *sv, struct conn *c)
 static void feed(struct serve *sv, struct conn *c, const char *line, size_t len)
 {
     slog_line(sv, c, true, line, len);
+    /* the script's deliveries join the turn's batch, its replies wait */
+    size_t waiting = sv->batch.n;
+    sv->rt->batch = &sv->batch;
+    sv->rt->batch_owner = c;
     session_input(c->s, line, len);
+    sv->rt->batch = NULL;
+    if (sv->batch.n != waiting)
+        c->held = true;
     if (c->l->kind == SERVE_SMTP && !sv->relay_due) {
         /* mail may have been queued: relay it soon, in one run for many */
         sv->relay_due = true;
@@ -218,6 +231,30 @@ static void take_lines(struct serve *sv, struct conn *c)
     if (start > 0) {
         memmove(c->in, c->in + start, c->in_len - start);
         c->in_len -= start;
+    }
+}
+
+void stream_release_held(struct serve *sv)
+{
+    maildir_batch_commit(&sv->batch);
+    for (size_t i = 0; i < sv->n_conns; i++) {
+        struct conn *c = sv->conns[i];
+        if (!c->held)
+            continue;
+        c->held = false;
+        if (c->closed)
+            continue;
+        if (c->store_failed) {
+            /* the replies acknowledge mail that is not there: none goes */
+            for (char *l; (l = session_pop(c->s)); )
+                free(l);
+            char why[256];
+            stream_notice_text(c, NOTICE_STORE_FAILED, why);
+            stream_close(sv, c, "error", why);
+            continue;
+        }
+        stream_flush(sv, c);
+        stream_resume(sv, c);
     }
 }
 

