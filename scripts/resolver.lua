@@ -313,7 +313,7 @@ end
 
 -- The walk ----------------------------------------------------------------
 
-local resolve  -- (ctx, name, type, recurse) -> response; defined below
+local resolve  -- (ctx, name, type, recurse[, looked]) -> response; defined below
 
 local function log(name, rtype, text)
   tutor.log(string.format("resolve %s %s: %s", name, rtype, text))
@@ -423,8 +423,9 @@ local function walk(ctx, name, rtype, zone, servers)
 end
 
 -- An own zone's answer as an outcome, or nil when the name is not ours.
-local function from_zones(name, rtype)
-  local res = tutor.lookup(name, rtype)
+-- `res`: tutor.lookup's answer for the same question, when already asked.
+local function from_zones(name, rtype, res)
+  res = res or tutor.lookup(name, rtype)
   if res.kind == "refused" then return nil end
   local authority = parse_all(res.authority)
   local ns = of_type(authority, "NS")
@@ -440,12 +441,14 @@ end
 
 -- One question: from our zones, the cache, or (when `recurse`) a walk,
 -- CNAMEs chased. Returns a response {rcode, aa, answer, authority,
--- additional}, records as strings.
-resolve = function(ctx, qname, rtype, recurse)
+-- additional}, records as strings. `looked`: tutor.lookup's answer for
+-- the question itself, when the caller has it.
+resolve = function(ctx, qname, rtype, recurse, looked)
   local name, answer, aa, hops = qname:lower(), {}, true, 0
   if name:sub(-1) ~= "." then name = name .. "." end
   while true do
-    local out = from_zones(name, rtype)
+    local out = from_zones(name, rtype, looked)
+    looked = nil
     local walked = false
     if out and out.kind == "referral" then   -- a delegation below our zone
       if not recurse then break end
@@ -540,7 +543,7 @@ function on_datagram(s, q)
                     authority = res.authority, additional = res.additional})
   end
   local ctx = {queries = 0, depth = 0, pending = {}}
-  local r = resolve(ctx, q.name, q.type, q.rd)
+  local r = resolve(ctx, q.name, q.type, q.rd, res)
   if outside_world(s, r) then return send(s, {rcode = "REFUSED"}) end
   send(s, r)
 end

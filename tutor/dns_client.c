@@ -7,6 +7,8 @@
 
 #include <ldns/ldns.h>
 
+#include "dns_wire.h"
+
 int dns_query_wire(struct runtime *rt, const ldns_rdf *name, uint16_t type, bool rd, bool edns,
                    uint8_t **wire, size_t *len)
 {
@@ -23,7 +25,7 @@ int dns_query_wire(struct runtime *rt, const ldns_rdf *name, uint16_t type, bool
     ldns_pkt_set_id(q, (uint16_t)(++rt->next_query * 2654435761u >> 16));
     if (edns)
         ldns_pkt_set_edns_udp_size(q, DNS_EDNS_SIZE);
-    ldns_status st = ldns_pkt2wire(wire, q, len);
+    ldns_status st = dns_wire_encode(q, wire, len);
     ldns_pkt_free(q);
     if (st != LDNS_STATUS_OK || !*wire) {
         free(*wire);

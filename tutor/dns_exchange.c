@@ -11,6 +11,7 @@
 #include <ldns/ldns.h>
 
 #include "dns_lua.h"
+#include "dns_wire.h"
 #include "netsim_rt.h"
 #include "server.h"
 
@@ -39,7 +40,7 @@ struct datagram_ud {
 static uint8_t *encode_response(ldns_pkt *pkt, size_t limit, size_t *len)
 {
     uint8_t *wire = NULL;
-    if (ldns_pkt2wire(&wire, pkt, len) != LDNS_STATUS_OK)
+    if (dns_wire_encode(pkt, &wire, len) != LDNS_STATUS_OK)
         return NULL;
     if (*len <= limit)
         return wire;
@@ -58,7 +59,7 @@ static uint8_t *encode_response(ldns_pkt *pkt, size_t limit, size_t *len)
     ldns_pkt_set_arcount(cut, 0);
     ldns_pkt_set_tc(cut, true);
     wire = NULL;
-    if (ldns_pkt2wire(&wire, cut, len) != LDNS_STATUS_OK)
+    if (dns_wire_encode(cut, &wire, len) != LDNS_STATUS_OK)
         wire = NULL;
     if (wire && *len > limit) {
         free(wire);
@@ -66,7 +67,7 @@ static uint8_t *encode_response(ldns_pkt *pkt, size_t limit, size_t *len)
         ldns_pkt_set_question(cut, ldns_rr_list_new());
         ldns_pkt_set_qdcount(cut, 0);
         wire = NULL;
-        if (ldns_pkt2wire(&wire, cut, len) != LDNS_STATUS_OK)
+        if (dns_wire_encode(cut, &wire, len) != LDNS_STATUS_OK)
             wire = NULL;
     }
     ldns_pkt_free(cut);
