@@ -293,17 +293,21 @@ local function closest_cut(name)
   while zone do
     local e, left = cache_get(zone, "NS")
     if e then
-      local ns, glue = {}, {}
+      local ns, glue, outside = {}, {}, false
       for i, rr in ipairs(e.records) do
         ns[i] = aged(rr, left)
         local a, a_left = cache_get(target(rr), "A")
         for _, g in ipairs(a and a.records or {}) do glue[#glue + 1] = aged(g, a_left) end
+        outside = outside or not in_zone(target(rr), zone)
       end
       -- The root servers' addresses are always known: from the hints. An
       -- answer to ". NS" carries none, and looking them up would need the
       -- root itself.
       if zone == "." and #glue == 0 then glue = of_type(parse_all(tutor.hints()), "A") end
-      return zone, ns, glue
+      -- Servers named inside their own zone, none with an address left
+      -- (the delegation was cached again after their addresses): finding
+      -- one would need the zone itself. The parent's referral has glue.
+      if #glue > 0 or outside then return zone, ns, glue end
     end
     zone = parent(zone)
   end

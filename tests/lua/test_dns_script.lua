@@ -407,6 +407,28 @@ test("resolver: a referral without glue resolves the NS name first", function()
                  C_ADDR .. " www.c.example. A"}, "queries")
 end)
 
+-- The delegation b.example. NS ns.b.example. was cached again (a new
+-- referral) while ns.b.example.'s address stayed cached from an earlier,
+-- authoritative answer, which the referral's glue may not replace. That
+-- address expires first: the cut is then useless on its own, since
+-- finding its server's address needs the server. The parent refers again,
+-- with glue.
+test("resolver: a cut whose in-zone servers' addresses expired is asked of its parent", function()
+  local w, res = hierarchy()
+  dig(res, "mail.b.example.", "A")                 -- t0: NS and glue of b.example.
+  w.clock = w.clock + 100
+  eq(dig(res, "ns.b.example.", "A").rcode, "NOERROR", "the server's A as an answer, t0 + 100")
+  w.clock = w.clock + 86301                        -- t0 + 86401: NS and glue gone, the answer not
+  eq(dig(res, "mail.b.example.", "A").rcode, "NOERROR", "delegation cached again")
+  w.clock = w.clock + 100                          -- the answer gone, the new NS not
+  local mark = #w.dns.queries
+  local r = dig(res, "pc2.b.example.", "A")
+  eq(r.rcode, "NOERROR", "rcode")
+  same(r.answer, "pc2.b.example. 86400 IN A 198.51.100.10", "answer")
+  same(sent(w, mark), {EXAMPLE_ADDR .. " pc2.b.example. A", B_ADDR .. " pc2.b.example. A"},
+       "example. refers again, with the glue")
+end)
+
 test("resolver: a referral back up is a loop: SERVFAIL, bounded", function()
   local w, res = hierarchy()
   local r = dig(res, "www.loop.example.", "A")
