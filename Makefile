@@ -21,9 +21,9 @@ WARN     = -Wall -Wextra -Wshadow -Wundef -Wwrite-strings -Wmissing-prototypes \
            -Wstrict-prototypes -Wold-style-definition -Wno-format-truncation
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c17 -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 \
-           -DTUTOR_VERSION='"$(VERSION)"' -Itutor -Inet-sim \
+           -pthread -DTUTOR_VERSION='"$(VERSION)"' -Itutor -Inet-sim \
            $(WARN) $(CFLAGS) $(shell pkg-config --cflags-only-I $(PKGS) 2>/dev/null)
-LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
 
 # readline's .pc file adds -D_XOPEN_SOURCE=600, which fights ours: take
 # only the include paths from pkg-config.

@@ -19,15 +19,13 @@ struct maildir_batch_entry {
     void *owner;
     bool failed;
     bool dir_synced;
+    char why[FS_ERROR_MAX];             /* when failed */
 };
 
-static void fail(struct maildir_batch *b, struct maildir_batch_entry *e, const char *path, int err)
+static void fail(struct maildir_batch_entry *e, const char *path, int err)
 {
-    char text[FS_ERROR_MAX];
     e->failed = true;
-    snprintf(text, sizeof text, "%s: %s", path, strerror(err));
-    if (b->failed)
-        b->failed(e->owner, text, b->ctx);
+    snprintf(e->why, sizeof e->why, "%s: %s", path, strerror(err));
 }
 
 static void entry_free(struct maildir_batch_entry *e)
@@ -121,7 +119,7 @@ static void make_files_durable(struct maildir_batch *b)
         struct maildir_batch_entry *e = &b->v[i];
         struct stat st;
         if (stat(e->tmp, &st) < 0) {
-            fail(b, e, e->tmp, errno);
+            fail(e, e->tmp, errno);
             continue;
         }
         size_t k = 0;
@@ -132,11 +130,11 @@ static void make_files_durable(struct maildir_batch *b)
             ok[n_dev++] = sync_file_system(e->tmp) == 0;
         }
         if ((k == n_dev || !ok[k]) && sync_path(e->tmp, O_RDONLY) < 0)
-            fail(b, e, e->tmp, errno);
+            fail(e, e->tmp, errno);
     }
 }
 
-void maildir_batch_commit(struct maildir_batch *b)
+void maildir_batch_store(struct maildir_batch *b)
 {
     if (b->n == 0)
         return;
@@ -145,7 +143,7 @@ void maildir_batch_commit(struct maildir_batch *b)
     for (size_t i = 0; i < b->n; i++) {
         struct maildir_batch_entry *e = &b->v[i];
         if (!e->failed && link(e->tmp, e->new) < 0)
-            fail(b, e, e->new, errno);
+            fail(e, e->new, errno);
         unlink(e->tmp);
     }
     /* Step 3: each folder's new names on disk, one fsync per folder. A
@@ -164,13 +162,27 @@ void maildir_batch_commit(struct maildir_batch *b)
             f->dir_synced = true;
             if (rc < 0) {
                 unlink(f->new);
-                fail(b, f, f->newdir, err);
+                fail(f, f->newdir, err);
             }
         }
     }
-    for (size_t i = 0; i < b->n; i++)
-        entry_free(&b->v[i]);
+}
+
+void maildir_batch_finish(struct maildir_batch *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        struct maildir_batch_entry *e = &b->v[i];
+        if (e->failed && b->failed)
+            b->failed(e->owner, e->why, b->ctx);
+        entry_free(e);
+    }
     b->n = 0;
+}
+
+void maildir_batch_commit(struct maildir_batch *b)
+{
+    maildir_batch_store(b);
+    maildir_batch_finish(b);
 }
 
 void maildir_batch_free(struct maildir_batch *b)

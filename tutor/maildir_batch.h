@@ -34,8 +34,17 @@ struct maildir_batch {
 int maildir_batch_add(struct maildir_batch *b, const char *dir, const char *name,
                       const char *msg, size_t len, void *owner, char err[FS_ERROR_MAX]);
 
-/* Stores every message of the batch for good and empties it. */
+/* Stores every message of the batch for good and empties it, telling
+ * b->failed of each one it could not store: maildir_batch_store, then
+ * maildir_batch_finish. */
 void maildir_batch_commit(struct maildir_batch *b);
+
+/* The two halves of a commit. maildir_batch_store does the file work
+ * and calls nothing back, so it may run in another thread while the
+ * caller leaves the batch alone; maildir_batch_finish then tells
+ * b->failed and empties the batch. */
+void maildir_batch_store(struct maildir_batch *b);
+void maildir_batch_finish(struct maildir_batch *b);
 
 /* Commits what waits and frees the batch's memory. */
 void maildir_batch_free(struct maildir_batch *b);

@@ -345,7 +345,7 @@ static void free_closed(struct serve *sv)
     size_t k = 0;
     for (size_t i = 0; i < sv->n_conns; i++) {
         struct conn *c = sv->conns[i];
-        if (c->closed) {
+        if (c->closed && !c->held) {  /* a batch in flight still names it */
             free(c->in);
             free(c->out);
             free(c);
@@ -409,7 +409,7 @@ static void loop(struct serve *sv)
     struct pollfd *pf = NULL;
     struct conn **polled = NULL;
     for (;;) {
-        size_t need = 1 + 2 * sv->n_ls + sv->n_conns;
+        size_t need = 1 + 2 * sv->n_ls + 1 + sv->n_conns;
         if (need > cap) {
             cap = need * 2;
             struct pollfd *p2 = realloc(pf, cap * sizeof *pf);
@@ -429,10 +429,12 @@ static void loop(struct serve *sv)
             pf[n++] = (struct pollfd){.fd = sv->ls[i].fd, .events = paused ? 0 : POLLIN};
             pf[n++] = (struct pollfd){.fd = sv->ls[i].udp_fd, .events = POLLIN};
         }
-        size_t first_conn = n;
+        /* the worker's "stored" byte; a descriptor of -1 is not polled */
+        pf[n++] = (struct pollfd){.fd = sync_fd(sv), .events = POLLIN};
+        size_t n_fixed = n, first_conn = n;
         for (size_t i = 0; i < sv->n_conns; i++) {
             struct conn *c = sv->conns[i];
-            short ev = conn_wants_input(c) ? POLLIN : 0;
+            short ev = conn_wants_input(c) && !c->eof ? POLLIN : 0;
             if (c->out_len > c->out_off)
                 ev |= POLLOUT;
             polled[n] = c;
@@ -461,8 +463,9 @@ static void loop(struct serve *sv)
             if (pf[i].revents & POLLOUT || (c->draining && !c->closed))
                 conn_flush(sv, c);
         }
-        if (sv->batch.n)
-            stream_release_held(sv);
+        if (rc > 0 && sync_fd(sv) >= 0 && pf[n_fixed - 1].revents)
+            sync_done(sv);
+        sync_turn_end(sv);
         now = serve_now_ms();
         expire_idle(sv, now);
         free_closed(sv);
@@ -475,8 +478,8 @@ static void loop(struct serve *sv)
 
 static void shut_down(struct serve *sv)
 {
-    /* mail acknowledged in this turn is stored, and its replies go out */
-    stream_release_held(sv);
+    /* mail acknowledged is stored, and its replies go out */
+    sync_stop(sv);
     for (size_t i = 0; i < sv->n_conns; i++)
         if (!sv->conns[i]->closed)
             conn_end(sv, sv->conns[i], "shutdown", NOTICE_SHUTDOWN);
@@ -556,7 +559,8 @@ int serve_main(const struct serve_env *env, int argc, char **argv)
         {"reset", no_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
         {"lang", required_argument, NULL, 'l'}, {NULL, 0, NULL, 0},
     };
-    struct serve sv = {.max_sessions = MAX_SESSIONS, .max_per_client = MAX_PER_CLIENT};
+    struct serve sv = {.max_sessions = MAX_SESSIONS, .max_per_client = MAX_PER_CLIENT,
+                       .sync = {.done_pipe = {-1, -1}}};
     const char *world_path = env->world, *log_path = NULL;
     int idle[3] = {SMTP_IDLE_S, POP3_IDLE_S, DNS_TCP_IDLE_S};
     bool reset = env->reset;
@@ -642,6 +646,7 @@ int serve_main(const struct serve_env *env, int argc, char **argv)
         fprintf(stderr, "tutor serve: %s\n", strerror(errno));
         goto out;
     }
+    sync_start(&sv);
     say_ready(&sv);
     /* mail a stopped or killed server left in its queue goes on now */
     sv.relay_due = true;
@@ -650,7 +655,6 @@ int serve_main(const struct serve_env *env, int argc, char **argv)
     status = 0;
 out:
     shut_down(&sv);
-    maildir_batch_free(&sv.batch);
     if (status == 0) {
         printf("tutor serve: stopped\n");
         fflush(stdout);

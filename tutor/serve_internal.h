@@ -7,6 +7,7 @@
 #ifndef TUTOR_SERVE_INTERNAL_H
 #define TUTOR_SERVE_INTERNAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -61,14 +62,30 @@ struct conn {
     size_t out_len, out_off, out_cap;
     long long idle_until_ms;
     bool draining;                      /* nothing more is read: close once written */
+    bool eof;                           /* the client's input ended: answer it, then close */
     bool closed;                        /* to be freed by the loop */
     bool held;                          /* replies wait for the mail they acknowledge */
+    unsigned held_gen;                  /* in the batch of this number */
     bool store_failed;                  /* and that mail could not be stored */
 };
 
 struct serve_log {
     bool verbose;                       /* dialogues on stdout */
     FILE *json;                         /* --log FILE, or NULL */
+};
+
+/* serve_sync.c: the worker that stores a batch while the loop goes on. */
+struct serve_sync {
+    bool running;                       /* the worker thread exists */
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    struct maildir_batch *job;          /* for the worker; NULL when it is idle */
+    bool quit;
+    int done_pipe[2];                   /* the worker's byte: the job is stored */
+    struct maildir_batch flight;        /* the batch being stored */
+    unsigned flight_gen;
+    bool in_flight;
 };
 
 struct serve {
@@ -82,9 +99,12 @@ struct serve {
     struct serve_log log;
     bool relay_due;                     /* an SMTP session may have queued mail */
     long long relay_after_ms;
-    /* Mail delivered by the sessions' scripts in this turn of the loop,
-     * stored for good in one commit before any of their replies goes out. */
+    /* Mail delivered by the sessions' scripts while the batch before is
+     * stored: stored for good in one commit before any of their replies
+     * goes out. */
     struct maildir_batch batch;
+    unsigned batch_gen;                 /* its number */
+    struct serve_sync sync;
 };
 
 long long serve_now_ms(void);
@@ -104,10 +124,21 @@ enum stream_notice { NOTICE_TIMEOUT, NOTICE_BUSY, NOTICE_SHUTDOWN, NOTICE_SCRIPT
                      NOTICE_STORE_FAILED };
 void stream_notice_text(const struct conn *c, enum stream_notice n, char out[256]);
 
-/* Stores the turn's mail (maildir_batch_commit), then sends the replies
- * that waited for it; a session whose mail could not be stored is told
- * so and closed, its "250" never sent. */
-void stream_release_held(struct serve *sv);
+/* Sends the replies that waited for batch `gen`, now stored; a session
+ * whose mail could not be stored is told so and closed, its "250" never
+ * sent. */
+void stream_release(struct serve *sv, unsigned gen);
+
+/* serve_sync.c */
+void sync_start(struct serve *sv);
+/* Hands the gathered batch to the worker unless one is in flight. */
+void sync_turn_end(struct serve *sv);
+/* To poll: readable when the batch in flight is stored; -1 when none is. */
+int sync_fd(const struct serve *sv);
+/* The batch in flight is stored: its replies go, the next batch leaves. */
+void sync_done(struct serve *sv);
+/* Stores everything that waits, then ends the worker. */
+void sync_stop(struct serve *sv);
 
 /* serve_dns.c: DNS over UDP (one datagram, one answer) and over TCP. */
 void dns_udp_readable(struct serve *sv, struct listener *l);

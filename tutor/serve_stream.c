@@ -119,6 +119,15 @@ static int take_output(struct serve *sv, struct conn *c)
     return 0;
 }
 
+/* After the client's end of input: closed once every line it sent is
+ * answered and every reply is out. */
+static void close_after_eof(struct serve *sv, struct conn *c)
+{
+    if (c->eof && !c->closed && !c->held && c->out_len == c->out_off &&
+        !memchr(c->in, '\n', c->in_len))
+        stream_close(sv, c, "gone", NULL);
+}
+
 void stream_flush(struct serve *sv, struct conn *c)
 {
     if (c->closed || c->held)
@@ -159,6 +168,8 @@ void stream_flush(struct serve *sv, struct conn *c)
     /* the session is over once its last line has gone out */
     if (c->draining && c->out_len == c->out_off)
         stream_close(sv, c, "close", NULL);
+    else
+        close_after_eof(sv, c);
 }
 
 void stream_open(struct serve *sv, struct conn *c)
@@ -189,8 +200,10 @@ static void feed(struct serve *sv, struct conn *c, const char *line, size_t len)
     sv->rt->batch_owner = c;
     session_input(c->s, line, len);
     sv->rt->batch = NULL;
-    if (sv->batch.n != waiting)
+    if (sv->batch.n != waiting) {
         c->held = true;
+        c->held_gen = sv->batch_gen;
+    }
     if (c->l->kind == SERVE_SMTP && !sv->relay_due) {
         /* mail may have been queued: relay it soon, in one run for many */
         sv->relay_due = true;
@@ -234,12 +247,11 @@ static void take_lines(struct serve *sv, struct conn *c)
     }
 }
 
-void stream_release_held(struct serve *sv)
+void stream_release(struct serve *sv, unsigned gen)
 {
-    maildir_batch_commit(&sv->batch);
     for (size_t i = 0; i < sv->n_conns; i++) {
         struct conn *c = sv->conns[i];
-        if (!c->held)
+        if (!c->held || c->held_gen != gen)
             continue;
         c->held = false;
         if (c->closed)
@@ -266,9 +278,23 @@ void stream_resume(struct serve *sv, struct conn *c)
 
 void stream_readable(struct serve *sv, struct conn *c)
 {
+    if (c->eof) {
+        /* not read since its end: here on POLLHUP or POLLERR, the client
+         * is gone both ways and no reply can reach it */
+        stream_close(sv, c, "gone", NULL);
+        return;
+    }
     if (c->in_len < c->in_cap) {
         ssize_t n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+        if (n == 0) {
+            /* maybe a half-close after pipelining: the client has said all
+             * it will, and still reads the replies */
+            c->eof = true;
+            take_lines(sv, c);
+            close_after_eof(sv, c);
+            return;
+        }
+        if ((n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
             stream_close(sv, c, "gone", NULL);
             return;
         }
