@@ -25,7 +25,7 @@ static void close_log(struct runtime *rt)
 }
 
 /* The highest counter in the Maildir names ("TIME.NCOUNTER.HOST") found
- * under `dir`, `depth` folders down: STATE/mail/USER/new/NAME is 3. */
+ * under `dir`, `depth` folders down: from STATE/mail, USER/new/NAME is 2. */
 static unsigned long highest_name_id(const char *dir, int depth)
 {
     DIR *d = opendir(dir);

@@ -156,6 +156,11 @@ void dns_tcp_readable(struct serve *sv, struct conn *c)
         c->in_cap = want;
     }
     ssize_t n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+    if (n == 0 && c->out_len > c->out_off && !c->draining) {
+        /* the client is done asking; its answers still go out */
+        c->draining = true;
+        return;
+    }
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
         dns_tcp_close(c);
         return;

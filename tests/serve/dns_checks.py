@@ -110,6 +110,17 @@ def dns_checks():
               [g[:12].hex() for g in got])
         t.close()
 
+        # TCP: queries, then the client's half-close: the answers still come
+        t = socket.create_connection(addr, timeout=5 * SLOW)
+        q1, q2 = make_query("mail.b.example", qid=111), make_query("b.example", 15, qid=112)
+        t.sendall(struct.pack(">H", len(q1)) + q1 + struct.pack(">H", len(q2)) + q2)
+        t.shutdown(socket.SHUT_WR)
+        got = tcp_messages(t, 3)
+        check(len(got) == 2 and answers_mail_b(got[0], 111) and header(got[1])[0] == 112,
+              "TCP: two queries then a half-close: both answers, then the server closes",
+              [g[:12].hex() for g in got])
+        t.close()
+
         # TCP, one byte at a time: the length prefix and query reassembled
         t = socket.create_connection(addr, timeout=5 * SLOW)
         t.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
