@@ -551,6 +551,9 @@ struct failures {
     size_t n;
 };
 
+/* Owners: the names of the clients the messages came from. */
+static char client1[] = "client 1", client2[] = "client 2", client3[] = "client 3";
+
 static void on_failed(void *owner, const char *err, void *ctx)
 {
     struct failures *fl = ctx;
@@ -568,8 +571,8 @@ static void test_batch_shows_messages_at_commit_only(void **state)
     struct failures fl = {0};
     struct maildir_batch b = {.failed = on_failed, .ctx = &fl};
     const char *one = "Subject: one\r\n\r\nfirst\r\n", *two = "Subject: two\r\n\r\nsecond\r\n";
-    assert_int_equal(maildir_batch_add(&b, f->dir, "m1", one, strlen(one), "client 1", f->err), 0);
-    assert_int_equal(maildir_batch_add(&b, f->dir, "m2", two, strlen(two), "client 2", f->err), 0);
+    assert_int_equal(maildir_batch_add(&b, f->dir, "m1", one, strlen(one), client1, f->err), 0);
+    assert_int_equal(maildir_batch_add(&b, f->dir, "m2", two, strlen(two), client2, f->err), 0);
     assert_string_equal(ls(f, "new"), "");
     assert_string_equal(ls(f, "tmp"), "m1 m2");
     maildir_batch_commit(&b);
@@ -580,7 +583,7 @@ static void test_batch_shows_messages_at_commit_only(void **state)
     assert_file(path_of(f, "new", "m2"), "Subject: two\n\nsecond\n");
     /* an empty batch commits to nothing; the batch is reusable */
     maildir_batch_commit(&b);
-    assert_int_equal(maildir_batch_add(&b, f->dir, "m3", one, strlen(one), "client 3", f->err), 0);
+    assert_int_equal(maildir_batch_add(&b, f->dir, "m3", one, strlen(one), client3, f->err), 0);
     maildir_batch_free(&b);
     assert_string_equal(ls(f, "new"), "m1 m2 m3");
     assert_int_equal(fl.n, 0);
@@ -594,9 +597,9 @@ static void test_batch_reports_each_failure_to_its_owner(void **state)
     deliver(f, "m1", "the first m1\n");
     struct failures fl = {0};
     struct maildir_batch b = {.failed = on_failed, .ctx = &fl};
-    assert_int_equal(maildir_batch_add(&b, f->dir, "m2", "two\n", 4, "client 2", f->err), 0);
+    assert_int_equal(maildir_batch_add(&b, f->dir, "m2", "two\n", 4, client2, f->err), 0);
     /* tmp/m1 is free, new/m1 is not: the clash shows only at the link */
-    assert_int_equal(maildir_batch_add(&b, f->dir, "m1", "again\n", 6, "client 1", f->err), 0);
+    assert_int_equal(maildir_batch_add(&b, f->dir, "m1", "again\n", 6, client1, f->err), 0);
     maildir_batch_free(&b);
     assert_int_equal(fl.n, 1);
     char want[512];
