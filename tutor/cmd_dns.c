@@ -295,10 +295,12 @@ static int parse_dig(int argc, char **argv, struct dig_opts *o)
         } else if (a[0] == '+' || a[0] == '-') {
             term_error(_("dig: unknown option %1$s"), a);
             return -1;
+        } else if (!o->type && ldns_get_rr_type_by_name(a) && (o->name || i + 1 < argc)) {
+            /* a record type wherever it stands, as BIND's dig takes it:
+             * "dig mx b.example" and "dig b.example mx" ask the same */
+            o->type = a;
         } else if (!o->name)
             o->name = a;
-        else if (!o->type && ldns_get_rr_type_by_name(a))
-            o->type = a;
         else {
             term_error(_("dig: %1$s: a name was given already, and this is no record type"), a);
             return -1;
