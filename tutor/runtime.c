@@ -4,17 +4,53 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "server.h"
 
 static void clock_path(const struct runtime *rt, char out[PATH_MAX])
 {
     snprintf(out, PATH_MAX, "%s/clock", rt->state);
+}
+
+/* The clock file: "CLOCK COUNTER". false when missing or unreadable. */
+static bool read_clock_file(const struct runtime *rt, long long *clock, unsigned long *id)
+{
+    char p[PATH_MAX];
+    clock_path(rt, p);
+    char *text = fs_read_file(p, NULL);
+    bool ok = text && sscanf(text, "%lld %lu", clock, id) == 2;
+    free(text);
+    return ok;
+}
+
+/* The counter is shared: the REPL and tutor serve may run on one state
+ * folder, each claiming its numbers from the clock file. An exclusive
+ * lock on STATE/lock makes each claim a whole read-and-write. The open
+ * lock file, or -1 (then the claim goes on unlocked). */
+static int lock_counter(const struct runtime *rt)
+{
+    char p[PATH_MAX + 8];
+    snprintf(p, sizeof p, "%s/lock", rt->state);
+    int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0 && flock(fd, LOCK_EX) < 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+static void unlock_counter(int fd)
+{
+    if (fd >= 0)
+        close(fd);      /* the lock goes with the descriptor */
 }
 
 static void close_log(struct runtime *rt)
@@ -58,17 +94,11 @@ static void rt_start_clock(struct runtime *rt)
     rt->clock = rt->world->clock_start >= 0 ? rt->world->clock_start : (long long)time(NULL);
     rt->next_id = 1;
     rt->ids_saved_up_to = 0;
-    char p[PATH_MAX];
-    clock_path(rt, p);
-    char *text = fs_read_file(p, NULL);
-    if (text) {
-        long long c;
-        unsigned long id;
-        if (sscanf(text, "%lld %lu", &c, &id) == 2 && c >= rt->clock) {
-            rt->clock = c;
-            rt->next_id = id;
-        }
-        free(text);
+    long long c;
+    unsigned long id;
+    if (read_clock_file(rt, &c, &id) && c >= rt->clock) {
+        rt->clock = c;
+        rt->next_id = id;
     }
     if (rt->next_id == 1) {
         /* No counter on disk (a fresh world, or its clock file was lost):
@@ -183,7 +213,13 @@ void rt_format_date(const struct runtime *rt, long long t, char out[40])
 static unsigned long take_id(struct runtime *rt)
 {
     if (rt->next_id >= rt->ids_saved_up_to) {
+        /* a new block, above whatever another process has claimed */
         char p[PATH_MAX], text[64], ferr[FS_ERROR_MAX];
+        int lock = lock_counter(rt);
+        long long c;
+        unsigned long claimed;
+        if (read_clock_file(rt, &c, &claimed) && claimed > rt->next_id)
+            rt->next_id = claimed;
         unsigned long ahead = rt->next_id + RT_ID_BLOCK;
         clock_path(rt, p);
         int n = snprintf(text, sizeof text, "%lld %lu\n", rt->clock, ahead);
@@ -191,6 +227,7 @@ static unsigned long take_id(struct runtime *rt)
             rt->ids_saved_up_to = ahead;
         else
             rt_notice(rt, "error", "%s", ferr);
+        unlock_counter(lock);
     }
     return rt->next_id++;
 }
@@ -240,9 +277,20 @@ void rt_append_log(struct runtime *rt, const char *text)
 int rt_save(struct runtime *rt, char err[RT_ERROR_MAX])
 {
     char p[PATH_MAX], text[64], ferr[FS_ERROR_MAX];
+    int lock = lock_counter(rt);
+    /* The counter where this process stopped, so that a replay repeats its
+     * numbers; unless another process has claimed numbers since this one
+     * last wrote: then its claim stays. */
+    unsigned long id = rt->next_id;
+    long long c;
+    unsigned long claimed;
+    if (read_clock_file(rt, &c, &claimed) && claimed != rt->ids_saved_up_to && claimed > id)
+        id = claimed;
     clock_path(rt, p);
-    int n = snprintf(text, sizeof text, "%lld %lu\n", rt->clock, rt->next_id);
-    if (fs_write_atomic(p, text, (size_t)n, ferr) < 0) {
+    int n = snprintf(text, sizeof text, "%lld %lu\n", rt->clock, id);
+    int rc = fs_write_atomic(p, text, (size_t)n, ferr);
+    unlock_counter(lock);
+    if (rc < 0) {
         snprintf(err, RT_ERROR_MAX, "%s", ferr);
         return -1;
     }

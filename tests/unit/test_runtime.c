@@ -91,6 +91,20 @@ static char *state_file(const struct fx *f, const char *name)
     return p;
 }
 
+/* The counter of a name: "1022634074.N000041.mail.a.example" -> 41. */
+static unsigned long counter_of(const char *name)
+{
+    const char *n = strstr(name, ".N");
+    assert_non_null(n);
+    return strtoul(n + 2, NULL, 10);
+}
+
+static int by_number(const void *a, const void *b)
+{
+    unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+    return (x > y) - (x < y);
+}
+
 /* Names go on from where the last run stopped. */
 static void test_names_go_on_after_a_restart(void **state)
 {
@@ -130,9 +144,48 @@ static void test_lost_clock_file_never_repeats_a_name(void **state)
     open_rt(f);
     char name[MAILDIR_NAME_MAX];
     rt_unique_name(&f->rt, "mail.a.example", name);
-    const char *n = strstr(name, ".N");
-    assert_non_null(n);
-    assert_int_equal(strtoul(n + 2, NULL, 10), 58);
+    assert_int_equal(counter_of(name), 58);
+}
+
+/* The REPL and tutor serve on one state folder: each claims blocks of the
+ * counter from the clock file, so that neither hands out a name the other
+ * did, across block ends, saves and a restart. */
+static void test_two_processes_never_share_a_name(void **state)
+{
+    struct fx *f = *state;
+    struct runtime other;
+    open_rt(f);
+    if (rt_open(&other, f->w, ".", f->root, f->err) < 0)
+        fail_msg("rt_open: %s", f->err);
+    enum { EACH = 2 * RT_ID_BLOCK + 100 };
+    static unsigned long seen[4 * EACH];
+    size_t n = 0;
+    char name[MAILDIR_NAME_MAX];
+    for (int i = 0; i < EACH; i++) {
+        rt_unique_name(&f->rt, "mail.a.example", name);
+        seen[n++] = counter_of(name);
+        rt_unique_name(&other, "mail.a.example", name);
+        seen[n++] = counter_of(name);
+        if (i == EACH / 2) {
+            /* one of them saves (a REPL command ends) and goes on */
+            assert_int_equal(rt_save(&other, f->err), 0);
+        }
+    }
+    rt_close(&other);           /* the REPL quits first, serve goes on */
+    for (int i = 0; i < EACH; i++) {
+        rt_unique_name(&f->rt, "mail.a.example", name);
+        seen[n++] = counter_of(name);
+    }
+    close_rt(f);
+    open_rt(f);                 /* and a restart after both */
+    for (int i = 0; i < EACH; i++) {
+        rt_unique_name(&f->rt, "mail.a.example", name);
+        seen[n++] = counter_of(name);
+    }
+    qsort(seen, n, sizeof seen[0], by_number);
+    for (size_t i = 1; i < n; i++)
+        if (seen[i] == seen[i - 1])
+            fail_msg("counter %lu handed out twice", seen[i]);
 }
 
 /* server.log takes each line whole and at once; past RT_LOG_MAX it moves
@@ -178,6 +231,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_names_go_on_after_a_restart),
         T(test_lost_clock_file_never_repeats_a_name),
+        T(test_two_processes_never_share_a_name),
         T(test_server_log_rotates),
     };
     return cmocka_run_group_tests_name("runtime", tests, NULL, NULL);
