@@ -5,6 +5,7 @@
  * queued mail between the world's servers, and stopping cleanly on a
  * signal.
  */
+#define _GNU_SOURCE     /* accept4 */
 #include "serve.h"
 
 #include <errno.h>
@@ -246,7 +247,9 @@ static void accept_clients(struct serve *sv, struct listener *l)
     for (int i = 0; i < ACCEPT_BATCH; i++) {
         struct sockaddr_storage from;
         socklen_t flen = sizeof from;
-        int fd = accept(l->fd, (struct sockaddr *)&from, &flen);
+        /* non-blocking and close-on-exec from the start: three system
+         * calls fewer for every client */
+        int fd = accept4(l->fd, (struct sockaddr *)&from, &flen, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
                 /* the pending client stays in the backlog and the listener
@@ -260,10 +263,6 @@ static void accept_clients(struct serve *sv, struct listener *l)
             return;
         }
         l->starved = false;
-        if (set_nonblocking(fd) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
-            close(fd);
-            continue;
-        }
         struct conn probe = {.fd = fd, .l = l, .id = ++sv->next_conn};
         probe.addr4 = (uint32_t)sockaddr_describe((struct sockaddr *)&from, probe.addr, &probe.port,
                                                   probe.peer);
