@@ -53,6 +53,7 @@ struct runtime {
      * group commit) on behalf of `batch_owner`; else each is stored at once */
     struct maildir_batch *batch;
     void *batch_owner;
+    unsigned long queued;               /* messages the servers put in a relay queue */
     FILE *log;                          /* server.log, opened at its first line */
     long log_size;
 };

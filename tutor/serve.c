@@ -362,6 +362,7 @@ static void run_relay(struct serve *sv)
     struct relay_stats st;
     char err[RT_ERROR_MAX], text[256];
     sv->relay_due = false;
+    sv->queued_seen = sv->rt->queued;
     if (relay_run(sv->rt, &st, err) < 0) {
         fprintf(stderr, "tutor serve: %s\n", err);
         return;

@@ -97,8 +97,9 @@ struct serve {
     unsigned next_conn;
     int max_sessions, max_per_client;
     struct serve_log log;
-    bool relay_due;                     /* an SMTP session may have queued mail */
+    bool relay_due;                     /* mail waits in a queue: relay it */
     long long relay_after_ms;
+    unsigned long queued_seen;          /* rt->queued at the last relay */
     /* Mail delivered by the sessions' scripts while the batch before is
      * stored: stored for good in one commit before any of their replies
      * goes out. */

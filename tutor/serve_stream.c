@@ -204,8 +204,8 @@ static void feed(struct serve *sv, struct conn *c, const char *line, size_t len)
         c->held = true;
         c->held_gen = sv->batch_gen;
     }
-    if (c->l->kind == SERVE_SMTP && !sv->relay_due) {
-        /* mail may have been queued: relay it soon, in one run for many */
+    if (sv->rt->queued != sv->queued_seen && !sv->relay_due) {
+        /* mail was queued: relay it soon, in one run for many */
         sv->relay_due = true;
         sv->relay_after_ms = serve_now_ms() + 1000;
     }
@@ -336,8 +336,9 @@ void stream_close(struct serve *sv, struct conn *c, const char *event, const cha
     close(c->fd);
     c->fd = -1;
     c->closed = true;
-    if (c->l->kind == SERVE_SMTP) {
-        /* a client that said QUIT may look for its mail next: relay now */
+    if (sv->rt->queued != sv->queued_seen) {
+        /* a client that queued mail and said QUIT may look for it next:
+         * relay now */
         sv->relay_due = true;
         sv->relay_after_ms = 0;
     }

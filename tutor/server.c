@@ -258,6 +258,7 @@ static int api_enqueue(lua_State *L)
         rt_notice(srv->rt, "error", "%s: queueing %s failed: %s", srv_script(srv), id, err);
         return push_failure(L, err);
     }
+    srv->rt->queued++;
     lua_pushboolean(L, 1);
     return 1;
 }
