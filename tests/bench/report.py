@@ -210,9 +210,10 @@ for key, label in (("load_stop", "after the load"), ("idle_stop", "with idle ses
 
 # --- the table ------------------------------------------------------------
 print()
-print("tutor serve benchmark: %s CPUs, state on %s; smtp-source %s, %s rounds; "
-      "dnsperf %s" % (info["cpus"], info["state_fs"], info["smtp_params"],
-                      info["smtp_rounds"], info["dns_params"]))
+print("tutor serve benchmark: %s CPUs, state on %s; smtp-source %s, %s rounds after %s "
+      "warm-up messages; dnsperf %s" % (info["cpus"], info["state_fs"], info["smtp_params"],
+                                        info["smtp_rounds"], info.get("smtp_warmup", "0"),
+                                        info["dns_params"]))
 head = ("measure", "tutor serve", "peer", "ratio", "goal", "result")
 widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
 fmt = "  ".join("%%-%ds" % w for w in widths)
@@ -228,6 +229,10 @@ print("A client CPU near 100% means the client set the pace: the peer's latencie
 print("then include the client's own queueing. 'disk' is fsync_rate.py: the file and")
 print("directory fsyncs of a Maildir delivery and nothing else; its ratio is tutor's")
 print("rate over that serial ceiling.")
+if info["state_fs"] == "ext4" and info.get("state_journal") == "no":
+    print("NOTE: the state is on ext4 without a journal, which skips each inode freed in"
+          " the last 300 s\nwhen it makes a file: run this at least 5 minutes after"
+          " `make test`, which deletes\nthousands of messages.")
 if info["state_fs"] in ("tmpfs", "ramfs"):
     print("WARNING: the state directory is on %s, where fsync costs nothing: the SMTP"
           " rate is not that of a disk." % info["state_fs"])
