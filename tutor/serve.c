@@ -256,8 +256,8 @@ static void accept_clients(struct serve *sv, struct listener *l)
                  * stays readable: rest a while instead of spinning */
                 l->paused_until_ms = serve_now_ms() + ACCEPT_PAUSE_MS;
                 if (!l->starved)
-                    fprintf(stderr, "tutor serve: %s: accept: %s; new clients wait\n", l->proto,
-                            strerror(errno));
+                    fprintf(stderr, _("tutor serve: %1$s: cannot accept a client (%2$s); new clients wait\n"),
+                            l->proto, strerror(errno));
                 l->starved = true;
             }
             return;
@@ -503,7 +503,7 @@ static void store_failed(void *owner, const char *err, void *ctx)
     struct conn *c = owner;
     struct serve *sv = ctx;
     c->store_failed = true;
-    fprintf(stderr, "tutor serve: delivery failed: %s\n", err);
+    fprintf(stderr, _("tutor serve: a message could not be stored: %1$s\n"), err);
     slog_event(sv, c, "error", err);
 }
 
