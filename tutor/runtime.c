@@ -265,13 +265,19 @@ void rt_append_log(struct runtime *rt, const char *text)
         rt->log = fopen(p, "a");
         if (!rt->log)
             return;
-        /* a line at a time: `tail -f` and a killed server see each whole */
-        setvbuf(rt->log, NULL, _IOLBF, 0);
         rt->log_size = ftell(rt->log);
     }
     int n = fprintf(rt->log, "%s\n", text);
     if (n > 0)
         rt->log_size += n;
+    if (!rt->log_held)
+        fflush(rt->log);        /* `tail -f` sees each line as it comes */
+}
+
+void rt_flush_log(struct runtime *rt)
+{
+    if (rt->log)
+        fflush(rt->log);
 }
 
 int rt_save(struct runtime *rt, char err[RT_ERROR_MAX])

@@ -56,6 +56,7 @@ struct runtime {
     unsigned long queued;               /* messages the servers put in a relay queue */
     FILE *log;                          /* server.log, opened at its first line */
     long log_size;
+    bool log_held;                      /* lines wait for rt_flush_log (tutor serve) */
 };
 
 /* Opens the runtime of world `w`: state under `state_root` (created), the
@@ -117,6 +118,10 @@ struct vserver *rt_client(struct runtime *rt, const struct world_node *node,
  * dropped) and starts again, as logrotate would keep a busy server's. */
 #define RT_LOG_MAX (16L * 1024 * 1024)
 void rt_append_log(struct runtime *rt, const char *text);
+/* Each line is written at once, unless rt->log_held: then the lines wait
+ * for this, which tutor serve calls once a turn of its loop (a write per
+ * DNS query was a twentieth of the cost of answering it). */
+void rt_flush_log(struct runtime *rt);
 
 void rt_notice(struct runtime *rt, const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

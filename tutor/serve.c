@@ -466,6 +466,7 @@ static void loop(struct serve *sv)
         if (rc > 0 && sync_fd(sv) >= 0 && pf[n_fixed - 1].revents)
             sync_done(sv);
         sync_turn_end(sv);
+        rt_flush_log(sv->rt);
         now = serve_now_ms();
         expire_idle(sv, now);
         free_closed(sv);
@@ -622,6 +623,7 @@ int serve_main(const struct serve_env *env, int argc, char **argv)
     rt.notice = on_notice;
     rt.notice_ctx = &rt;
     sv.rt = &rt;
+    rt.log_held = true;
     sv.batch.failed = store_failed;
     sv.batch.ctx = &sv;
     int status = 2;
