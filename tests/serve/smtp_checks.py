@@ -385,8 +385,52 @@ def limits_checks():
         stop_and_check(srv, "--max-sessions")
 
 
+def store_failure():
+    """A message the server cannot store: the client gets 421 4.3.0, never
+    250; nothing is left in tmp/; other clients are served on. The failure
+    is made with alice's new/ being a file, where the link into it fails
+    (ENOTDIR) whoever runs the test, root included."""
+    state = new_state("store")
+    box = maildir(state, "alice@a.example")
+    for sub in ("tmp", "cur"):
+        os.makedirs(os.path.join(box, sub))
+    with open(os.path.join(box, "new"), "w") as f:
+        f.write("not a folder\n")
+    with Serve(state, "--smtp", "0") as srv:
+        addr = srv.addr("smtp")
+        c = Line(addr)
+        c.reply()
+        for line in ("EHLO client.example", "MAIL FROM:<x@elsewhere.example>",
+                     "RCPT TO:<alice@a.example>", "DATA"):
+            c.cmd(line)
+            c.reply()
+        c.send(b"Subject: lost\r\n\r\nthis cannot be stored\r\n.\r\n")
+        code, text = c.reply()
+        eof = c.line()
+        c.close()
+        check(code == 421 and text == ["421 4.3.0 mail.a.example Error: queue file write error, "
+                                       "closing transmission channel"] and eof is None,
+              "a message that cannot be stored: 421 4.3.0 ... queue file write error, then EOF, "
+              "no 250", text)
+        check(os.listdir(os.path.join(box, "tmp")) == [], "nothing of it is left in tmp/",
+              os.listdir(os.path.join(box, "tmp")))
+        check("could not be stored" in srv.stderr() and "Not a directory" in srv.stderr(),
+              "the server says on stderr what could not be stored, and why", srv.stderr()[-500:])
+        try:
+            s = smtplib.SMTP(addr[0], addr[1], timeout=10 * SLOW)
+            s.sendmail("x@elsewhere.example", ["postmaster@a.example"],
+                       "Subject: fine\r\n\r\nthis folder is fine\r\n")
+            s.quit()
+            fine = True
+        except smtplib.SMTPException as e:
+            fine = e
+        check(fine is True and wait_for(lambda: len(new_files(state, "postmaster@a.example")) == 1),
+              "the next client's mail to another user is accepted and stored", fine)
+        stop_and_check(srv, "store failure")
+
+
 if __name__ == "__main__":
-    for group in (smtplib_checks, raw_checks, stalled_reader, limits_checks):
+    for group in (smtplib_checks, raw_checks, stalled_reader, limits_checks, store_failure):
         try:
             group()
         except Exception:
