@@ -33,10 +33,11 @@ def message(tag, i, lines):
             % (i, ALICE, tag, i, tag, i, body, MARK, tag, i))
 
 
-def deliver_all(addr, tag, n, lines, acked, errors, barrier=None, stop=None):
+def deliver_all(addr, tag, n, lines, acked, errors, barrier=None, stop=None, spread=0.0):
     """n clients, each in its own thread: connect and EHLO, wait for the
-    others (so the server holds them all at once), then one message each.
-    acked gets i for every 250 after DATA."""
+    others (so the server holds them all at once), then one message each,
+    client i after i/n of `spread` seconds. acked gets i for every 250
+    after DATA."""
     lock = threading.Lock()
 
     def client(i):
@@ -53,6 +54,8 @@ def deliver_all(addr, tag, n, lines, acked, errors, barrier=None, stop=None):
             s.ehlo()
             if barrier:
                 barrier.wait(timeout=30 * SLOW)
+            if spread:
+                time.sleep(spread * i / n)
             if stop is not None and stop.is_set():
                 return
             s.mail("load%d@test.example" % i)
@@ -136,8 +139,11 @@ def kill9():
     acked, errors = set(), []
     stop = threading.Event()
     barrier = threading.Barrier(N_CLIENTS)
-    # ~30 KB a message, so that the kill finds many DATA transfers under way
-    threads = deliver_all(srv.addr("smtp"), "crash", N_CLIENTS, 300, acked, errors, barrier, stop)
+    # ~30 KB a message, so that the kill finds many DATA transfers under
+    # way; the clients start over 2 s, as the server stores many messages
+    # in one commit and would otherwise answer all of them at once
+    threads = deliver_all(srv.addr("smtp"), "crash", N_CLIENTS, 300, acked, errors, barrier, stop,
+                          spread=2.0 * SLOW)
     # the kill comes once a part of the clients got their 250, at a
     # moment that differs between runs
     target = random.randint(N_CLIENTS // 5, N_CLIENTS // 2)
