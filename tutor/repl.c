@@ -1,6 +1,8 @@
 /* repl — see repl.h. */
 #include "repl.h"
 
+#include "sandbox.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -83,6 +85,7 @@ int repl_run_line(struct repl *r, const char *line)
             term_error(_("%1$s: unknown command (type \"help\" for the list)"), argv[0]);
             rc = 1;
         } else {
+            sbx_clear_interrupt();      /* a Ctrl-C at the prompt is spent */
             rc = c->run(r, argc, argv);
             repl_run_queue(r);
         }
@@ -172,6 +175,8 @@ static void on_sigint(int sig)
 {
     (void)sig;
     got_sigint = 1;
+    /* a server script running now ends at its next instruction */
+    sbx_interrupt();
 }
 
 static int on_signal_event(void)

@@ -9,6 +9,7 @@
 #include "sandbox.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,12 +31,23 @@ struct sandbox {
     long spent;                 /* instructions in this callback */
     long long deadline_ms;      /* monotonic clock */
     const char *expired;        /* why the budget ran out, NULL while it lasts */
+    char expired_at[SBX_ERROR_MAX]; /* "t.lua:3: time limit exceeded", where it ran out */
     bool in_call;
     int env_ref;                /* the script's _ENV */
     int base_ref;               /* the read-only base behind it */
     void *host;
     char err[SBX_ERROR_MAX];
 };
+
+/* The sandbox whose callback runs now, innermost first: a host call such
+ * as tutor.query runs another server's script inside the caller's, and
+ * the inner call may not outlive the caller's deadline. Lua runs on one
+ * thread per process here; _Thread_local keeps that an assumption of the
+ * thread, not of the program. */
+static _Thread_local struct sandbox *sbx_running;
+
+/* Set by sbx_interrupt() (a signal handler); the hook sees it. */
+static volatile sig_atomic_t sbx_interrupted;
 
 static struct sandbox *sbx_of(lua_State *L)
 {
@@ -90,7 +102,9 @@ static void sbx_hook(lua_State *L, lua_Debug *ar)
 
     if (!sbx->expired) {
         sbx->spent += SBX_HOOK_STEP;
-        if (sbx->spent > sbx->lim.instructions)
+        if (sbx_interrupted)
+            sbx->expired = "interrupted";
+        else if (sbx->spent > sbx->lim.instructions)
             sbx->expired = "instruction budget exceeded";
         else if (monotonic_ms() > sbx->deadline_ms)
             sbx->expired = "time limit exceeded";
@@ -102,96 +116,258 @@ static void sbx_hook(lua_State *L, lua_Debug *ar)
         luaL_where(L, 0);
         lua_pushstring(L, sbx->expired);
         lua_concat(L, 2);
+        if (!sbx->expired_at[0])
+            snprintf(sbx->expired_at, sizeof sbx->expired_at, "%s", lua_tostring(L, -1));
         lua_error(L);
     }
 }
 
-static void sbx_arm(struct sandbox *sbx)
+/* A fresh budget; a call nested in another sandbox's callback ends by
+ * the caller's deadline at the latest. */
+static void sbx_arm(struct sandbox *sbx, const struct sandbox *outer)
 {
     sbx->spent = 0;
     sbx->expired = NULL;
+    sbx->expired_at[0] = '\0';
     sbx->deadline_ms = monotonic_ms() + sbx->lim.deadline_ms;
+    if (outer && outer->deadline_ms < sbx->deadline_ms)
+        sbx->deadline_ms = outer->deadline_ms;
     lua_sethook(sbx->L, sbx_hook, LUA_MASKCOUNT, SBX_HOOK_STEP);
+}
+
+/* Ends the budget: the next VM instruction of any thread of the state
+ * raises (the running one now; the others at their next hook, which sees
+ * `expired`). */
+static void sbx_expire(struct sandbox *sbx, lua_State *L, const char *why)
+{
+    if (!sbx->expired) {
+        sbx->expired = why;
+        /* level 1: the script that called the C function charging;
+         * nothing here allocates, so nothing can raise */
+        lua_Debug ar;
+        if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline > 0)
+            snprintf(sbx->expired_at, sizeof sbx->expired_at, "%s:%d: %s", ar.short_src,
+                     ar.currentline, why);
+        else
+            snprintf(sbx->expired_at, sizeof sbx->expired_at, "%s: %s", sbx->name, why);
+    }
+    lua_sethook(L, sbx_hook, LUA_MASKCOUNT, 1);
+}
+
+void sbx_charge(lua_State *L, double instructions)
+{
+    struct sandbox *sbx = sbx_of(L);
+    if (!sbx->in_call || sbx->expired)
+        return;
+    if (instructions > 0)
+        sbx->spent += instructions > (double)sbx->lim.instructions
+                          ? sbx->lim.instructions + 1L
+                          : (long)instructions;
+    if (sbx->spent > sbx->lim.instructions)
+        sbx_expire(sbx, L, "instruction budget exceeded");
+    else if (monotonic_ms() > sbx->deadline_ms)
+        sbx_expire(sbx, L, "time limit exceeded");
+}
+
+void sbx_interrupt(void)
+{
+    sbx_interrupted = 1;
+}
+
+void sbx_clear_interrupt(void)
+{
+    sbx_interrupted = 0;
+}
+
+/* What is left of the instruction budget, for pricing C work up front. */
+static double sbx_remaining(lua_State *L)
+{
+    struct sandbox *sbx = sbx_of(L);
+    return (double)(sbx->lim.instructions - sbx->spent);
+}
+
+/* ------------------------------------------------------------------------
+ * Wrappers around library functions.
+ */
+/* Calls the wrapped function (upvalue 1) with the wrapper's arguments and
+ * returns its results. An error it raises names the wrapper, a C function,
+ * as where it happened, so it would reach the student without a line: the
+ * script's position is put in front (errors from Lua code inside, like
+ * the budget's, have one already and pass as they are). */
+static bool has_position(const char *msg)
+{
+    const char *colon = strchr(msg, ':');
+    if (!colon || colon == msg || !(colon[1] >= '0' && colon[1] <= '9'))
+        return false;
+    const char *p = colon + 1;
+    while (*p >= '0' && *p <= '9')
+        p++;
+    return *p == ':';
+}
+
+static int call_original(lua_State *L, int nresults)
+{
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    int status = lua_pcall(L, lua_gettop(L) - 1, nresults, 0);
+    if (status != LUA_OK) {
+        if (status == LUA_ERRRUN && lua_type(L, -1) == LUA_TSTRING &&
+            !has_position(lua_tostring(L, -1))) {
+            luaL_where(L, 1);
+            lua_insert(L, -2);
+            lua_concat(L, 2);
+        }
+        return lua_error(L);
+    }
+    return lua_gettop(L);
 }
 
 /* ------------------------------------------------------------------------
  * Guarded pattern functions. The hook cannot interrupt C code, and Lua's
- * matcher backtracks: `(.-)(.-)(.-)x` over a few kilobytes runs for
- * minutes. Each call is priced before it runs as subject_len raised to the
- * number of repetition items (one more when the match may start anywhere),
- * a bound on the matcher's backtracking; calls over SBX_PATTERN_COST_MAX
- * are refused with advice. Plain finds (4th argument true) are linear and
- * always allowed. The estimate is pessimistic for patterns whose items
- * cannot overlap, which scripts avoid by splitting long text first.
+ * matcher backtracks: `(.-)(.-)b` over 1,000 bytes runs for 3 s inside one
+ * call. Lua patterns have no alternation and quantify single characters
+ * only, so the work of one call is bounded by how many ways k repeated
+ * items can share n bytes, C(n + k, k), times the start positions tried
+ * (n + 1 unless anchored). A repeated item at the very end of the pattern
+ * never backtracks (what follows it always matches) and is not counted;
+ * a back-reference (%1) or a balanced match (%b) rescans the subject, so
+ * each counts like a repeated item. One unit is one step of the matcher,
+ * about 5 ns here, the time of two or three VM instructions.
+ *
+ * Each call is priced before it runs, refused with advice over
+ * SBX_PATTERN_COST_MAX units (about 0.1 s), and charged to the callback's
+ * instruction budget, so many cheap-looking calls end the callback too.
+ * A pattern without repeated items is charged what it really scanned.
+ * The bound is pessimistic for items that cannot overlap (`%a+%s+`);
+ * scripts split long text first.
  */
-static int pattern_quantifiers(const char *p, size_t len)
+struct pattern_shape {
+    int repeats;            /* items that may backtrack */
+    bool anchored;          /* '^' */
+};
+
+/* Reads the pattern item by item: a class (`.`, `%a`, `[set]`, a
+ * character) with its quantifier, a capture, an anchor, %b, %f or %1. */
+static struct pattern_shape pattern_shape(const char *p, size_t len)
 {
-    int q = 0;
-    for (size_t i = 0; i < len; i++) {
-        switch (p[i]) {
-        case '%':
-            if (i + 1 < len && (p[i + 1] == 'b' || p[i + 1] == 'f'))
-                q++;
+    struct pattern_shape sh = {0, len > 0 && p[0] == '^'};
+    bool last_repeated = false;     /* the last item was a repeated class */
+    for (size_t i = sh.anchored ? 1 : 0; i < len; ) {
+        char c = p[i];
+        size_t end = i + 1;         /* past the single-character class */
+        if (c == '(' || c == ')') {
             i++;
-            break;
-        case '[':
-            /* skip the set: a ']' right after '[' or '[^' is a member */
-            i++;
-            if (i < len && p[i] == '^')
-                i++;
-            if (i < len && p[i] == ']')
-                i++;
-            while (i < len && p[i] != ']') {
-                if (p[i] == '%')
-                    i++;
-                i++;
-            }
-            break;
-        case '*': case '+': case '-': case '?':
-            /* '?' too: ("a?"):rep(40) backtracks 2^40 ways */
-            q++;
-            break;
+            continue;               /* captures match nothing themselves */
         }
+        last_repeated = false;
+        if (c == '$' && i + 1 == len) {
+            i++;
+            continue;
+        }
+        if (c == '%' && i + 1 < len) {
+            char e = p[i + 1];
+            if (e == 'b') {
+                sh.repeats++;
+                i += 4;
+                continue;
+            }
+            if (e == 'f') {
+                /* a frontier tests one position: skip its set */
+                i += 2;
+                if (i < len && p[i] == '[') {
+                    i++;
+                    if (i < len && p[i] == '^') i++;
+                    if (i < len && p[i] == ']') i++;
+                    while (i < len && p[i] != ']')
+                        i += p[i] == '%' ? 2 : 1;
+                    i++;
+                }
+                continue;
+            }
+            if (e >= '0' && e <= '9') {
+                sh.repeats++;
+                i += 2;
+                continue;
+            }
+            end = i + 2;
+        } else if (c == '[') {
+            end = i + 1;
+            if (end < len && p[end] == '^') end++;
+            if (end < len && p[end] == ']') end++;
+            while (end < len && p[end] != ']')
+                end += p[end] == '%' ? 2 : 1;
+            end++;
+        }
+        if (end < len && (p[end] == '*' || p[end] == '+' || p[end] == '-' || p[end] == '?')) {
+            sh.repeats++;
+            last_repeated = true;
+            end++;
+        }
+        i = end;
     }
-    return q;
+    if (last_repeated)
+        sh.repeats--;
+    return sh;
 }
 
-static void pattern_check(lua_State *L, bool iterates)
+/* starts x C(n + k, k), in matcher steps; saturates at HUGE_VAL. */
+static double pattern_cost(struct pattern_shape sh, size_t n, bool iterates)
 {
-    size_t slen, plen;
-    luaL_checklstring(L, 1, &slen);
-    const char *pat = luaL_checklstring(L, 2, &plen);
-
-    if (plen > SBX_PATTERN_LEN_MAX)
-        luaL_error(L, "pattern too long (%d bytes, at most %d)", (int)plen,
-                   SBX_PATTERN_LEN_MAX);
-    bool anchored = plen > 0 && pat[0] == '^';
-    int e = pattern_quantifiers(pat, plen) + (anchored && !iterates ? 0 : 1);
-    if (pow((double)slen, e) > SBX_PATTERN_COST_MAX)
-        luaL_error(L, "pattern too complex for a %d-byte subject "
-                   "(split the text first, or use a plain find)", (int)slen);
+    double cost = sh.anchored && !iterates ? 1.0 : (double)n + 1.0;
+    for (int i = 1; i <= sh.repeats && cost < HUGE_VAL; i++)
+        cost *= ((double)n + i) / i;
+    return cost;
 }
 
-/* Upvalues: the raw function, and what it is: 0 find (plain allowed),
- * 1 match, 2 gmatch/gsub (iterate over the subject). */
+/* Lua's string.find init: 1-based, negative from the end, clamped. */
+static size_t subject_from(lua_State *L, int arg, size_t slen)
+{
+    lua_Integer init = luaL_optinteger(L, arg, 1);
+    if (init < 0)
+        init = (lua_Integer)slen + init + 1;
+    if (init < 1)
+        init = 1;
+    if ((size_t)init > slen + 1)
+        init = (lua_Integer)slen + 1;
+    return (size_t)init;
+}
+
+/* Upvalues: the raw function, and what it is: 0 find, 1 match,
+ * 2 gmatch/gsub (iterate over the subject). */
 static int guarded_pattern(lua_State *L)
 {
     lua_Integer kind = lua_tointeger(L, lua_upvalueindex(2));
-    if (kind == 0 && lua_toboolean(L, 4)) {
-        /* a plain find is subject x needle in the worst case, not linear */
-        size_t slen, nlen;
-        luaL_checklstring(L, 1, &slen);
-        luaL_checklstring(L, 2, &nlen);
-        if ((double)slen * (double)nlen > SBX_PLAIN_FIND_COST_MAX)
-            luaL_error(L, "plain find too costly (%d-byte subject, %d-byte needle)",
-                       (int)slen, (int)nlen);
-    } else {
-        pattern_check(L, kind == 2);
+    size_t slen, plen;
+    const char *subject = luaL_checklstring(L, 1, &slen);
+    const char *pat = luaL_checklstring(L, 2, &plen);
+    size_t from = kind == 2 ? 1 : subject_from(L, 3, slen);
+    size_t n = slen + 1 - from;
+    bool plain = kind == 0 && lua_toboolean(L, 4);
+    (void)subject;
+
+    if (!plain && plen > SBX_PATTERN_LEN_MAX)
+        return luaL_error(L, "pattern too long (%d bytes, at most %d)", (int)plen,
+                          SBX_PATTERN_LEN_MAX);
+    struct pattern_shape sh = pattern_shape(pat, plen);
+    double cost = plain ? (double)n * (double)(plen ? plen : 1) : pattern_cost(sh, n, kind == 2);
+    double max = plain ? SBX_PLAIN_FIND_COST_MAX : SBX_PATTERN_COST_MAX;
+    if (cost > max)
+        return plain ? luaL_error(L, "plain find too costly (%d-byte subject, %d-byte needle)",
+                                  (int)slen, (int)plen)
+                     : luaL_error(L, "pattern too complex for a %d-byte subject "
+                                  "(split the text first, or use a plain find)", (int)slen);
+
+    int nres = call_original(L, LUA_MULTRET);
+
+    /* A scan without backtracking stops where it matched: charge that.
+     * A plain find compares with memchr and memcmp, some 8 bytes in the
+     * time of one instruction. */
+    if (kind == 0 && (plain || sh.repeats == 0) && lua_isinteger(L, 1)) {
+        double scanned = (double)(lua_tointeger(L, 1) - (lua_Integer)from + 1);
+        cost = plain ? scanned * (double)(plen ? plen : 1) : scanned;
     }
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-    return lua_gettop(L);
+    sbx_charge(L, plain ? cost / 8 : cost * SBX_PATTERN_STEP_COST);
+    return nres;
 }
 
 static int guarded_rep(lua_State *L)
@@ -208,10 +384,111 @@ static int guarded_rep(lua_State *L)
         lua_pushliteral(L, "");
         return 1;
     }
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, 1);
-    return 1;
+    return call_original(L, 1);
+}
+
+/* ------------------------------------------------------------------------
+ * Guarded table functions. table.move, insert, remove, concat, unpack and
+ * sort loop in C over a count the script chooses (`table.move({}, 1,
+ * 1 << 53, 2)` moves nils for ever, allocating nothing, and a __len that
+ * answers 2^53 does the same to insert and remove). Each call is priced
+ * at SBX_ELEMENT_COST instructions an element before it runs, and
+ * refused when that is more than the budget has left, or more than
+ * SBX_ELEMENTS_MAX elements whatever the budget (0.3 s at the worst).
+ */
+enum table_op { TABLE_MOVE, TABLE_INSERT, TABLE_REMOVE, TABLE_CONCAT, TABLE_UNPACK, TABLE_SORT };
+
+/* Elements from i to j, as a count that cannot overflow. */
+static double span(lua_Integer i, lua_Integer j)
+{
+    return j < i ? 0.0 : (double)j - (double)i + 1.0;
+}
+
+static double table_elements(lua_State *L, enum table_op op)
+{
+    switch (op) {
+    case TABLE_MOVE:
+        return span(luaL_checkinteger(L, 2), luaL_checkinteger(L, 3));
+    case TABLE_CONCAT:
+    case TABLE_UNPACK: {
+        int i = op == TABLE_CONCAT ? 3 : 2;
+        lua_Integer first = luaL_optinteger(L, i, 1);
+        lua_Integer last = lua_isnoneornil(L, i + 1) ? luaL_len(L, 1) : luaL_checkinteger(L, i + 1);
+        return span(first, last);
+    }
+    case TABLE_INSERT:
+    case TABLE_REMOVE:
+    case TABLE_SORT:
+        /* may run the table's __len: Lua code, under the hook */
+        return (double)luaL_len(L, 1);
+    }
+    return 0.0;
+}
+
+static int guarded_table(lua_State *L)
+{
+    enum table_op op = (enum table_op)lua_tointeger(L, lua_upvalueindex(2));
+    double n = table_elements(L, op);
+    double cost = n * SBX_ELEMENT_COST;
+    if (op == TABLE_SORT && n > 1)
+        cost *= log2(n);
+    if (n > SBX_ELEMENTS_MAX) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "too many elements for one call (%.0f, at most %d)", n,
+                 SBX_ELEMENTS_MAX);
+        return luaL_error(L, "%s", msg);
+    }
+    if (cost > sbx_remaining(L)) {
+        sbx_charge(L, cost);
+        return luaL_error(L, "instruction budget exceeded");
+    }
+    sbx_charge(L, cost);
+    return call_original(L, LUA_MULTRET);
+}
+
+/* ------------------------------------------------------------------------
+ * What Lua runs where no hook can stop it, refused or tamed.
+ *
+ * Finalizers run with hooks off (lgc.c, GCTM), so a `__gc` that loops
+ * would freeze the program when the collector gets to it, at any later
+ * moment: no script table may have one (the host's own userdata keep
+ * theirs). setmetatable refuses a metatable with a __gc field at all,
+ * since Lua marks the object when the field is present and calls
+ * whatever it holds later.
+ */
+static int guarded_setmetatable(lua_State *L)
+{
+    if (lua_type(L, 2) == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        int t = lua_rawget(L, 2);
+        lua_pop(L, 1);
+        if (t != LUA_TNIL)
+            return luaL_error(L, "setmetatable: __gc is not allowed in a script "
+                              "(finalizers run where no time limit can stop them)");
+    }
+    return call_original(L, 1);
+}
+
+/* An error raised by the budget hook calls the message handler from inside
+ * the hook, where hooks are off: a handler that loops would never end. The
+ * wrapper hands the script's handler only errors of a budget that still
+ * lasts; once it has run out, the error passes through untouched. */
+static int xpcall_handler(lua_State *L)
+{
+    if (sbx_of(L)->expired) {
+        lua_settop(L, 1);
+        return 1;
+    }
+    return call_original(L, 1);
+}
+
+static int guarded_xpcall(lua_State *L)
+{
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushvalue(L, 2);
+    lua_pushcclosure(L, xpcall_handler, 1);
+    lua_replace(L, 2);
+    return call_original(L, LUA_MULTRET);
 }
 
 static int guarded_randomseed(lua_State *L)
@@ -224,13 +501,15 @@ static int guarded_randomseed(lua_State *L)
     return 0;
 }
 
-static void wrap_string_function(lua_State *L, const char *name, lua_CFunction guard, int kind)
+/* Replaces lib[name] (the table at the top) with `guard`, whose upvalues
+ * are the original function and `kind`. */
+static void wrap_function(lua_State *L, const char *name, lua_CFunction guard, int kind)
 {
-    /* stack: string */
-    lua_getfield(L, -1, name);          /* string, orig */
-    lua_pushinteger(L, kind);           /* string, orig, kind */
-    lua_pushcclosure(L, guard, 2);      /* string, guarded */
-    lua_setfield(L, -2, name);          /* string */
+    /* stack: lib */
+    lua_getfield(L, -1, name);          /* lib, orig */
+    lua_pushinteger(L, kind);           /* lib, orig, kind */
+    lua_pushcclosure(L, guard, 2);      /* lib, guarded */
+    lua_setfield(L, -2, name);          /* lib */
 }
 
 /* ------------------------------------------------------------------------
@@ -243,6 +522,9 @@ static int sandboxed_load(lua_State *L)
     int top = lua_gettop(L);
     if (top < 1)
         return luaL_error(L, "bad argument #1 to 'load' (value expected)");
+    /* compiling is C work the hook cannot see: some 4 instructions a byte */
+    if (lua_type(L, 1) == LUA_TSTRING)
+        sbx_charge(L, 4.0 * (double)lua_rawlen(L, 1));
     lua_pushvalue(L, lua_upvalueindex(1));          /* orig */
     lua_pushvalue(L, 1);                            /* chunk */
     if (top >= 2) lua_pushvalue(L, 2); else lua_pushnil(L);
@@ -368,13 +650,27 @@ static int sbx_setup(lua_State *L)
 
     /* string: guards in place of the raw functions, no dump */
     lua_getglobal(L, LUA_STRLIBNAME);
-    wrap_string_function(L, "find", guarded_pattern, 0);
-    wrap_string_function(L, "match", guarded_pattern, 1);
-    wrap_string_function(L, "gmatch", guarded_pattern, 2);
-    wrap_string_function(L, "gsub", guarded_pattern, 2);
-    wrap_string_function(L, "rep", guarded_rep, 0);
+    wrap_function(L, "find", guarded_pattern, 0);
+    wrap_function(L, "match", guarded_pattern, 1);
+    wrap_function(L, "gmatch", guarded_pattern, 2);
+    wrap_function(L, "gsub", guarded_pattern, 2);
+    wrap_function(L, "rep", guarded_rep, 0);
     lua_pushnil(L);
     lua_setfield(L, -2, "dump");
+    lua_pop(L, 1);
+
+    lua_getglobal(L, LUA_TABLIBNAME);
+    wrap_function(L, "move", guarded_table, TABLE_MOVE);
+    wrap_function(L, "insert", guarded_table, TABLE_INSERT);
+    wrap_function(L, "remove", guarded_table, TABLE_REMOVE);
+    wrap_function(L, "concat", guarded_table, TABLE_CONCAT);
+    wrap_function(L, "unpack", guarded_table, TABLE_UNPACK);
+    wrap_function(L, "sort", guarded_table, TABLE_SORT);
+    lua_pop(L, 1);
+
+    lua_pushglobaltable(L);
+    wrap_function(L, "setmetatable", guarded_setmetatable, 0);
+    wrap_function(L, "xpcall", guarded_xpcall, 0);
     lua_pop(L, 1);
 
     /* Lock the string metatable, shared by every string of the state. */
@@ -511,12 +807,24 @@ static int sbx_run(struct sandbox *sbx, const char *fn, sbx_push_fn push, void *
     lua_pushcfunction(L, sbx_msgh);
     lua_pushcfunction(L, sbx_protected_call);
     lua_pushlightuserdata(L, &pc);
-    sbx_arm(sbx);
+    struct sandbox *outer = sbx_running;
+    sbx_arm(sbx, outer);
+    sbx_running = sbx;
     int status = lua_pcall(L, 1, 0, 1);
+    sbx_running = outer;
     lua_sethook(L, NULL, 0, 0);
     sbx->in_call = false;
+    /* the time this call took is the caller's too */
+    if (outer)
+        sbx_charge(outer->L, 0);
     if (status != LUA_OK)
         return sbx_fail(sbx, status);
+    if (sbx->expired) {
+        /* the script caught the error and returned before its next
+         * instruction (a tail call): out of budget all the same */
+        lua_pushstring(L, sbx->expired_at[0] ? sbx->expired_at : sbx->expired);
+        return sbx_fail(sbx, LUA_ERRRUN);
+    }
     lua_settop(L, 0);
     return 0;
 }

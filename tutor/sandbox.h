@@ -28,12 +28,16 @@
 #define SBX_INSTRUCTIONS_MAX     1000000000L
 #define SBX_DEADLINE_MS_MAX      60000
 
-/* Pattern guards: the count hook never fires inside C functions, so these
- * bound the work one string.find/match/gmatch/gsub call may do. */
+/* Guards on C functions: the count hook never fires inside them, so these
+ * bound the work one call may do, and what it did is charged to the
+ * callback's instruction budget (sandbox.c says how it is priced). */
 #define SBX_PATTERN_LEN_MAX      256            /* bytes of pattern */
-#define SBX_PATTERN_COST_MAX     1e9            /* subject_len ^ (quantifiers [+1 unanchored]) */
+#define SBX_PATTERN_COST_MAX     2e7            /* matcher steps in one call, about 0.1 s */
+#define SBX_PATTERN_STEP_COST    2              /* instructions charged a matcher step */
 #define SBX_STRING_REP_MAX       (4u << 20)     /* bytes string.rep may build */
 #define SBX_PLAIN_FIND_COST_MAX  1e8            /* subject_len x needle_len */
+#define SBX_ELEMENT_COST         10             /* instructions charged a table element */
+#define SBX_ELEMENTS_MAX         (1 << 22)      /* table elements one call may touch */
 #define SBX_RANDOM_SEED          20020529       /* math.randomseed() without a seed */
 
 #define SBX_ERROR_MAX            512
@@ -95,6 +99,18 @@ int sbx_protect(struct sandbox *sbx, sbx_push_fn fn, void *ud);
  * "smtp.lua:17: instruction budget exceeded". Borrowed, valid until the next
  * call. */
 const char *sbx_error(const struct sandbox *sbx);
+
+/* Charges `instructions` of work done outside the VM (a host function's,
+ * or C library code's) to the running callback; when its budget or its
+ * deadline is past, the script's next instruction raises. Does nothing
+ * outside a callback. */
+void sbx_charge(lua_State *L, double instructions);
+
+/* Ends the running callback, whatever sandbox it is in, at its next
+ * instruction, with "interrupted"; async-signal-safe (a SIGINT handler).
+ * The flag stays until sbx_clear_interrupt(). */
+void sbx_interrupt(void);
+void sbx_clear_interrupt(void);
 
 /* Bytes the state holds now. */
 size_t sbx_memory_used(const struct sandbox *sbx);

@@ -538,6 +538,192 @@ static void test_deadline_string_concat(void **state)
 }
 
 /* ------------------------------------------------------------------------
+ * What no hook can stop: finalizers, message handlers and C loops
+ * (STYLE.md item 7). Each runs in a child killed after 10 s, and must end
+ * by itself within the 1 s deadline's reach, with its message.
+ */
+
+static void ends_with(const char *text, const char *fn, const char *expected)
+{
+    struct outcome out;
+    run_in_child(text, fn, NULL, 10.0, &out);
+    if (!out.finished)
+        fail_msg("%s", out.crashed ? "the child crashed" : "still running after 10 s");
+    assert_int_equal(out.rc, -1);
+    assert_string_equal(out.err, expected);
+    if (out.seconds > 2.0)
+        fail_msg("took %.2f s", out.seconds);
+}
+
+static void test_xpcall_handler_loop(void **state)
+{
+    (void)state;
+    /* the handler of a budget error used to run with hooks off, for ever */
+    ends_with("function f()\n"
+              "  xpcall(function() while true do end end,\n"
+              "         function() while true do end end)\n"
+              "end\n",
+              "f", "t.lua:4: instruction budget exceeded");
+    /* a handler that loops on an ordinary error meets the budget itself */
+    ends_with("function f()\n"
+              "  return xpcall(function() error('x') end,\n"
+              "                function() while true do end end)\n"
+              "end\n",
+              "f", "t.lua:3: instruction budget exceeded");
+    /* and a handler that works still sees the error and its result counts */
+    struct sandbox *sbx = new_sandbox(NULL);
+    struct global_text g;
+    load_ok(sbx, "local ok, e = xpcall(function() error('boom') end,\n"
+                 "                     function(m) return 'handled: ' .. m end)\n"
+                 "r = tostring(ok) .. ' ' .. e\n");
+    assert_string_equal(global_text(sbx, &g, "r"), "false handled: t.lua:1: boom");
+    sbx_free(sbx);
+}
+
+static void test_gc_finalizer_refused(void **state)
+{
+    (void)state;
+    load_fails_with("setmetatable({}, {__gc = function() while true do end end})\n",
+                    "t.lua:1: setmetatable: __gc is not allowed in a script "
+                    "(finalizers run where no time limit can stop them)");
+    /* a placeholder filled in later would be called all the same */
+    load_fails_with("local mt = {__gc = true}\n"
+                    "local t = setmetatable({}, mt)\n"
+                    "mt.__gc = function() while true do end end\n",
+                    "t.lua:2: setmetatable: __gc is not allowed in a script "
+                    "(finalizers run where no time limit can stop them)");
+    /* a __gc added after setmetatable is never called (Lua 5.4 2.5.3):
+     * the collector runs by itself and nothing freezes */
+    struct outcome out;
+    run_in_child("local mt = {}\n"
+                 "for i = 1, 1000 do setmetatable({}, mt) end\n"
+                 "mt.__gc = function() while true do end end\n"
+                 "local junk = {}\n"
+                 "for i = 1, 200000 do junk[i % 100] = {i} end\n"
+                 "done = true\n",
+                 NULL, NULL, 10.0, &out);
+    assert_true(out.finished);
+    assert_int_equal(out.rc, 0);
+}
+
+static void test_table_loops_in_c(void **state)
+{
+    (void)state;
+    ends_with("function f() table.move({}, 1, 1 << 53, 2) end\n", "f",
+              "t.lua:1: too many elements for one call (9007199254740992, at most 4194304)");
+    ends_with("function f()\n"
+              "  local t = setmetatable({}, {__len = function() return 1 << 53 end})\n"
+              "  table.insert(t, 1, 'x')\n"
+              "end\n", "f",
+              "t.lua:3: too many elements for one call (9007199254740992, at most 4194304)");
+    ends_with("function f()\n"
+              "  local t = setmetatable({}, {__len = function() return 1 << 40 end})\n"
+              "  table.remove(t, 1)\n"
+              "end\n", "f",
+              "t.lua:3: too many elements for one call (1099511627776, at most 4194304)");
+    ends_with("function f()\n"
+              "  local t = setmetatable({}, {__index = type, __len = function() return 1 << 30 end})\n"
+              "  table.sort(t)\n"
+              "end\n", "f",
+              "t.lua:3: too many elements for one call (1073741824, at most 4194304)");
+    ends_with("function f() return table.concat(setmetatable({}, {__index = type}), '', 1, 1 << 50) end\n",
+              "f", "t.lua:1: too many elements for one call (1125899906842624, at most 4194304)");
+    ends_with("function f() return table.unpack({}, 1, 1 << 50) end\n", "f",
+              "t.lua:1: too many elements for one call (1125899906842624, at most 4194304)");
+    /* many calls that each pass: the charges add up */
+    ends_with("function f()\n"
+              "  local sink = setmetatable({}, {__newindex = type})\n"
+              "  while true do table.move({}, 1, 500000, 1, sink) end\n"
+              "end\n", "f", "t.lua:3: instruction budget exceeded");
+}
+
+static void test_pattern_real_worst_case(void **state)
+{
+    (void)state;
+    /* each of these passed the old guard and took seconds in one call */
+    ends_with("function f() return ('a'):rep(31622):find('.-b') end\n", "f",
+              "t.lua:1: pattern too complex for a 31622-byte subject "
+              "(split the text first, or use a plain find)");
+    ends_with("function f() return (('a'):rep(31622):gsub('a-b', '')) end\n", "f",
+              "t.lua:1: pattern too complex for a 31622-byte subject "
+              "(split the text first, or use a plain find)");
+    ends_with("function f() return ('a'):rep(1000):find('(.-)(.-)b') end\n", "f",
+              "t.lua:1: pattern too complex for a 1000-byte subject "
+              "(split the text first, or use a plain find)");
+    /* a hundred calls that each pass end the callback by its budget */
+    ends_with("function f()\n"
+              "  local s = ('a'):rep(3000)\n"
+              "  for i = 1, 100 do s:find('.-b') end\n"
+              "end\n", "f", "t.lua:3: instruction budget exceeded");
+    ends_with("function f()\n"
+              "  local s = ('a'):rep(4000000)\n"
+              "  while true do s:find('b', 1, true) end\n"
+              "end\n", "f", "t.lua:3: instruction budget exceeded");
+}
+
+static void test_load_charged(void **state)
+{
+    (void)state;
+    ends_with("function f()\n"
+              "  local src = ('x = 1 '):rep(600000)\n"
+              "  while true do load(src) end\n"
+              "end\n", "f", "t.lua:3: instruction budget exceeded");
+}
+
+/* A script that calls back into the host (tutor.query runs another
+ * server's script) cannot have more time by nesting: the inner call ends
+ * by the outer deadline. */
+static struct sandbox *inner_sbx;
+
+static int call_inner(lua_State *L)
+{
+    (void)L;
+    sbx_call(inner_sbx, "spin", NULL, NULL);
+    return 0;
+}
+
+static int push_call_inner(lua_State *L, void *ud)
+{
+    (void)ud;
+    lua_pushcfunction(L, call_inner);
+    sbx_set_global(L, "inner");
+    return 0;
+}
+
+static void test_nested_call_shares_deadline(void **state)
+{
+    (void)state;
+    struct sandbox_limits lim = {0, SBX_INSTRUCTIONS_MAX, 300};
+    inner_sbx = new_sandbox(&lim);
+    load_ok(inner_sbx, "function spin() local s = '' while true do s = s .. 'x' end end\n");
+    struct sandbox *outer = new_sandbox(&lim);
+    assert_int_equal(sbx_protect(outer, push_call_inner, NULL), 0);
+    load_ok(outer, "function f() for i = 1, 10 do inner() end end\n");
+    double t0 = now_seconds();
+    assert_int_equal(sbx_call(outer, "f", NULL, NULL), -1);
+    double spent = now_seconds() - t0;
+    assert_string_equal(sbx_error(outer), "t.lua:1: time limit exceeded");
+    if (spent > 0.6)
+        fail_msg("ten nested calls took %.2f s against a 0.3 s deadline", spent);
+    sbx_free(outer);
+    sbx_free(inner_sbx);
+}
+
+static void test_interrupt(void **state)
+{
+    (void)state;
+    struct sandbox *sbx = new_sandbox(NULL);
+    load_ok(sbx, "function f() while true do end end\n");
+    sbx_interrupt();
+    assert_int_equal(sbx_call(sbx, "f", NULL, NULL), -1);
+    assert_string_equal(sbx_error(sbx), "t.lua:1: interrupted");
+    sbx_clear_interrupt();
+    load_ok(sbx, "function g() ok = 1 end\n");
+    call_ok(sbx, "g");
+    sbx_free(sbx);
+}
+
+/* ------------------------------------------------------------------------
  * The memory cap (item 5)
  */
 
@@ -1030,6 +1216,13 @@ int main(void)
         cmocka_unit_test(test_budget_in_coroutine),
         cmocka_unit_test(test_budget_pcall_in_loop),
         cmocka_unit_test(test_deadline_string_concat),
+        cmocka_unit_test(test_xpcall_handler_loop),
+        cmocka_unit_test(test_gc_finalizer_refused),
+        cmocka_unit_test(test_table_loops_in_c),
+        cmocka_unit_test(test_pattern_real_worst_case),
+        cmocka_unit_test(test_load_charged),
+        cmocka_unit_test(test_nested_call_shares_deadline),
+        cmocka_unit_test(test_interrupt),
         cmocka_unit_test(test_memory_bomb),
         cmocka_unit_test(test_string_rep_bomb),
         cmocka_unit_test(test_pattern_bomb),
