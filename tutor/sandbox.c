@@ -23,6 +23,10 @@
  * deadline is noticed within microseconds, rarely enough to cost nothing. */
 #define SBX_HOOK_STEP 1000
 
+/* Allocations this large are charged and look at the clock (sbx_big_alloc). */
+#define SBX_BIG_ALLOC (64u << 10)
+#define SBX_BYTES_PER_INSTRUCTION 64
+
 struct sandbox {
     lua_State *L;
     char name[128];
@@ -33,6 +37,7 @@ struct sandbox {
     const char *expired;        /* why the budget ran out, NULL while it lasts */
     char expired_at[SBX_ERROR_MAX]; /* "t.lua:3: time limit exceeded", where it ran out */
     bool in_call;
+    unsigned long calls;        /* callbacks run so far, sbx_call_number() */
     int env_ref;                /* the script's _ENV */
     int base_ref;               /* the read-only base behind it */
     void *host;
@@ -59,12 +64,34 @@ void *sbx_host(lua_State *L) { return sbx_of(L)->host; }
 lua_State *sbx_state(struct sandbox *sbx) { return sbx->L; }
 const char *sbx_error(const struct sandbox *sbx) { return sbx->err; }
 size_t sbx_memory_used(const struct sandbox *sbx) { return sbx->used; }
+unsigned long sbx_call_number(const struct sandbox *sbx) { return sbx->calls; }
 
 static long long monotonic_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sbx_hook(lua_State *L, lua_Debug *ar);
+
+/* A C function that copies a large string (sub, upper, rep, .., gsub,
+ * table.concat) does work the count hook never sees, and a loop of them
+ * can run for seconds between two hooks. Large allocations are charged
+ * (an instruction per SBX_BYTES_PER_INSTRUCTION bytes) and look at the
+ * clock; when the budget or the deadline is past, the hook is re-armed to
+ * fire at the next instruction. The allocator itself may not raise. */
+static void sbx_big_alloc(struct sandbox *sbx, size_t nsize)
+{
+    if (sbx->expired)
+        return;
+    sbx->spent += (long)(nsize / SBX_BYTES_PER_INSTRUCTION);
+    if (sbx->spent > sbx->lim.instructions)
+        sbx->expired = "instruction budget exceeded";
+    else if (monotonic_ms() > sbx->deadline_ms)
+        sbx->expired = "time limit exceeded";
+    if (sbx->expired)
+        lua_sethook(sbx->L, sbx_hook, LUA_MASKCOUNT, 1);
 }
 
 /* ------------------------------------------------------------------------
@@ -86,6 +113,8 @@ static void *sbx_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     void *p = realloc(ptr, nsize);
     if (p)
         sbx->used = sbx->used - old + nsize;
+    if (p && nsize >= SBX_BIG_ALLOC && sbx->in_call)
+        sbx_big_alloc(sbx, nsize);
     return p;
 }
 
@@ -387,6 +416,32 @@ static int guarded_rep(lua_State *L)
     return call_original(L, 1);
 }
 
+/* Elements from i to j, as a count that cannot overflow. */
+static double span(lua_Integer i, lua_Integer j)
+{
+    return j < i ? 0.0 : (double)j - (double)i + 1.0;
+}
+
+/* string.byte and utf8.len, codepoint and offset scan their subject in C
+ * without allocating (what they push reuses the stack): charged by the
+ * bytes they may read, some 4 a instruction. */
+static int guarded_scan(lua_State *L)
+{
+    size_t len;
+    luaL_checklstring(L, 1, &len);
+    lua_Integer kind = lua_tointeger(L, lua_upvalueindex(2));
+    double bytes = (double)len;
+    if (kind == 1 && lua_gettop(L) <= 2) {
+        bytes = 1;                  /* string.byte(s [, i]): one byte */
+    } else if (kind == 1 && lua_isinteger(L, 2) && lua_isinteger(L, 3)) {
+        lua_Integer i = lua_tointeger(L, 2), j = lua_tointeger(L, 3);
+        if (i > 0 && j > 0)
+            bytes = span(i, j);
+    }
+    sbx_charge(L, bytes / 4);
+    return call_original(L, LUA_MULTRET);
+}
+
 /* ------------------------------------------------------------------------
  * Guarded table functions. table.move, insert, remove, concat, unpack and
  * sort loop in C over a count the script chooses (`table.move({}, 1,
@@ -397,12 +452,6 @@ static int guarded_rep(lua_State *L)
  * SBX_ELEMENTS_MAX elements whatever the budget (0.3 s at the worst).
  */
 enum table_op { TABLE_MOVE, TABLE_INSERT, TABLE_REMOVE, TABLE_CONCAT, TABLE_UNPACK, TABLE_SORT };
-
-/* Elements from i to j, as a count that cannot overflow. */
-static double span(lua_Integer i, lua_Integer j)
-{
-    return j < i ? 0.0 : (double)j - (double)i + 1.0;
-}
 
 static double table_elements(lua_State *L, enum table_op op)
 {
@@ -655,8 +704,15 @@ static int sbx_setup(lua_State *L)
     wrap_function(L, "gmatch", guarded_pattern, 2);
     wrap_function(L, "gsub", guarded_pattern, 2);
     wrap_function(L, "rep", guarded_rep, 0);
+    wrap_function(L, "byte", guarded_scan, 1);
     lua_pushnil(L);
     lua_setfield(L, -2, "dump");
+    lua_pop(L, 1);
+
+    lua_getglobal(L, LUA_UTF8LIBNAME);
+    wrap_function(L, "len", guarded_scan, 0);
+    wrap_function(L, "codepoint", guarded_scan, 0);
+    wrap_function(L, "offset", guarded_scan, 0);
     lua_pop(L, 1);
 
     lua_getglobal(L, LUA_TABLIBNAME);
@@ -802,6 +858,7 @@ static int sbx_run(struct sandbox *sbx, const char *fn, sbx_push_fn push, void *
         return -1;
     }
     sbx->in_call = true;
+    sbx->calls++;
     sbx->err[0] = '\0';
     lua_settop(L, 0);
     lua_pushcfunction(L, sbx_msgh);

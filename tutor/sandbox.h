@@ -115,6 +115,10 @@ void sbx_clear_interrupt(void);
 /* Bytes the state holds now. */
 size_t sbx_memory_used(const struct sandbox *sbx);
 
+/* Which callback runs now (or ran last): a number that changes with each
+ * sbx_call or sbx_protect, for limits that last one callback. */
+unsigned long sbx_call_number(const struct sandbox *sbx);
+
 /* The host's pointer for this state (stored in Lua's extra space). */
 void sbx_set_host(struct sandbox *sbx, void *host);
 void *sbx_host(lua_State *L);

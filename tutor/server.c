@@ -23,6 +23,9 @@
 
 #define SRV_MESSAGE_MAX (64u << 20)     /* deliver/enqueue refuse more */
 #define SRV_JSON_DEPTH_MAX 16
+/* tutor.log lines one callback may write: a loop of them would fill
+ * server.log (and rotate the instructor's history away) in half a second */
+#define SRV_LOG_LINES_MAX 100
 
 struct vserver {
     struct runtime *rt;
@@ -33,6 +36,8 @@ struct vserver {
     char *verbs[SRV_VERBS_MAX + 1];
     struct dns_data *dns;               /* zones and hints, for a DNS server */
     bool logins_anywhere;               /* srv_login_anywhere() */
+    unsigned long log_call;             /* the callback log_lines counts in */
+    int log_lines;
 };
 
 const struct world_node *srv_node(const struct vserver *srv) { return srv->node; }
@@ -313,6 +318,17 @@ static int api_ptr(lua_State *L)
 static int api_log(lua_State *L)
 {
     struct vserver *srv = srv_of(L);
+    unsigned long call = sbx_call_number(srv->sbx);
+    if (srv->log_call != call) {
+        srv->log_call = call;
+        srv->log_lines = 0;
+    }
+    if (++srv->log_lines > SRV_LOG_LINES_MAX) {
+        if (srv->log_lines == SRV_LOG_LINES_MAX + 1)
+            rt_notice(srv->rt, "log", "%s: more log lines of this call are dropped "
+                      "(at most %d a call)", srv_script(srv), SRV_LOG_LINES_MAX);
+        return 0;
+    }
     luaL_Buffer b;
     int n = lua_gettop(L);
     luaL_buffinit(L, &b);

@@ -555,6 +555,24 @@ static void ends_with(const char *text, const char *fn, const char *expected)
         fail_msg("took %.2f s", out.seconds);
 }
 
+/* The same, for work whose cost depends on the machine: either budget may
+ * run out first (the sanitizer build is slower). */
+static void ends_out_of_budget(const char *text, const char *fn, const char *where)
+{
+    struct outcome out;
+    run_in_child(text, fn, NULL, 10.0, &out);
+    if (!out.finished)
+        fail_msg("%s", out.crashed ? "the child crashed" : "still running after 10 s");
+    assert_int_equal(out.rc, -1);
+    char budget[128], clock[128];
+    snprintf(budget, sizeof budget, "%s instruction budget exceeded", where);
+    snprintf(clock, sizeof clock, "%s time limit exceeded", where);
+    if (strcmp(out.err, budget) != 0 && strcmp(out.err, clock) != 0)
+        fail_msg("\"%s\" is neither \"%s\" nor \"%s\"", out.err, budget, clock);
+    if (out.seconds > 2.0)
+        fail_msg("took %.2f s", out.seconds);
+}
+
 static void test_xpcall_handler_loop(void **state)
 {
     (void)state;
@@ -635,6 +653,29 @@ static void test_table_loops_in_c(void **state)
               "  local sink = setmetatable({}, {__newindex = type})\n"
               "  while true do table.move({}, 1, 500000, 1, sink) end\n"
               "end\n", "f", "t.lua:3: instruction budget exceeded");
+}
+
+/* C functions that copy or scan a long string, in a loop: the count hook
+ * sees three instructions a turn and would let seconds pass. */
+static void test_linear_c_loops(void **state)
+{
+    (void)state;
+    ends_out_of_budget("function f()\n"
+              "  local s = ('x'):rep(2000000)\n"
+              "  while true do local t = s:sub(2) end\n"
+              "end\n", "f", "t.lua:3:");
+    ends_out_of_budget("function f()\n"
+              "  local s = ('x'):rep(2000000)\n"
+              "  while true do local t = s:upper() end\n"
+              "end\n", "f", "t.lua:3:");
+    ends_out_of_budget("function f()\n"
+              "  local s = ('x'):rep(2000000)\n"
+              "  while true do utf8.len(s) end\n"
+              "end\n", "f", "t.lua:3:");
+    ends_out_of_budget("function f()\n"
+              "  local s = ('x'):rep(100000)\n"
+              "  while true do local n = select('#', s:byte(1, -1)) end\n"
+              "end\n", "f", "t.lua:3:");
 }
 
 static void test_pattern_real_worst_case(void **state)
@@ -1219,6 +1260,7 @@ int main(void)
         cmocka_unit_test(test_xpcall_handler_loop),
         cmocka_unit_test(test_gc_finalizer_refused),
         cmocka_unit_test(test_table_loops_in_c),
+        cmocka_unit_test(test_linear_c_loops),
         cmocka_unit_test(test_pattern_real_worst_case),
         cmocka_unit_test(test_load_charged),
         cmocka_unit_test(test_nested_call_shares_deadline),
