@@ -93,13 +93,23 @@ end
 
 -- The server ----------------------------------------------------------------
 
+-- Meta-types (RFC 6895 3.1) ask for no data: TYPE0, OPT, TKEY, TSIG and
+-- the unassigned 128-248 get NOTIMP (RFC 8906 3.1.2, as Knot answers
+-- TYPE0); any other unknown type is data that is not here.
+local META_TYPES = {TYPE0 = true, OPT = true, TKEY = true, TSIG = true}
+
+local function is_meta(rtype)
+  local n = tonumber(rtype:match("^TYPE(%d+)$"))
+  return META_TYPES[rtype] or (n ~= nil and n >= 128 and n <= 248)
+end
+
 function on_datagram(s, q)
   if setting("silent") then return end
   if setting("querylog") then
     tutor.log(string.format("client %s: query: %s %s %s %s%s", s.client.addr, q.name,
                             q.class, q.type, q.rd and "+" or "-", q.edns and "E" or ""))
   end
-  if q.opcode ~= "QUERY" then return reply(s, "NOTIMP") end
+  if q.opcode ~= "QUERY" or is_meta(q.type) then return reply(s, "NOTIMP") end
   if setting("lame") or q.class ~= "IN" or ZONE_TRANSFERS[q.type] then
     return reply(s, "REFUSED")
   end

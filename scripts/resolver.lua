@@ -204,6 +204,15 @@ local function cache_get(name, rtype, rank)
   return e, left
 end
 
+-- The records of a live, positive entry and their TTL left. A negative
+-- entry (NODATA for "mail.b.example NS") says that no such RRset exists:
+-- it is never a delegation, nor an address.
+local function cache_records(name, rtype)
+  local e, left = cache_get(name, rtype)
+  if e and e.records then return e.records, left end
+  return nil
+end
+
 local function cache_put(name, rtype, e)
   if e.ttl <= 0 then return end            -- TTL 0: use once, keep never (RFC 1035 3.2.1)
   local old = cache_get(name, rtype)
@@ -275,10 +284,7 @@ local function servers_of(ns_rrs, glue)
   for _, ns in ipairs(ns_rrs) do
     local host = target(ns)
     local addrs = of_type(glue, "A", host)
-    if #addrs == 0 then
-      local e = cache_get(host, "A")
-      if e then addrs = e.records end
-    end
+    if #addrs == 0 then addrs = cache_records(host, "A") or {} end
     for _, a in ipairs(addrs) do list[#list + 1] = {name = host, addr = target(a)} end
     if #addrs == 0 then list[#list + 1] = {name = host} end
   end
@@ -291,13 +297,13 @@ end
 local function closest_cut(name)
   local zone = name
   while zone do
-    local e, left = cache_get(zone, "NS")
-    if e then
+    local records, left = cache_records(zone, "NS")
+    if records then
       local ns, glue, outside = {}, {}, false
-      for i, rr in ipairs(e.records) do
+      for i, rr in ipairs(records) do
         ns[i] = aged(rr, left)
-        local a, a_left = cache_get(target(rr), "A")
-        for _, g in ipairs(a and a.records or {}) do glue[#glue + 1] = aged(g, a_left) end
+        local a, a_left = cache_records(target(rr), "A")
+        for _, g in ipairs(a or {}) do glue[#glue + 1] = aged(g, a_left) end
         outside = outside or not in_zone(target(rr), zone)
       end
       -- The root servers' addresses are always known: from the hints. An
@@ -528,8 +534,19 @@ local function outside_world(s, r)
   return soa ~= nil and soa:match("^%.%s") ~= nil
 end
 
-function on_datagram(s, q)
-  if q.opcode ~= "QUERY" then return send(s, {rcode = "NOTIMP"}) end
+-- Meta-types (RFC 6895 3.1) ask for no data: TYPE0, OPT, TKEY, TSIG and
+-- the unassigned 128-248. RFC 8906 3.1.2 lets them get NOTIMP, as Knot
+-- answers TYPE0; any other type unknown to us is answered as data that is
+-- not there (NODATA or NXDOMAIN).
+local META_TYPES = {TYPE0 = true, OPT = true, TKEY = true, TSIG = true}
+
+local function is_meta(rtype)
+  local n = tonumber(rtype:match("^TYPE(%d+)$"))
+  return META_TYPES[rtype] or (n ~= nil and n >= 128 and n <= 248)
+end
+
+local function answer(s, q)
+  if q.opcode ~= "QUERY" or is_meta(q.type) then return send(s, {rcode = "NOTIMP"}) end
   if q.class ~= "IN" or ZONE_TRANSFERS[q.type] then return send(s, {rcode = "REFUSED"}) end
   -- Our own zones, answered as dns.lua does, unless RD asks us to go on
   -- from a delegation or from a CNAME that leaves them.
@@ -550,4 +567,16 @@ function on_datagram(s, q)
   local r = resolve(ctx, q.name, q.type, q.rd, res)
   if outside_world(s, r) then return send(s, {rcode = "REFUSED"}) end
   send(s, r)
+end
+
+-- No error of ours reaches the client as silence, nor the host as a failed
+-- script: a fault in the resolver is SERVFAIL (RFC 1035 4.1.1, "the name
+-- server was unable to process this query"), with one log line. (The
+-- budget's errors cannot be caught, and end the query as before.)
+function on_datagram(s, q)
+  local ok, err = pcall(answer, s, q)
+  if not ok then
+    tutor.log(string.format("%s %s: SERVFAIL (internal error: %s)", q.name, q.type, tostring(err)))
+    send(s, {rcode = "SERVFAIL", answer = {}, authority = {}, additional = {}})
+  end
 end

@@ -295,7 +295,7 @@ static int parse_dig(int argc, char **argv, struct dig_opts *o)
         } else if (a[0] == '+' || a[0] == '-') {
             term_error(_("dig: unknown option %1$s"), a);
             return -1;
-        } else if (!o->type && ldns_get_rr_type_by_name(a) && (o->name || i + 1 < argc)) {
+        } else if (!o->type && dns_type_code(a) >= 0 && (o->name || i + 1 < argc)) {
             /* a record type wherever it stands, as BIND's dig takes it:
              * "dig mx b.example" and "dig b.example mx" ask the same */
             o->type = a;
@@ -336,7 +336,7 @@ static int cmd_dig(struct repl *r, int argc, char **argv)
         ldns_rdf_deep_free(root);
     }
     ldns_rr_type type = o.reverse ? LDNS_RR_TYPE_PTR
-                                  : o.type ? ldns_get_rr_type_by_name(o.type) : LDNS_RR_TYPE_A;
+                                  : o.type ? (ldns_rr_type)dns_type_code(o.type) : LDNS_RR_TYPE_A;
     char *shown = ldns_rdf2str(name);
     int rc = 0;
     if (!o.shortform) {

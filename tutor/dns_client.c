@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <ldns/ldns.h>
 
@@ -22,6 +23,9 @@ int dns_query_wire(struct runtime *rt, const ldns_rdf *name, uint16_t type, bool
         ldns_rdf_deep_free(owner);      /* ldns takes it only on success */
         return -1;
     }
+    /* ldns asks for A when given type 0; a student may ask for TYPE0 */
+    if (type == 0)
+        ldns_rr_set_type(ldns_rr_list_rr(ldns_pkt_question(q), 0), 0);
     ldns_pkt_set_id(q, (uint16_t)(++rt->next_query * 2654435761u >> 16));
     if (edns)
         ldns_pkt_set_edns_udp_size(q, DNS_EDNS_SIZE);
@@ -57,6 +61,17 @@ enum dns_outcome dns_send(struct runtime *rt, uint32_t from, uint32_t to, const 
             on_retry(ud);
     }
     return out;
+}
+
+int dns_type_code(const char *name)
+{
+    if (strncasecmp(name, "TYPE", 4) == 0 && name[4] >= '0' && name[4] <= '9') {
+        char *end;
+        long n = strtol(name + 4, &end, 10);
+        return *end || n > 65535 ? -1 : (int)n;
+    }
+    ldns_rr_type t = ldns_get_rr_type_by_name(name);
+    return t ? (int)t : -1;
 }
 
 enum dns_outcome dns_ask(struct runtime *rt, uint32_t from, uint32_t server, const char *name,

@@ -63,4 +63,8 @@ enum dns_outcome dns_ask(struct runtime *rt, uint32_t from, uint32_t server, con
 void dns_first_name(const struct ldns_struct_pkt *r, char *out, size_t size);
 void dns_pkt_free(struct ldns_struct_pkt *r);
 
+/* The record type named `name` ("MX", "mx", "TYPE65000", also "TYPE0",
+ * which ldns cannot tell from a failure): its code, or -1. */
+int dns_type_code(const char *name);
+
 #endif

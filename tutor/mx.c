@@ -153,6 +153,12 @@ enum mx_status mx_route(struct runtime *rt, const struct world_node *origin, con
         qsort(mx, n, sizeof *mx, by_pref);
         for (size_t i = 0; i < n && st == MX_TEMPFAIL; i++) {
             uint32_t addr = address_of(rt, origin, r, mx[i].name);
+            if (!addr) {
+                /* Postfix's words; never a connection to 0.0.0.0 */
+                snprintf(why, 512, "Host or domain name not found. Name service error for "
+                         "name=%s type=A: Host not found, try again", mx[i].name);
+                continue;
+            }
             st = route_to(rt, origin, mx[i].name, addr, out, why);
             if (st == MX_FOUND)
                 snprintf(why, 512, _("MX of %1$s: %2$u %3$s [%4$s]"), domain, mx[i].pref,

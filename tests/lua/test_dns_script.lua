@@ -208,6 +208,13 @@ test("dns: opcodes other than QUERY are NOTIMP", function()
   end
 end)
 
+test("dns: meta-types (TYPE0, OPT, TSIG) are NOTIMP", function()
+  local ns = authoritative()
+  for _, t in ipairs({"TYPE0", "OPT", "TSIG", "TKEY", "TYPE200"}) do
+    eq(ns:datagram({name = "b.example.", type = t}).rcode, "NOTIMP", t)
+  end
+end)
+
 test("dns: other classes and zone transfers are REFUSED", function()
   local ns = authoritative()
   eq(ns:datagram({name = "version.bind.", type = "TXT", class = "CH"}).rcode, "REFUSED", "CH")
@@ -346,6 +353,48 @@ test("resolver: NODATA is cached for its type only", function()
   r = dig(res, "mail.b.example.", "A")
   same(sent(w, mark), B_ADDR .. " mail.b.example. A", "the A is another question")
   eq(#r.answer, 1, "A")
+end)
+
+test("resolver: a NODATA for NS is no delegation: names under it still resolve", function()
+  -- "dig mail.b.example NS" once broke every later query at or under that
+  -- name for the negative TTL ("attempt to index a nil value")
+  local w, res = hierarchy()
+  local r = dig(res, "mail.b.example.", "NS")
+  eq(r.rcode, "NOERROR", "NODATA")
+  same(r.answer, {}, "no NS")
+  r = dig(res, "mail.b.example.", "A")
+  eq(r.rcode, "NOERROR", "A after the negative NS")
+  eq(#r.answer, 1, "the A")
+  r = dig(res, "x.mail.b.example.", "A")
+  eq(r.rcode, "NXDOMAIN", "a name below it")
+  r = dig(res, "mail.b.example.", "MX")
+  eq(r.rcode, "NOERROR", "another type")
+  -- an NS host whose A is negatively cached has no address, not a nil one
+  dig(res, "ns.b.example.", "AAAA")
+  r = dig(res, "b.example.", "MX", true)
+  eq(r.rcode, "NOERROR", "MX of b.example")
+end)
+
+test("resolver: meta-types are NOTIMP, unknown data types NODATA, never silence", function()
+  local _, res = hierarchy()
+  for _, t in ipairs({"TYPE0", "OPT", "TSIG", "TKEY", "TYPE128", "TYPE248"}) do
+    eq(dig(res, "b.example.", t).rcode, "NOTIMP", t)
+  end
+  local r = dig(res, "b.example.", "TYPE65000")
+  eq(r.rcode, "NOERROR", "TYPE65000")
+  same(r.answer, {}, "TYPE65000 answer")
+end)
+
+test("resolver: an internal error is SERVFAIL with one log line", function()
+  local w, res = hierarchy()
+  local mark = #w.logs
+  w.dns.lookup_error = "broken.a.example."
+  local r = dig(res, "broken.a.example.", "A")
+  eq(r.rcode, "SERVFAIL", "rcode")
+  has(logs_since(w, mark), "broken.a.example. A: SERVFAIL (internal error: ", "one log line")
+  eq(#w.logs - mark, 1, "logged once")
+  w.dns.lookup_error = nil
+  eq(dig(res, "a.example.", "SOA").rcode, "NOERROR", "the next query is answered")
 end)
 
 test("resolver: a cached answer shows the TTL left, and is gone after it", function()
