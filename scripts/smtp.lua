@@ -277,37 +277,43 @@ end
 -- Postfix's cleanup adds Date: and Message-ID: when a message lacks them
 -- (RFC 5322 3.6 requires Date and recommends Message-ID), at the end of the
 -- header section. A body typed without headers gets a blank line first, or
--- its first line would read as a broken header.
-local function add_missing_headers(parts, id, date)
-  local has = {}
-  local finish = #parts + 1
+-- its first line would read as a broken header. Returns the text to put
+-- before octet `at` of the message ("" and 1 when nothing is missing).
+-- Only the header section is read, line by line, by plain finds.
+local function missing_headers(text, id, date)
+  local find, sub, match = string.find, string.sub, string.match
+  local has, pos, len = {}, 1, #text
   local in_header = false
-  for i, part in ipairs(parts) do
-    local name = part:match("^([!-9;-~]+):")
+  while pos <= len do
+    local nl = find(text, "\n", pos, true) or len + 1
+    local line = sub(text, pos, math.min(nl - 1, pos + 998))
+    local name = match(line, "^([!-9;-~]+):")
     if name then
       has[name:lower()] = true
       in_header = true
-    elseif not (in_header and part:find("^[ \t]")) then
-      finish = i  -- a blank line, or the body began without one
-      break
+    elseif not (in_header and find(line, "^[ \t]")) then
+      break  -- a blank line, or the body began without one
     end
+    pos = nl + 1
   end
   local add = {}
   if not has["date"] then add[#add + 1] = "Date: " .. date .. "\n" end
   if not has["message-id"] then
     add[#add + 1] = "Message-ID: <" .. id .. "@" .. server.name .. ">\n"
   end
-  if #add == 0 then return end
-  if finish <= #parts and parts[finish] ~= "\n" then add[#add + 1] = "\n" end
-  for i = #add, 1, -1 do table.insert(parts, finish, add[i]) end
+  if #add == 0 then return "", 1 end
+  if pos <= len and sub(text, pos, pos) ~= "\n" then add[#add + 1] = "\n" end
+  return table.concat(add), pos
 end
 
-local function accept_message(s, d, tx)
+local function accept_message(s, d, tx, text)
   local id, date = tutor.new_id(), tutor.date()
-  add_missing_headers(tx.parts, id, date)
   local received = received_field(s, d, tx, id, date)
-  local body = table.concat(tx.parts)
-  tx.parts = nil  -- let the collector have it: the state's memory is capped
+  -- The message goes to the host in parts, joined there: a 10 MB text is
+  -- not copied again in the server's memory, which every session shares.
+  local added, at = missing_headers(text, id, date)
+  local head, body = received, text
+  if added ~= "" then head, body = received .. text:sub(1, at - 1) .. added, text:sub(at) end
 
   local locals, remotes, seen = {}, {}, {}
   for _, rcpt in ipairs(tx.rcpts) do
@@ -326,11 +332,11 @@ local function accept_message(s, d, tx)
   local ok, why = true, nil
   local return_path = "Return-Path: <" .. tx.from .. ">\n"
   for _, mailbox in ipairs(locals) do
-    ok, why = tutor.deliver(mailbox, return_path .. received .. body)
+    ok, why = tutor.deliver(mailbox, return_path .. head, body)
     if not ok then break end
   end
   if ok and #remotes > 0 then
-    ok, why = tutor.enqueue(id, tx.from, remotes, received .. body)
+    ok, why = tutor.enqueue(id, tx.from, remotes, head, body)
   end
   if not ok then
     tutor.log(id .. ": queue file write error: " .. tostring(why))
@@ -341,28 +347,31 @@ local function accept_message(s, d, tx)
   reply(s, 250, "2.0.0 Ok: queued as " .. id)
 end
 
--- One line of message text (RFC 5321 4.1.1.4). Nothing is answered until
--- the final dot (4.2.5); an oversized message or line is read to the end
--- and refused then, so the client and the server stay in step.
-local function data_line(s, d, line, cut)
+-- The message, read by the host after 354 (RFC 5321 4.1.1.4): nothing is
+-- answered until the final dot (4.2.5); an oversized message or line was
+-- read to the end and is refused now, so the client and the server stay
+-- in step. Only <CR><LF>.<CR><LF> ends it: a "." after a bare LF is text,
+-- as Postfix has it since SMTP smuggling (smtpd_forbid_bare_newline).
+function on_message(s, text, info)
+  local d = session(s)
   local tx = d.tx
-  if line == "." then
-    d.state = STATE_HELO
-    d.tx = nil
-    if tx.line_too_long then
-      return reply(s, 500, "5.5.2 Error: text line too long")
-    elseif tx.too_big then
-      return reply(s, 552, "5.3.4 Message size exceeds fixed limit")
-    end
-    return accept_message(s, d, tx)
+  d.state = STATE_HELO
+  d.tx = nil
+  if info.bare_lf > 0 then
+    tutor.log(string.format("bare <LF> received in DATA from %s (%d lines)%s",
+                            tostring(s.client and s.client.addr), info.bare_lf,
+                            info.lf_dot and ": <LF>.<LF> is text, not the end" or ""))
   end
-  if cut or #line + CRLF_LEN > SMTP_TEXT_LINE_MAX then tx.line_too_long = true end
-  if line:sub(1, 1) == "." then line = line:sub(2) end  -- transparency, 4.5.2
-  tx.size = tx.size + #line + CRLF_LEN  -- RFC 1870: CRLF counted, stuffing not
-  if tx.max_size > 0 and tx.size > tx.max_size then tx.too_big = true end
-  if not (tx.line_too_long or tx.too_big) then
-    tx.parts[#tx.parts + 1] = line .. "\n"
+  if not tx then return end
+  tx.size = info.size
+  if info.line_too_long then
+    return reply(s, 500, "5.5.2 Error: text line too long")
+  elseif info.too_big then
+    return reply(s, 552, "5.3.4 Message size exceeds fixed limit")
+  elseif info.no_room then
+    return reply(s, 452, "4.3.1 Insufficient system storage")
   end
+  return accept_message(s, d, tx, text)
 end
 
 -- AUTH (RFC 4954) -----------------------------------------------------------
@@ -565,8 +574,9 @@ commands.DATA = {
     if arg ~= "" then return 501, "5.5.4 Syntax: DATA" end
   end,
   proceed = function(s, d)
-    d.tx.parts, d.state = {}, STATE_DATA
+    d.state = STATE_DATA
     reply(s, 354, "End data with <CR><LF>.<CR><LF>")
+    s:read_message{size_max = d.tx.max_size, line_max = SMTP_TEXT_LINE_MAX}
   end,
 }
 
@@ -706,10 +716,15 @@ function on_connect(s)
   reply(s, 220, server.name .. " " .. banner)
 end
 
-function on_line(s, line, cut)
+function on_line(s, line, cut, bare_lf)
   local d = session(s)
   if d.state == STATE_QUIT then return end
-  if d.state == STATE_DATA then return data_line(s, d, line, cut) end
+  if bare_lf and not d.bare_lf_seen then
+    -- nc sends LF alone: accepted in commands, as Postfix does, and noted
+    d.bare_lf_seen = true
+    tutor.log("bare <LF> received from " .. tostring(s.client and s.client.addr)
+              .. " (accepted in commands; only <CR><LF>.<CR><LF> ends DATA)")
+  end
   if d.state == STATE_AUTH_PLAIN or d.state == STATE_AUTH_USERNAME
      or d.state == STATE_AUTH_PASSWORD then
     return auth_line(s, d, line, cut)

@@ -73,59 +73,15 @@ local function refuse(c, d, code, text)
   finish(c, d, class(code) == 5 and "failed" or "deferred", code, text)
 end
 
--- How often `needle` occurs in `text`, by plain finds: C does the work, so
--- the instruction budget is spent per line, not per octet.
-local function count(text, needle)
-  local n, pos = 0, 1
-  while true do
-    local at = text:find(needle, pos, true)
-    if not at then return n end
-    n, pos = n + 1, at + #needle
-  end
-end
-
--- The message as RFC 1870 counts it: CRLF line ends, no stuffing. Each LF
--- becomes CRLF, a CR LF stays, and a last line without LF gains one.
-local function wire_size(text)
-  local size = #text + count(text, "\n") - count(text, "\r\n")
-  if text ~= "" and text:sub(-1) ~= "\n" then size = size + 2 end
-  return size
-end
-
--- Sends the message, line by line, then the final dot. The whole message
--- goes out in one callback, under one instruction budget, so the loop is
--- kept lean: one plain find per line, and bare CRs looked for only when
--- the next one is reached.
+-- Sends the message, then the final dot. The host sends the lines
+-- (c:send_text): a leading dot doubled (RFC 5321 4.5.2, transparency, so
+-- that no text line can be mistaken for the end of the message), a bare CR
+-- dropped (2.3.8: it may not travel inside a line), and a line too long
+-- for the wire broken as Postfix does (smtp_line_length_limit), with CR LF
+-- SPACE, which MIME readers take as folding. A Lua loop over the lines of
+-- a 10 MB message would spend the callback's budget many times over.
 local function send_message(c, text)
-  local find, sub, byte = string.find, string.sub, string.byte
-  local pos, len = 1, #text
-  local next_cr = find(text, "\r", 1, true) or len + 1
-  while pos <= len do
-    local nl = find(text, "\n", pos, true) or len + 1
-    local last = nl - 1
-    if last >= pos and byte(text, last) == 13 then last = last - 1 end
-    local line = sub(text, pos, last)
-    if next_cr <= last then
-      -- A bare CR may not travel inside a line (RFC 5321 2.3.8), nor can
-      -- the host send it: drop it.
-      line = line:gsub("\r", "")
-      next_cr = find(text, "\r", nl, true) or len + 1
-    elseif next_cr < nl then
-      next_cr = find(text, "\r", nl, true) or len + 1  -- that was the CR of CR LF
-    end
-    -- Transparency (RFC 5321 4.5.2): a leading dot is doubled, so that no
-    -- text line can be mistaken for the end of the message.
-    if byte(line, 1) == 46 then line = "." .. line end
-    -- Too long for the wire: break it as Postfix does
-    -- (smtp_line_length_limit), with CRLF SPACE, which MIME readers take
-    -- as folding.
-    while #line > TEXT_MAX do
-      c:send(sub(line, 1, TEXT_MAX))
-      line = " " .. sub(line, TEXT_MAX + 1)
-    end
-    c:send(line)
-    pos = nl + 1
-  end
+  c:send_text(text, {fold = TEXT_MAX})
   c:send(".")
 end
 
@@ -181,8 +137,8 @@ end
 
 local function send_mail(c, d)
   local command = "MAIL FROM:<" .. d.job.from .. ">"
-  if d.extensions.SIZE then command = command .. " SIZE=" .. wire_size(d.job.message) end
-  if d.extensions["8BITMIME"] and d.job.message:find("[\128-\255]") then
+  if d.extensions.SIZE then command = command .. " SIZE=" .. d.job.size end
+  if d.extensions["8BITMIME"] and d.job.eight_bit then
     command = command .. " BODY=8BITMIME"  -- RFC 6152 3
   end
   d.state = STATE_MAIL

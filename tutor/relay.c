@@ -1,6 +1,7 @@
 /* relay — see relay.h. */
 #include "relay.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,19 @@ static bool rcpt_reply(const char *lines, const char *rcpt, int *code, char text
     return false;
 }
 
+/* The lines a dialogue that carries this message may exchange: the
+ * message's own (a long one folded, at worst, every 998 octets) on top of
+ * RELAY_LINES_MAX for the commands and replies. Whatever a server
+ * accepted, its relay can send. */
+static int relay_lines_max(const char *msg, size_t len)
+{
+    size_t lines = 1;
+    for (const char *p = msg; (p = memchr(p, '\n', len - (size_t)(p - msg))); p++)
+        lines++;
+    size_t max = RELAY_LINES_MAX + lines + len / 998 + 1;
+    return max > INT_MAX ? INT_MAX : (int)max;
+}
+
 /* One dialogue with `target` for the recipients in `group` (indexes into
  * `rs`), which it settles: 2xx sent, 5xx failed (bounced), anything else
  * deferred, to be tried again. */
@@ -119,7 +133,7 @@ static void attempt(struct runtime *rt, const struct world_node *origin,
     struct session *client = server ? session_open_client(cli, &from, &to, &job) : NULL;
     struct net_show net = {rt, origin, target, log_line, log};
     if (client)
-        session_pump(client, server, RELAY_LINES_MAX, netsim_rt_show, &net);
+        session_pump(client, server, relay_lines_max(msg, len), netsim_rt_show, &net);
 
     const char *why = NULL;
     const struct session_result *r = client ? session_result(client) : NULL;

@@ -11,8 +11,8 @@
 
 #include "runtime.h"
 
-/* Most lines one relay dialogue may exchange: two scripts that never stop
- * talking are cut off here. */
+/* Most lines one relay dialogue may exchange besides its message's: two
+ * scripts that never stop talking are cut off here. */
 #define RELAY_LINES_MAX 10000
 /* Passes of one run: the first tries every entry, later ones only the
  * bounces the earlier queued. */

@@ -4,7 +4,8 @@
  * replies come from session_pop(), exactly as for the REPL's telnet: a
  * lesson tried in the REPL behaves the same for a real mail client.
  *
- * Lines end in CR LF or a bare LF (nc). A line longer than the scripts take
+ * Lines end in CR LF or a bare LF (nc), and the script is told which: a
+ * "." ended by LF alone does not end DATA (session.h). A line longer than the scripts take
  * whole is handed over cut, flagged as such, and the rest of it dropped
  * unread into any buffer, so a client that never sends an end of line
  * costs one line's memory. While a reply waits for a slow reader, the
@@ -191,14 +192,14 @@ void stream_open(struct serve *sv, struct conn *c)
     stream_flush(sv, c);
 }
 
-static void feed(struct serve *sv, struct conn *c, const char *line, size_t len)
+static void feed(struct serve *sv, struct conn *c, const char *line, size_t len, bool bare_lf)
 {
     slog_line(sv, c, true, line, len);
     /* the script's deliveries join the turn's batch, its replies wait */
     size_t waiting = sv->batch.n;
     sv->rt->batch = &sv->batch;
     sv->rt->batch_owner = c;
-    session_input(c->s, line, len);
+    session_input_line(c->s, line, len, bare_lf);
     sv->rt->batch = NULL;
     if (sv->batch.n != waiting) {
         c->held = true;
@@ -223,7 +224,7 @@ static void take_lines(struct serve *sv, struct conn *c)
             if (start == 0 && c->in_len == c->in_cap) {
                 /* a line too long: the scripts see it cut, the rest is dropped */
                 if (!c->skipping)
-                    feed(sv, c, c->in, SRV_LINE_CAP + 1);
+                    feed(sv, c, c->in, SRV_LINE_CAP + 1, false);
                 c->skipping = true;
                 c->in_len = 0;
             }
@@ -235,9 +236,10 @@ static void take_lines(struct serve *sv, struct conn *c)
             c->skipping = false;
             continue;
         }
-        if (len > 0 && p[len - 1] == '\r')
+        bool bare_lf = !(len > 0 && p[len - 1] == '\r');
+        if (!bare_lf)
             len--;
-        feed(sv, c, p, len);
+        feed(sv, c, p, len, bare_lf);
     }
     if (c->closed)
         return;

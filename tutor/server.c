@@ -199,23 +199,61 @@ static int push_failure(lua_State *L, const char *why)
     return 2;
 }
 
+/* The message of deliver and enqueue: the strings from argument `first`
+ * on, joined (a script passes its Received line and the text it read
+ * apart, rather than building a second 10 MB string in its state). Sets
+ * *joined to a new buffer the caller frees when there is more than one
+ * part (NULL otherwise); raises only before allocating. */
+static const char *message_parts(lua_State *L, int first, size_t *len, char **joined)
+{
+    int top = lua_gettop(L);
+    *len = 0;
+    *joined = NULL;
+    luaL_checkstring(L, first);
+    for (int i = first; i <= top; i++) {
+        size_t n;
+        luaL_checklstring(L, i, &n);
+        *len += n;
+        if (*len > SRV_MESSAGE_MAX)
+            return NULL;
+    }
+    if (top == first)
+        return lua_tostring(L, first);
+    char *buf = malloc(*len ? *len : 1);
+    if (!buf)
+        return NULL;
+    size_t o = 0;
+    for (int i = first; i <= top; i++) {
+        size_t n;
+        const char *p = lua_tolstring(L, i, &n);
+        memcpy(buf + o, p, n);
+        o += n;
+    }
+    *joined = buf;
+    return buf;
+}
+
 static int api_deliver(lua_State *L)
 {
     struct vserver *srv = srv_of(L);
     const char *addr = luaL_checkstring(L, 1);
-    size_t len;
-    const char *msg = luaL_checklstring(L, 2, &len);
     const struct world_user *u = world_user(srv->rt->world, addr);
-    if (!u)
+    size_t len;
+    char *joined;
+    const char *msg = message_parts(L, 2, &len, &joined);
+    if (!msg)
+        return push_failure(L, len > SRV_MESSAGE_MAX ? "message too large" : "out of memory");
+    if (!u) {
+        free(joined);
         return push_failure(L, "no such user");
-    if (len > SRV_MESSAGE_MAX)
-        return push_failure(L, "message too large");
+    }
     char dir[PATH_MAX], err[FS_ERROR_MAX], name[MAILDIR_NAME_MAX];
     rt_mailbox_dir(srv->rt, u->address, dir);
     rt_unique_name(srv->rt, srv->node->hostname ? srv->node->hostname : srv->node->name, name);
     int rc = srv->rt->batch ? maildir_batch_add(srv->rt->batch, dir, name, msg, len,
                                                 srv->rt->batch_owner, err)
                             : maildir_deliver(dir, name, msg, len, err);
+    free(joined);
     if (rc < 0) {
         rt_notice(srv->rt, "error", "%s: delivery to %s failed: %s", srv_script(srv), u->address, err);
         return push_failure(L, err);
@@ -241,25 +279,30 @@ static int api_enqueue(lua_State *L)
     const char *id = luaL_checkstring(L, 1);
     const char *from = luaL_checkstring(L, 2);
     luaL_checktype(L, 3, LUA_TTABLE);
-    size_t len;
-    const char *msg = luaL_checklstring(L, 4, &len);
+    luaL_checkstring(L, 4);
     luaL_argcheck(L, id_ok(id), 1, "a queue ID is 1 to 31 letters and digits");
     lua_Integer n = (lua_Integer)lua_rawlen(L, 3);
     luaL_argcheck(L, n >= 1 && n <= QUEUE_RCPTS_MAX, 3, "1 to 1000 recipients");
-    if (len > SRV_MESSAGE_MAX)
-        return push_failure(L, "message too large");
-    /* Strings stay on the Lua stack (anchored) while C points at them. */
-    luaL_checkstack(L, (int)n + 4, "recipients");
+    /* Strings stay in the table (anchored) while C points at them; the
+     * array is a userdata in the state, so an error frees it. */
     const char **rcpts = lua_newuserdatauv(L, (size_t)n * sizeof *rcpts, 0);
+    lua_insert(L, 4);                               /* id from rcpts array parts... */
     for (lua_Integer i = 1; i <= n; i++) {
-        lua_rawgeti(L, 3, i);
-        if (lua_type(L, -1) != LUA_TSTRING)
+        if (lua_rawgeti(L, 3, i) != LUA_TSTRING)
             return luaL_error(L, "bad argument #3 to 'enqueue' (recipient %d is not a string)", (int)i);
         rcpts[i - 1] = lua_tostring(L, -1);
+        lua_pop(L, 1);
     }
+    size_t len;
+    char *joined;
+    const char *msg = message_parts(L, 5, &len, &joined);
+    if (!msg)
+        return push_failure(L, len > SRV_MESSAGE_MAX ? "message too large" : "out of memory");
     char dir[PATH_MAX], err[FS_ERROR_MAX];
     rt_queue_dir(srv->rt, srv->node->name, dir);
-    if (queue_add(dir, id, from, rcpts, (size_t)n, msg, len, err) < 0) {
+    int rc = queue_add(dir, id, from, rcpts, (size_t)n, msg, len, err);
+    free(joined);
+    if (rc < 0) {
         rt_notice(srv->rt, "error", "%s: queueing %s failed: %s", srv_script(srv), id, err);
         return push_failure(L, err);
     }

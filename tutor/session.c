@@ -16,8 +16,27 @@
 #include <lauxlib.h>
 
 #include "server.h"
+#include "textbuf.h"
 
 #define SESSION_TYPE "tutor.session"
+
+/* A message being read by the host (s:read_message): the lines after DATA
+ * until the lone ".", unstuffed, with LF line ends, in C memory that only
+ * this session holds. The script sees it once, whole, in on_message. */
+struct reading {
+    bool on;
+    size_t size_max, line_max;
+    struct textbuf text;
+    size_t size;                /* octets as RFC 1870 counts them (CR LF each line) */
+    size_t lines;
+    unsigned bare_lf;           /* lines that ended in LF alone */
+    bool lf_dot;                /* a "." line that did not end the message */
+    bool too_big, line_too_long, no_room;
+};
+
+/* Bytes held by every session's reading at once: past this, a message
+ * gets "insufficient storage" rather than the process more memory. */
+static size_t reading_total;
 
 struct session {
     unsigned id;
@@ -33,6 +52,8 @@ struct session {
     struct session_result result;
     session_store_fn store;
     void *store_ud;
+    bool prev_bare_lf;          /* the last input line ended in LF alone */
+    struct reading reading;
 };
 
 struct session_ud {
@@ -233,6 +254,195 @@ static int m_store(lua_State *L)
     return 1;
 }
 
+/* ------------------------------------------------------------------------
+ * Message text in bulk: read by the host after DATA, sent by the host for
+ * RETR and the relay. A script looping over a 10 MB message of short
+ * lines would spend its budget many times over, and holding it as a table
+ * of Lua strings would cost ten times its size in the server's memory,
+ * shared by every session.
+ */
+
+/* s:read_message{size_max = N, line_max = N}: the next lines are the
+ * message, up to the lone "." of <CR><LF>.<CR><LF>; then on_message(s,
+ * text, info) is called. */
+static int m_read_message(lua_State *L)
+{
+    struct session *s = check_session(L);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    if (s->reading.on)
+        return luaL_error(L, "read_message: a message is being read already");
+    lua_getfield(L, 2, "size_max");
+    lua_Integer size_max = luaL_optinteger(L, -1, 0);
+    lua_getfield(L, 2, "line_max");
+    lua_Integer line_max = luaL_optinteger(L, -1, SESSION_TEXT_LINE_MAX);
+    lua_pop(L, 2);
+    luaL_argcheck(L, size_max >= 0, 2, "size_max is 0 (the host's limit) or more");
+    luaL_argcheck(L, line_max >= 3, 2, "line_max is 3 or more");
+    if (sbx_get_global(L, "on_message") != LUA_TFUNCTION)
+        return luaL_error(L, "read_message needs a function on_message(s, text, info)");
+    lua_pop(L, 1);
+    struct reading *r = &s->reading;
+    *r = (struct reading){.on = true};
+    r->size_max = size_max == 0 || (uint64_t)size_max > SESSION_MESSAGE_MAX ? SESSION_MESSAGE_MAX
+                                                                           : (size_t)size_max;
+    r->line_max = (size_t)line_max;
+    return 0;
+}
+
+static void reading_release(struct reading *r)
+{
+    reading_total -= r->text.cap;
+    free(r->text.p);
+    r->text = (struct textbuf){0};
+}
+
+/* One line of the message. */
+static void reading_add(struct reading *r, const char *line, size_t len, bool bare_lf)
+{
+    if (bare_lf)
+        r->bare_lf++;
+    if (len == 1 && line[0] == '.')
+        r->lf_dot = true;       /* <LF>.<LF>: text, or SMTP smuggling */
+    r->lines++;
+    if (len + 2 > r->line_max)
+        r->line_too_long = true;
+    /* transparency (RFC 5321 4.5.2): a leading dot is removed */
+    if (len > 0 && line[0] == '.') {
+        line++;
+        len--;
+    }
+    r->size += len + 2;
+    if (r->size > r->size_max)
+        r->too_big = true;
+    if (r->too_big || r->line_too_long || r->no_room) {
+        reading_release(r);     /* refused at the end: keep nothing */
+        return;
+    }
+    size_t cap = r->text.cap;
+    if (r->text.len + len + 1 >= cap && reading_total + cap > SESSION_READING_TOTAL_MAX) {
+        r->no_room = true;
+        reading_release(r);
+        return;
+    }
+    textbuf_add(&r->text, line, len);
+    textbuf_addc(&r->text, '\n');
+    reading_total += r->text.cap - cap;
+    if (r->text.oom) {
+        r->no_room = true;
+        reading_release(r);
+    }
+}
+
+struct message_args {
+    struct session *s;
+    struct reading *r;
+};
+
+static void set_flag(lua_State *L, const char *key, bool v)
+{
+    lua_pushboolean(L, v);
+    lua_setfield(L, -2, key);
+}
+
+static int push_message(lua_State *L, void *ud)
+{
+    struct message_args *a = ud;
+    struct reading *r = a->r;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, a->s->ref);
+    lua_pushlstring(L, r->text.p ? r->text.p : "", r->text.len);
+    reading_release(r);         /* the script has its own copy now */
+    lua_createtable(L, 0, 7);
+    lua_pushinteger(L, (lua_Integer)r->size);
+    lua_setfield(L, -2, "size");
+    lua_pushinteger(L, (lua_Integer)r->lines);
+    lua_setfield(L, -2, "lines");
+    lua_pushinteger(L, r->bare_lf);
+    lua_setfield(L, -2, "bare_lf");
+    set_flag(L, "lf_dot", r->lf_dot);
+    set_flag(L, "too_big", r->too_big);
+    set_flag(L, "line_too_long", r->line_too_long);
+    set_flag(L, "no_room", r->no_room);
+    return 3;
+}
+
+/* Queues one line of text, cut to fit s:send when longer: at `fold` with
+ * CR LF SPACE after it (SMTP; MIME readers take it as folding), else in
+ * pieces never inside a UTF-8 sequence; each piece dot-stuffed. */
+static void send_text_line(lua_State *L, struct session *s, const char *p, size_t n, size_t fold)
+{
+    char buf[SESSION_SEND_MAX];
+    bool first = true;
+    do {
+        /* what goes before the piece: the folding space, or a stuffing
+         * dot (RFC 5321 4.5.2, RFC 1939 3) */
+        char lead = !first && fold ? ' ' : n > 0 && p[0] == '.' ? '.' : 0;
+        size_t room = (fold ? fold : SESSION_SEND_MAX) - (lead ? 1 : 0);
+        size_t take = n <= room ? n : room;
+        if (!fold && take < n)
+            while (take > 1 && ((unsigned char)p[take] & 0xC0) == 0x80)
+                take--;
+        size_t o = 0;
+        if (lead)
+            buf[o++] = lead;
+        memcpy(buf + o, p, take);
+        queue_line(L, s, buf, o + take);
+        p += take;
+        n -= take;
+        first = false;
+    } while (n > 0);
+}
+
+/* s:send_text(text [, {stop = N, fold = N}]): the lines of `text` (LF or
+ * CR LF ends) up to octet `stop`, dot-stuffed, without the final ".". A
+ * bare CR may not travel inside a line (RFC 5321 2.3.8): it is dropped. */
+static int m_send_text(lua_State *L)
+{
+    struct session *s = check_session(L);
+    size_t len;
+    const char *text = luaL_checklstring(L, 2, &len);
+    lua_Integer stop = (lua_Integer)len, fold = 0;
+    if (lua_istable(L, 3)) {
+        lua_getfield(L, 3, "stop");
+        stop = luaL_optinteger(L, -1, stop);
+        lua_getfield(L, 3, "fold");
+        fold = luaL_optinteger(L, -1, 0);
+        lua_pop(L, 2);
+    }
+    luaL_argcheck(L, stop >= 0 && (size_t)stop <= len, 3, "stop is an octet of the text");
+    luaL_argcheck(L, fold == 0 || (fold >= 2 && fold < SESSION_SEND_MAX), 3, "fold is 2 to 65535");
+    /* C work the hook does not see: about an instruction for 16 bytes */
+    sbx_charge(L, (double)stop / 16);
+    char *clean = NULL;         /* a userdata on the stack: freed however this ends */
+    for (size_t pos = 0; pos < (size_t)stop; ) {
+        const char *nl = memchr(text + pos, '\n', (size_t)stop - pos);
+        size_t end = nl ? (size_t)(nl - text) : (size_t)stop;
+        size_t n = end - pos;
+        const char *line = text + pos;
+        if (n > 0 && line[n - 1] == '\r')
+            n--;
+        if (memchr(line, '\r', n)) {
+            if (!clean)
+                clean = lua_newuserdatauv(L, SESSION_LINE_SCRATCH, 0);
+            /* copy without CRs, a scratch buffer's worth at a time */
+            size_t k = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (line[i] == '\r')
+                    continue;
+                clean[k++] = line[i];
+                if (k == SESSION_LINE_SCRATCH) {
+                    send_text_line(L, s, clean, k, (size_t)fold);
+                    k = 0;
+                }
+            }
+            send_text_line(L, s, clean, k, (size_t)fold);
+        } else {
+            send_text_line(L, s, line, n, (size_t)fold);
+        }
+        pos = end + 1;
+    }
+    return 0;
+}
+
 int session_object_index(lua_State *L)
 {
     /* methods first, from the metatable's method table */
@@ -257,7 +467,7 @@ void session_register(lua_State *L)
 {
     static const luaL_Reg methods[] = {
         {"send", m_send}, {"reply", m_reply}, {"close", m_close}, {"finish", m_finish},
-        {"store", m_store},
+        {"store", m_store}, {"read_message", m_read_message}, {"send_text", m_send_text},
         {NULL, NULL},
     };
     luaL_newmetatable(L, SESSION_TYPE);
@@ -354,6 +564,26 @@ static void push_job(lua_State *L, const struct session_job *j)
     if (j->message) {
         lua_pushlstring(L, j->message, j->len);
         lua_setfield(L, -2, "message");
+        /* what a client script needs to know of the whole message,
+         * counted here rather than by a Lua loop over 10 MB */
+        size_t size = 0, lines = 0;
+        bool eight_bit = false;
+        for (size_t i = 0; i < j->len; i++) {
+            unsigned char c = (unsigned char)j->message[i];
+            eight_bit |= c >= 0x80;
+            if (c == '\n') {
+                lines++;
+                size += i > 0 && j->message[i - 1] == '\r' ? 1 : 2;
+            } else {
+                size++;
+            }
+        }
+        if (j->len > 0 && j->message[j->len - 1] != '\n')
+            size += 2;          /* RFC 1870: the last line gains its CR LF */
+        lua_pushinteger(L, (lua_Integer)size);
+        lua_setfield(L, -2, "size");
+        lua_pushboolean(L, eight_bit);
+        lua_setfield(L, -2, "eight_bit");
     }
     set_list(L, "rcpts", j->rcpts, j->n_rcpts);
     set_list(L, "known", j->known, j->n_known);
@@ -373,15 +603,18 @@ struct line_args {
     const char *line;
     size_t len;
     bool cut;
+    bool bare_lf;
 };
 
+/* on_line(s, line, cut, bare_lf) */
 static int push_line(lua_State *L, void *ud)
 {
     struct line_args *a = ud;
     lua_rawgeti(L, LUA_REGISTRYINDEX, a->s->ref);
     lua_pushlstring(L, a->line, a->len);
     lua_pushboolean(L, a->cut);
-    return 3;
+    lua_pushboolean(L, a->bare_lf);
+    return 4;
 }
 
 static void session_fail(struct session *s)
@@ -485,22 +718,60 @@ void session_pump(struct session *cli, struct session *srv, int max_lines,
     }
 }
 
-int session_input(struct session *s, const char *line, size_t len)
+/* The end of the message: <CR><LF>.<CR><LF> only. A "." after or before a
+ * bare LF is text: a client cannot end DATA with <LF>.<LF> and smuggle a
+ * second transaction past a server that would not (Postfix's
+ * smtpd_forbid_bare_newline = normalize). */
+static int reading_line(struct session *s, const char *line, size_t len, bool bare_lf)
+{
+    struct reading *r = &s->reading;
+    if (!(len == 1 && line[0] == '.' && !bare_lf && !s->prev_bare_lf)) {
+        reading_add(r, line, len, bare_lf);
+        return 0;
+    }
+    r->on = false;
+    struct message_args a = {s, r};
+    struct sandbox *sbx = srv_sandbox(s->srv);
+    int rc = sbx_call(sbx, "on_message", push_message, &a);
+    reading_release(r);
+    if (rc < 0) {
+        session_fail(s);
+        return -1;
+    }
+    /* the message's copy in the state is garbage now: a 10 MB one should
+     * not wait for the collector's own pace while the next one arrives */
+    if (r->size > SESSION_COLLECT_AFTER)
+        lua_gc(sbx_state(sbx), LUA_GCCOLLECT);
+    return 0;
+}
+
+int session_input_line(struct session *s, const char *line, size_t len, bool bare_lf)
 {
     if (s->failed)
         return -1;
-    struct line_args a = {s, line, len, false};
+    rt_tick(srv_runtime(s->srv), 1);
+    if (s->reading.on) {
+        int rc = reading_line(s, line, len, bare_lf);
+        s->prev_bare_lf = bare_lf;
+        return rc;
+    }
+    s->prev_bare_lf = bare_lf;
+    struct line_args a = {s, line, len, false, bare_lf};
     size_t cap = s->is_client ? SESSION_SEND_MAX : SRV_LINE_CAP;
     if (len > cap) {
         a.len = cap;
         a.cut = true;
     }
-    rt_tick(srv_runtime(s->srv), 1);
     if (sbx_call(srv_sandbox(s->srv), "on_line", push_line, &a) < 0) {
         session_fail(s);
         return -1;
     }
     return 0;
+}
+
+int session_input(struct session *s, const char *line, size_t len)
+{
+    return session_input_line(s, line, len, false);
 }
 
 void session_adopt(lua_State *L, int sess, int obj)
@@ -557,6 +828,7 @@ void session_end(struct session *s)
         lua_pop(L, 1);
         luaL_unref(L, LUA_REGISTRYINDEX, s->ref);
     }
+    reading_release(&s->reading);
     for (size_t i = s->head; i < s->tail; i++)
         free(s->out[i]);
     free(s->out);

@@ -23,6 +23,15 @@
 #define SESSION_OUTPUT_MAX (32u << 20)
 #define SESSION_SEND_MAX   65536        /* one line from a script */
 #define SESSION_REPLY_LINES_MAX 1000
+/* s:read_message: a line's default limit with its CR LF (RFC 5321
+ * 4.5.3.1.6), the largest message whatever a script asks (the host's
+ * deliver refuses more), all messages being read at once by all sessions,
+ * and the size past which the state is collected after on_message. */
+#define SESSION_TEXT_LINE_MAX 1000
+#define SESSION_MESSAGE_MAX (64u << 20)
+#define SESSION_READING_TOTAL_MAX ((size_t)1 << 30)
+#define SESSION_COLLECT_AFTER (1u << 20)
+#define SESSION_LINE_SCRATCH 4096       /* s:send_text's copy of a line with CRs */
 
 struct vserver;
 struct session;
@@ -87,8 +96,14 @@ struct session *session_open_client(struct vserver *cli, const struct session_en
 /* One line from the other end, without its line end. Lines longer than
  * the server's SRV_LINE_CAP are cut and flagged (for a client script,
  * longer than SESSION_SEND_MAX: what a server may send). 0, or -1 when the script
- * failed (session_failed() says why; the session is then over). */
+ * failed (session_failed() says why; the session is then over). The line
+ * ended in CR LF (the REPL's telnet, the relay). */
 int session_input(struct session *s, const char *line, size_t len);
+
+/* The same, for a line that may have ended in LF alone (`bare_lf`, from
+ * nc): the script is told, and a "." so ended, or after such a line, does
+ * not end a message (s:read_message). */
+int session_input_line(struct session *s, const char *line, size_t len, bool bare_lf);
 
 /* Takes the oldest waiting output line: a new string the caller frees, or
  * NULL when none waits. */

@@ -50,6 +50,8 @@ local M = {}
 
 M.LINE_CAP = 4096
 M.SEND_MAX = 65536                 -- SESSION_SEND_MAX: one line from a script
+M.MESSAGE_MAX = 64 << 20           -- SESSION_MESSAGE_MAX: s:read_message's most
+M.TEXT_LINE_MAX = 1000             -- SESSION_TEXT_LINE_MAX: read_message's default line_max
 M.INSTRUCTIONS = 10000000          -- SBX_INSTRUCTIONS_DEFAULT
 M.PATTERN_LEN_MAX = 256            -- SBX_PATTERN_LEN_MAX
 M.PATTERN_COST_MAX = 1e9           -- SBX_PATTERN_COST_MAX
@@ -401,17 +403,25 @@ local function make_tutor(w, srv)
     if w.locks[u.address] then return nil, "in-use" end
     return make_maildrop(w, srv, s, u.address)
   end
-  function t.deliver(address, message)
-    assert(type(address) == "string" and type(message) == "string", "deliver(string, string)")
+  -- deliver and enqueue take the message in parts, joined (server.c)
+  local function joined(first, ...)
+    local parts = {first, ...}
+    for _, p in ipairs(parts) do assert(type(p) == "string", "message parts are strings") end
+    return table.concat(parts)
+  end
+  function t.deliver(address, ...)
+    local message = joined(...)
+    assert(type(address) == "string", "deliver(string, string...)")
     if w.fail_store then return nil, w.fail_store end
     local box = w.mailboxes[address] or {}
     w.mailboxes[address] = box
     box[#box + 1] = message
     return true
   end
-  function t.enqueue(id, from, rcpts, message)
-    assert(type(id) == "string" and type(from) == "string" and type(message) == "string",
-           "enqueue(string, string, table, string)")
+  function t.enqueue(id, from, rcpts, ...)
+    local message = joined(...)
+    assert(type(id) == "string" and type(from) == "string",
+           "enqueue(string, string, table, string...)")
     if w.fail_store then return nil, w.fail_store end
     local list = {}
     for _, r in ipairs(rcpts) do list[#list + 1] = r end
@@ -493,6 +503,59 @@ function Host:call(fname, ...)
   return sandboxed(self.path .. " " .. fname, fn, ...)
 end
 
+-- Message text in bulk (session.c) --------------------------------------------
+
+-- The lines s:send_text(text, {stop, fold}) sends, as the host cuts them:
+-- up to octet `stop`, CR LF or LF ends, bare CRs dropped, a leading dot
+-- doubled; a line too long cut at `fold` with a space before each further
+-- piece, else in pieces of at most SEND_MAX never inside a UTF-8 sequence.
+function M.text_lines(text, stop, fold)
+  local out, pos = {}, 1
+  stop = stop or #text
+  while pos <= stop do
+    local nl = raw.find(text, "\n", pos, true)
+    if not nl or nl > stop then nl = stop + 1 end
+    local line = text:sub(pos, nl - 1)
+    if line:sub(-1) == "\r" then line = line:sub(1, -2) end
+    line = raw.gsub(line, "\r", "")
+    local first = true
+    repeat
+      local lead = (not first and fold) and " " or (line:sub(1, 1) == "." and "." or "")
+      local room = (fold or M.SEND_MAX) - #lead
+      local take = math.min(#line, room)
+      if not fold and take < #line then
+        while take > 1 and (line:byte(take + 1) & 0xC0) == 0x80 do take = take - 1 end
+      end
+      out[#out + 1] = lead .. line:sub(1, take)
+      line = line:sub(take + 1)
+      first = false
+    until line == ""
+    pos = nl + 1
+  end
+  return out
+end
+
+local function check_send_text(text, opts)
+  assert(type(text) == "string", "send_text: text must be a string")
+  opts = opts or {}
+  local stop = opts.stop or #text
+  assert(math.type(stop) == "integer" and stop >= 0 and stop <= #text, "send_text: stop")
+  assert(opts.fold == nil or (math.type(opts.fold) == "integer" and opts.fold >= 2), "send_text: fold")
+  return M.text_lines(text, stop, opts.fold)
+end
+
+-- What the host tells a client script of its job's message (session.c's
+-- push_job): its RFC 1870 size and whether it has 8-bit octets.
+function M.job_facts(job)
+  if job.message and job.size == nil then
+    local m = job.message
+    local size = #m + select(2, raw.gsub(m, "\n", "")) - select(2, raw.gsub(m, "\r\n", ""))
+    if m ~= "" and m:sub(-1) ~= "\n" then size = size + 2 end
+    job.size, job.eight_bit = size, raw.find(m, "[\128-\255]") ~= nil
+  end
+  return job
+end
+
 -- Sessions ------------------------------------------------------------------
 
 local Session = {}
@@ -529,6 +592,19 @@ function Host:connect(client, sink)
       end
     end),
     close = host_fn(function() S.closing = true end),
+    read_message = host_fn(function(_, opts)
+      assert(type(opts) == "table", "read_message{...}")
+      assert(not S.reading, "read_message: a message is being read already")
+      assert(type(rawget(self.env, "on_message")) == "function",
+             "read_message needs a function on_message(s, text, info)")
+      local max = opts.size_max or 0
+      S.reading = {size_max = (max == 0 or max > M.MESSAGE_MAX) and M.MESSAGE_MAX or max,
+                   line_max = opts.line_max or M.TEXT_LINE_MAX, parts = {}, size = 0, lines = 0,
+                   bare_lf = 0, lf_dot = false, too_big = false, line_too_long = false}
+    end),
+    send_text = host_fn(function(_, text, opts)
+      for _, l in ipairs(check_send_text(text, opts)) do emit(l) end
+    end),
   }
   S.s = setmetatable({}, {
     __index = fields,
@@ -549,14 +625,42 @@ function Session:after()
   end
 end
 
+-- One line of a message the host reads (session.c's reading_line): only
+-- a "." with CR LF before and after it ends it.
+function Session:read_line(text, bare_lf)
+  local r = self.reading
+  if not (text == "." and not bare_lf and not self.prev_bare_lf) then
+    if bare_lf then r.bare_lf = r.bare_lf + 1 end
+    if text == "." then r.lf_dot = true end
+    r.lines = r.lines + 1
+    if #text + 2 > r.line_max then r.line_too_long = true end
+    if text:sub(1, 1) == "." then text = text:sub(2) end
+    r.size = r.size + #text + 2
+    if r.size > r.size_max then r.too_big = true end
+    if not (r.too_big or r.line_too_long) then r.parts[#r.parts + 1] = text .. "\n" end
+    return
+  end
+  self.reading = nil
+  local body = (r.too_big or r.line_too_long) and "" or table.concat(r.parts)
+  self.host:call("on_message", self.s, body,
+                 {size = r.size, lines = r.lines, bare_lf = r.bare_lf, lf_dot = r.lf_dot,
+                  too_big = r.too_big, line_too_long = r.line_too_long, no_room = false})
+end
+
 -- Feeds one line as the host would (cut at LINE_CAP; the rest is dropped)
--- and returns the lines the script sent in answer.
-function Session:line(text)
+-- and returns the lines the script sent in answer. `bare_lf`: the line
+-- ended in LF alone.
+function Session:line(text, bare_lf)
   local first = #self.out + 1
   if self.closed then return {} end
-  local cut = false
-  if #text > M.LINE_CAP then text, cut = text:sub(1, M.LINE_CAP), true end
-  self.host:call("on_line", self.s, text, cut)
+  if self.reading then
+    self:read_line(text, bare_lf)
+  else
+    local cut = false
+    if #text > M.LINE_CAP then text, cut = text:sub(1, M.LINE_CAP), true end
+    self.host:call("on_line", self.s, text, cut, bare_lf == true)
+  end
+  self.prev_bare_lf = bare_lf == true
   self:after()
   return table.move(self.out, first, #self.out, 1, {})
 end
@@ -797,6 +901,12 @@ function M.relay(client_host, server_host, job, opts)
              "finish: bad result")
       result = r
     end),
+    send_text = host_fn(function(_, text, o)
+      for _, l in ipairs(check_send_text(text, o)) do
+        transcript[#transcript + 1] = " -> " .. l
+        queue[#queue + 1] = {to = "server", line = l}
+      end
+    end),
     store = host_fn(function(_, uid, message)
       assert(uid == nil or type(uid) == "string", "store: uid must be a string or nil")
       assert(type(message) == "string", "store: message must be a string")
@@ -807,7 +917,7 @@ function M.relay(client_host, server_host, job, opts)
     end),
   }
   if opts.client_data then c.data = {} end
-  client_host:call("on_start", c, job)
+  client_host:call("on_start", c, M.job_facts(job))
   local S = server_host:connect(opts.client_addr or {addr = client_host.srv.addr, port = 40000},
     function(line)
       transcript[#transcript + 1] = "<-  " .. line

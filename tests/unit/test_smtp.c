@@ -494,6 +494,147 @@ static void test_dot_stuffing(void **state)
     assert_false(stuffed);
 }
 
+/* One line that ended in LF alone, as nc sends it. */
+static const char *say_lf(struct fx *f, const char *line)
+{
+    if (session_input_line(f->s, line, strlen(line), true) < 0)
+        fail_msg("the script failed: %s", session_failed(f->s));
+    return drain(f);
+}
+
+/* SMTP smuggling: a client ends DATA with <LF>.<LF> and goes on with a
+ * second transaction that a server which does not see the end would take
+ * as text. Only <CR><LF>.<CR><LF> ends the message. */
+static void test_bare_lf_dot_does_not_end_data(void **state)
+{
+    struct fx *f = *state;
+    char *msg;
+    size_t len;
+    ehlo(f);
+    assert_string_equal(say(f, "MAIL FROM:<carol@c.example>"), "250 2.1.0 Ok");
+    assert_string_equal(say(f, "RCPT TO:<alice@a.example>"), "250 2.1.5 Ok");
+    assert_string_equal(say(f, "DATA"), "354 End data with <CR><LF>.<CR><LF>");
+    assert_string_equal(say(f, "Subject: one"), "");
+    assert_string_equal(say(f, ""), "");
+    assert_string_equal(say_lf(f, "first"), "");
+    assert_string_equal(say_lf(f, "."), "");               /* <LF>.<LF> */
+    assert_string_equal(say(f, "MAIL FROM:<admin@a.example>"), "");
+    assert_string_equal(say(f, "RCPT TO:<alice@a.example>"), "");
+    assert_string_equal(say_lf(f, "DATA"), "");
+    assert_string_equal(say(f, "."), "");                  /* <LF>.<CR><LF> */
+    assert_string_equal(say(f, "smuggled"), "");
+    assert_queued(say(f, "."));                            /* <CR><LF>.<CR><LF> */
+    assert_int_equal(mailbox(f, "alice@a.example", &msg, &len), 1);
+    bool one = strstr(msg, "\nfirst\n\nMAIL FROM:<admin@a.example>\nRCPT TO:<alice@a.example>\n"
+                           "DATA\n\nsmuggled\n") != NULL;
+    if (!one)
+        fprintf(stderr, "stored message:\n%s\n", msg);
+    free(msg);
+    assert_true(one);
+    assert_non_null(strstr(f->notices, "bare <LF> received in DATA"));
+}
+
+static void test_bare_lf_in_commands_accepted(void **state)
+{
+    struct fx *f = *state;
+    assert_string_equal(connect_pc1(f), "220 mail.a.example ESMTP Postfix (tutor)");
+    assert_string_equal(say_lf(f, "HELO nc.example"), "250 mail.a.example");
+    assert_string_equal(say_lf(f, "NOOP"), "250 2.0.0 Ok");
+    assert_non_null(strstr(f->notices, "bare <LF> received from 192.0.2.10"));
+    /* said once a session, not once a line */
+    const char *first = strstr(f->notices, "bare <LF>");
+    assert_null(strstr(first + 1, "bare <LF>"));
+}
+
+/* A message costs about its size, and none of it in the server's Lua
+ * state while it is read: nine megabytes of one-character lines (three
+ * million of them) under the advertised SIZE are accepted. */
+static void test_large_message_of_short_lines(void **state)
+{
+    struct fx *f = *state;
+    char *msg;
+    size_t len;
+    ehlo(f);
+    assert_string_equal(say(f, "MAIL FROM:<carol@c.example> SIZE=9000017"), "250 2.1.0 Ok");
+    assert_string_equal(say(f, "RCPT TO:<alice@a.example>"), "250 2.1.5 Ok");
+    assert_string_equal(say(f, "DATA"), "354 End data with <CR><LF>.<CR><LF>");
+    assert_string_equal(say(f, "Subject: short lines"), "");
+    size_t before = sbx_memory_used(srv_sandbox(f->srv));
+    for (int i = 0; i < 3000000; i++)
+        if (session_input(f->s, "x", 1) < 0)
+            fail_msg("the script failed at line %d: %s", i, session_failed(f->s));
+    size_t during = sbx_memory_used(srv_sandbox(f->srv));
+    assert_string_equal(drain(f), "");
+    assert_queued(say(f, "."));
+    assert_int_equal(mailbox(f, "alice@a.example", &msg, &len), 1);
+    free(msg);
+    assert_true(len > 6000000);
+    if (during > before + (64u << 10))
+        fail_msg("the state grew by %zu bytes while the message was read", during - before);
+}
+
+/* Ten clients parked in DATA take nothing from a normal message. */
+static void test_parked_clients_leave_room(void **state)
+{
+    struct fx *f = *state;
+    const struct world_node *pc1 = world_node(f->w, "pc1");
+    struct session_endpoint client = {.addr = world_node_addr(pc1), .port = 40000};
+    struct session_endpoint server = {.addr = world_node_addr(f->node), .port = 25};
+    struct session *parked[10];
+    for (int i = 0; i < 10; i++) {
+        parked[i] = session_open(f->srv, &client, &server);
+        assert_non_null(parked[i]);
+        static const char *const lines[] = {"EHLO parked.example", "MAIL FROM:<p@c.example>",
+                                            "RCPT TO:<alice@a.example>", "DATA"};
+        for (size_t k = 0; k < 4; k++)
+            assert_int_equal(session_input(parked[i], lines[k], strlen(lines[k])), 0);
+        for (int k = 0; k < 20000; k++)
+            assert_int_equal(session_input(parked[i], "a", 1), 0);
+        for (char *l; (l = session_pop(parked[i])); )
+            free(l);
+    }
+    ehlo(f);
+    assert_string_equal(say(f, "MAIL FROM:<carol@c.example>"), "250 2.1.0 Ok");
+    assert_string_equal(say(f, "RCPT TO:<alice@a.example>"), "250 2.1.5 Ok");
+    assert_string_equal(say(f, "DATA"), "354 End data with <CR><LF>.<CR><LF>");
+    for (int k = 0; k < 1000; k++)
+        say(f, "a normal line of a normal message, some sixty octets long");
+    assert_queued(say(f, "."));
+    for (int i = 0; i < 10; i++)
+        session_end(parked[i]);
+}
+
+/* Whatever a server accepts, its relay delivers: a message of more lines
+ * than a dialogue's own RELAY_LINES_MAX reaches bob whole. */
+static void test_relay_of_many_lines(void **state)
+{
+    struct fx *f = *state;
+    char err[RT_ERROR_MAX], line[32];
+    char *msg;
+    size_t len;
+    struct relay_stats st;
+    ehlo(f);
+    auth_alice(f);
+    assert_string_equal(say(f, "MAIL FROM:<alice@a.example>"), "250 2.1.0 Ok");
+    assert_string_equal(say(f, "RCPT TO:<bob@b.example>"), "250 2.1.5 Ok");
+    assert_string_equal(say(f, "DATA"), "354 End data with <CR><LF>.<CR><LF>");
+    assert_string_equal(say(f, "Subject: 12,000 lines"), "");
+    assert_string_equal(say(f, ""), "");
+    for (int i = 1; i <= 12000; i++) {
+        snprintf(line, sizeof line, "line %d", i);
+        say(f, line);
+    }
+    assert_queued(say(f, "."));
+    if (relay_run(&f->rt, &st, err) < 0)
+        fail_msg("relay_run: %s", err);
+    assert_int_equal(st.sent, 1);
+    assert_int_equal(st.deferred, 0);
+    assert_int_equal(mailbox(f, "bob@b.example", &msg, &len), 1);
+    bool whole = strstr(msg, "\nline 1\nline 2\n") && strstr(msg, "\nline 12000\n");
+    free(msg);
+    assert_true(whole);
+}
+
 static void test_size_too_big(void **state)
 {
     struct fx *f = *state;
@@ -954,6 +1095,11 @@ int main(void)
         T(test_data_line_too_long),
         T(test_data_line_limit_boundary),
         T(test_dot_stuffing),
+        T(test_bare_lf_dot_does_not_end_data),
+        T(test_bare_lf_in_commands_accepted),
+        T(test_large_message_of_short_lines),
+        T(test_parked_clients_leave_room),
+        T(test_relay_of_many_lines),
         T(test_size_too_big),
         T(test_too_many_recipients),
         T(test_unknown_local_user),
