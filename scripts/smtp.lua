@@ -62,10 +62,26 @@ local function limit(name, default)
   return math.tointeger(value) or math.floor(value)
 end
 
+-- Postfix's smtpd_hard_error_limit: a client that has earned this many
+-- error replies is told so and disconnected, so that one client cannot
+-- spend a server's time on garbage for ever (a world may set its own).
+local HARD_ERROR_LIMIT_DEFAULT = 20
+local AUTH_FAILURE_DELAY_MAX = 8          -- seconds before a 535 answers, at most
+
 -- The one way out for replies; `text` is a string or a list (multi-line,
 -- RFC 5321 4.2: "250-" on every line but the last).
 local function reply(s, code, text)
   s:reply(code, text)
+  local d = s.data
+  if code < 400 or code == 421 or d.state == STATE_QUIT then return end
+  d.errors = (d.errors or 0) + 1
+  if d.errors >= limit("hard_error_limit", HARD_ERROR_LIMIT_DEFAULT) then
+    tutor.log("too many errors from " .. tostring(s.client and s.client.addr)
+              .. ": disconnected after " .. d.errors)
+    d.state, d.tx = STATE_QUIT, nil
+    s:reply(421, "4.7.0 " .. server.name .. " Error: too many errors")
+    s:close()
+  end
 end
 
 -- The host strips CR LF. Any other control octet in a command is either a
@@ -383,6 +399,11 @@ local function auth_done(s, d, user, password)
   if not address then
     -- Whatever the client sent, printable and short in the log.
     tutor.log("authentication failed for \"" .. user:sub(1, 64):gsub("[^ -~]", "?") .. "\"")
+    -- each failure waits longer for its answer (1, 2, 4, then 8 s), as
+    -- Dovecot's auth_failure_delay and Postfix's error sleep do: guessing
+    -- passwords over one connection is slow, and takes a slot meanwhile
+    d.auth_failures = (d.auth_failures or 0) + 1
+    s:pause(math.min(1 << (d.auth_failures - 1), AUTH_FAILURE_DELAY_MAX))
     return reply(s, 535, "5.7.8 Error: authentication failed: authentication failure")
   end
   d.auth_user = address

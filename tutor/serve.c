@@ -81,8 +81,9 @@ static void usage(FILE *f)
                        "  --log FILE               write every dialogue to FILE, as JSON lines\n"
                        "  --smtp-timeout SECONDS   idle time before an SMTP client is cut off (300)\n"
                        "  --pop3-timeout SECONDS   the same for POP3 (600)\n"
-                       "  --max-sessions N         clients at once, over all listeners (1000)\n"
-                       "  --max-per-client N       clients at once from one address (50)\n"
+                       "  --max-sessions N         clients at once, of each listener (1000)\n"
+                       "  --max-per-client N       clients at once from one address, of each\n"
+                       "                           listener (50)\n"
                        "  --reset                  start the world afresh first\n"
                        "  --help                   show this help and exit\n\n"
                        "One line with \"ready\" is printed once every listener is bound.\n"
@@ -221,24 +222,35 @@ static void raise_fd_limit(int want)
 /* ------------------------------------------------------------------------
  * Clients.
  */
-static size_t count_from(const struct serve *sv, const char *addr)
+/* The limits are each listener's own: a thousand DNS-over-TCP clients
+ * that never finish a query fill the DNS listener, not the SMTP one, and
+ * one address's clients of one listener leave its other listeners alone.
+ * (O(n) a client accepted; n is at most a few thousand.) */
+static void count_clients(const struct serve *sv, const struct listener *l, const char *addr,
+                          size_t *on_listener, size_t *from_addr)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < sv->n_conns; i++)
-        if (!sv->conns[i]->closed && strcmp(sv->conns[i]->addr, addr) == 0)
-            n++;
-    return n;
+    *on_listener = *from_addr = 0;
+    for (size_t i = 0; i < sv->n_conns; i++) {
+        const struct conn *c = sv->conns[i];
+        if (c->closed || c->l != l)
+            continue;
+        (*on_listener)++;
+        if (strcmp(c->addr, addr) == 0)
+            (*from_addr)++;
+    }
 }
 
-static void refuse(struct serve *sv, struct conn *c)
+/* Says why, in the protocol's words, and which limit it was. */
+static void refuse(struct serve *sv, struct conn *c, enum stream_notice n)
 {
     if (c->l->kind != SERVE_DNS) {
         char why[256];
-        stream_notice_text(c, NOTICE_BUSY, why);
+        stream_notice_text(c, n, why);
         slog_line(sv, c, false, why, strlen(why));
         dprintf(c->fd, "%s\r\n", why);
     }
-    slog_event(sv, c, "busy", "too many clients: refused");
+    slog_event(sv, c, "busy", n == NOTICE_BUSY ? "too many clients from this address: refused"
+                                                : "too many clients of this listener: refused");
     close(c->fd);
 }
 
@@ -266,9 +278,10 @@ static void accept_clients(struct serve *sv, struct listener *l)
         struct conn probe = {.fd = fd, .l = l, .id = ++sv->next_conn};
         probe.addr4 = (uint32_t)sockaddr_describe((struct sockaddr *)&from, probe.addr, &probe.port,
                                                   probe.peer);
-        if (sv->n_conns >= (size_t)sv->max_sessions ||
-            count_from(sv, probe.addr) >= (size_t)sv->max_per_client) {
-            refuse(sv, &probe);
+        size_t on_listener, from_addr;
+        count_clients(sv, l, probe.addr, &on_listener, &from_addr);
+        if (on_listener >= (size_t)sv->max_sessions || from_addr >= (size_t)sv->max_per_client) {
+            refuse(sv, &probe, from_addr >= (size_t)sv->max_per_client ? NOTICE_BUSY : NOTICE_FULL);
             continue;
         }
         struct conn *c = malloc(sizeof *c);
@@ -339,6 +352,18 @@ static void expire_idle(struct serve *sv, long long now)
     }
 }
 
+/* Replies a script held back (s:pause) go out when their time comes. */
+static void end_pauses(struct serve *sv, long long now)
+{
+    for (size_t i = 0; i < sv->n_conns; i++) {
+        struct conn *c = sv->conns[i];
+        if (!c->closed && c->paused_until_ms && now >= c->paused_until_ms) {
+            c->paused_until_ms = 0;
+            conn_flush(sv, c);
+        }
+    }
+}
+
 static void free_closed(struct serve *sv)
 {
     size_t k = 0;
@@ -392,9 +417,13 @@ static void run_relay(struct serve *sv)
 static int poll_timeout(const struct serve *sv, long long now)
 {
     long long next = now + 60000;
-    for (size_t i = 0; i < sv->n_conns; i++)
-        if (sv->conns[i]->idle_until_ms < next)
-            next = sv->conns[i]->idle_until_ms;
+    for (size_t i = 0; i < sv->n_conns; i++) {
+        const struct conn *c = sv->conns[i];
+        if (c->idle_until_ms < next)
+            next = c->idle_until_ms;
+        if (c->paused_until_ms && c->paused_until_ms < next)
+            next = c->paused_until_ms;
+    }
     if (sv->relay_due && sv->relay_after_ms < next)
         next = sv->relay_after_ms;
     for (size_t i = 0; i < sv->n_ls; i++)
@@ -468,6 +497,7 @@ static void loop(struct serve *sv)
         sync_turn_end(sv);
         rt_flush_log(sv->rt);
         now = serve_now_ms();
+        end_pauses(sv, now);
         expire_idle(sv, now);
         free_closed(sv);
         if (sv->relay_due && now >= sv->relay_after_ms)
@@ -643,7 +673,7 @@ int serve_main(const struct serve_env *env, int argc, char **argv)
             goto out;
         }
     }
-    raise_fd_limit(sv.max_sessions + 64);
+    raise_fd_limit(sv.max_sessions * (int)sv.n_ls + 64);
     if (setup_signals() < 0) {
         fprintf(stderr, "tutor serve: %s\n", strerror(errno));
         goto out;

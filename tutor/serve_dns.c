@@ -128,6 +128,9 @@ static void take_messages(struct serve *sv, struct conn *c)
                                           .socket = true};
         uint8_t *resp;
         size_t resp_len;
+        /* a whole query is activity; bytes dribbled one by one are not
+         * (Unbound's tcp-idle-timeout is for the query) */
+        c->idle_until_ms = serve_now_ms() + c->l->idle_s * 1000LL;
         if (answer(sv, c->l, "tcp", &client, c->peer, p + 2, len, &resp, &resp_len) == 0) {
             uint8_t head[2] = {(uint8_t)(resp_len >> 8), (uint8_t)resp_len};
             if (conn_queue_out(c, head, 2) < 0 || conn_queue_out(c, resp, resp_len) < 0)
@@ -168,7 +171,6 @@ void dns_tcp_readable(struct serve *sv, struct conn *c)
     if (n < 0)
         return;
     c->in_len += (size_t)n;
-    c->idle_until_ms = serve_now_ms() + c->l->idle_s * 1000LL;
     take_messages(sv, c);
 }
 

@@ -60,7 +60,8 @@ struct conn {
     bool skipping;                      /* the rest of a cut line */
     char *out;
     size_t out_len, out_off, out_cap;
-    long long idle_until_ms;
+    long long idle_until_ms;            /* a whole line or query must come by then */
+    long long paused_until_ms;          /* the script's s:pause; 0 when none */
     bool draining;                      /* nothing more is read: close once written */
     bool eof;                           /* the client's input ended: answer it, then close */
     bool closed;                        /* to be freed by the loop */
@@ -121,8 +122,8 @@ void stream_flush(struct serve *sv, struct conn *c);
  * written before closing; NULL closes without a word. */
 void stream_close(struct serve *sv, struct conn *c, const char *event, const char *why);
 /* The host's own lines, in the words of real servers of the protocol. */
-enum stream_notice { NOTICE_TIMEOUT, NOTICE_BUSY, NOTICE_SHUTDOWN, NOTICE_SCRIPT_FAILED,
-                     NOTICE_STORE_FAILED };
+enum stream_notice { NOTICE_TIMEOUT, NOTICE_BUSY, NOTICE_FULL, NOTICE_SHUTDOWN,
+                     NOTICE_SCRIPT_FAILED, NOTICE_STORE_FAILED };
 void stream_notice_text(const struct conn *c, enum stream_notice n, char out[256]);
 
 /* Sends the replies that waited for batch `gen`, now stored; a session

@@ -62,7 +62,8 @@ int conn_write(struct conn *c)
 
 bool conn_wants_input(const struct conn *c)
 {
-    return !c->draining && !c->closed && c->out_len - c->out_off < SERVE_OUT_HIGH;
+    return !c->draining && !c->closed && !c->paused_until_ms &&
+           c->out_len - c->out_off < SERVE_OUT_HIGH;
 }
 
 void stream_notice_text(const struct conn *c, enum stream_notice n, char out[256])
@@ -74,6 +75,9 @@ void stream_notice_text(const struct conn *c, enum stream_notice n, char out[256
         case NOTICE_TIMEOUT: snprintf(out, 256, "421 4.4.2 %s Error: timeout exceeded", host); break;
         case NOTICE_BUSY:
             snprintf(out, 256, "421 4.7.0 %s Error: too many connections from %s", host, c->addr);
+            break;
+        case NOTICE_FULL:
+            snprintf(out, 256, "421 4.3.2 %s Error: too many clients; try again later", host);
             break;
         case NOTICE_SHUTDOWN:
             snprintf(out, 256, "421 4.3.2 %s Service not available, closing transmission channel", host);
@@ -91,6 +95,7 @@ void stream_notice_text(const struct conn *c, enum stream_notice n, char out[256
     switch (n) {
     case NOTICE_TIMEOUT: snprintf(out, 256, "-ERR Disconnected for inactivity."); break;
     case NOTICE_BUSY: snprintf(out, 256, "-ERR [SYS/TEMP] Too many connections from %s", c->addr); break;
+    case NOTICE_FULL: snprintf(out, 256, "-ERR [SYS/TEMP] Too many clients; try again later."); break;
     case NOTICE_SHUTDOWN: snprintf(out, 256, "-ERR [SYS/TEMP] Server shutting down."); break;
     case NOTICE_SCRIPT_FAILED:
         snprintf(out, 256, "-ERR [SYS/TEMP] Internal error: the server's script failed.");
@@ -131,7 +136,7 @@ static void close_after_eof(struct serve *sv, struct conn *c)
 
 void stream_flush(struct serve *sv, struct conn *c)
 {
-    if (c->closed || c->held)
+    if (c->closed || c->held || c->paused_until_ms)
         return;
     int all_out;
     /* a long reply (RETR of a big message) goes out in rounds of
@@ -205,6 +210,9 @@ static void feed(struct serve *sv, struct conn *c, const char *line, size_t len,
         c->held = true;
         c->held_gen = sv->batch_gen;
     }
+    int pause = session_take_pause(c->s);
+    if (pause > 0)
+        c->paused_until_ms = serve_now_ms() + pause;
     if (sv->rt->queued != sv->queued_seen && !sv->relay_due) {
         /* mail was queued: relay it soon, in one run for many */
         sv->relay_due = true;
@@ -236,6 +244,10 @@ static void take_lines(struct serve *sv, struct conn *c)
             c->skipping = false;
             continue;
         }
+        /* only a whole line is activity: a client that sends a byte now
+         * and then is idle all the same (Postfix's smtpd_timeout is for
+         * the line, not each byte) */
+        c->idle_until_ms = serve_now_ms() + c->l->idle_s * 1000LL;
         bool bare_lf = !(len > 0 && p[len - 1] == '\r');
         if (!bare_lf)
             len--;
@@ -303,7 +315,6 @@ void stream_readable(struct serve *sv, struct conn *c)
         if (n < 0)
             return;
         c->in_len += (size_t)n;
-        c->idle_until_ms = serve_now_ms() + c->l->idle_s * 1000LL;
     }
     take_lines(sv, c);
 }

@@ -53,6 +53,7 @@ struct session {
     session_store_fn store;
     void *store_ud;
     bool prev_bare_lf;          /* the last input line ended in LF alone */
+    int pause_ms;               /* s:pause(): hold the replies this long */
     struct reading reading;
 };
 
@@ -184,6 +185,27 @@ static int m_reply(lua_State *L)
         lua_pop(L, 2);
     }
     return 0;
+}
+
+/* s:pause(seconds): the replies queued so far and later wait that long
+ * before they go out, and the client's next lines meanwhile (a real
+ * socket only; the REPL does not wait). */
+static int m_pause(lua_State *L)
+{
+    struct session *s = check_session(L);
+    lua_Number sec = luaL_checknumber(L, 2);
+    luaL_argcheck(L, sec >= 0 && sec <= SESSION_PAUSE_MAX_S, 2, "0 to 60 seconds");
+    int ms = (int)(sec * 1000);
+    if (ms > s->pause_ms)
+        s->pause_ms = ms;
+    return 0;
+}
+
+int session_take_pause(struct session *s)
+{
+    int ms = s->pause_ms;
+    s->pause_ms = 0;
+    return ms;
 }
 
 static int m_close(lua_State *L)
@@ -468,6 +490,7 @@ void session_register(lua_State *L)
     static const luaL_Reg methods[] = {
         {"send", m_send}, {"reply", m_reply}, {"close", m_close}, {"finish", m_finish},
         {"store", m_store}, {"read_message", m_read_message}, {"send_text", m_send_text},
+        {"pause", m_pause},
         {NULL, NULL},
     };
     luaL_newmetatable(L, SESSION_TYPE);

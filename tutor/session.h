@@ -32,6 +32,7 @@
 #define SESSION_READING_TOTAL_MAX ((size_t)1 << 30)
 #define SESSION_COLLECT_AFTER (1u << 20)
 #define SESSION_LINE_SCRATCH 4096       /* s:send_text's copy of a line with CRs */
+#define SESSION_PAUSE_MAX_S 60          /* s:pause's longest */
 
 struct vserver;
 struct session;
@@ -108,6 +109,10 @@ int session_input_line(struct session *s, const char *line, size_t len, bool bar
 /* Takes the oldest waiting output line: a new string the caller frees, or
  * NULL when none waits. */
 char *session_pop(struct session *s);
+
+/* How long the script asked its replies to wait (s:pause), in ms, since
+ * the last call; 0 when it did not. */
+int session_take_pause(struct session *s);
 
 /* Has the script closed the connection, or failed? */
 bool session_over(const struct session *s);

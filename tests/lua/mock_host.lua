@@ -605,6 +605,10 @@ function Host:connect(client, sink)
     send_text = host_fn(function(_, text, opts)
       for _, l in ipairs(check_send_text(text, opts)) do emit(l) end
     end),
+    pause = host_fn(function(_, seconds)
+      assert(type(seconds) == "number" and seconds >= 0 and seconds <= 60, "pause(0 to 60)")
+      S.paused = (S.paused or 0) + seconds
+    end),
   }
   S.s = setmetatable({}, {
     __index = fields,

@@ -299,6 +299,7 @@ python_checks pop3_checks.py
 python_checks dns_checks.py
 python_checks load_checks.py
 python_checks control_checks.py
+python_checks hostile_checks.py
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

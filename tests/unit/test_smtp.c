@@ -635,6 +635,20 @@ static void test_relay_of_many_lines(void **state)
     assert_true(whole);
 }
 
+/* smtpd_hard_error_limit: the 20th error reply is followed by 421 and the
+ * end of the session. */
+static void test_hard_error_limit(void **state)
+{
+    struct fx *f = *state;
+    ehlo(f);
+    for (int i = 1; i < 20; i++)
+        assert_string_equal(say(f, "XYZZY"), "500 5.5.2 Error: command not recognized");
+    assert_false(session_over(f->s));
+    assert_string_equal(say(f, "XYZZY"), "500 5.5.2 Error: command not recognized\n"
+                                         "421 4.7.0 mail.a.example Error: too many errors");
+    assert_true(session_over(f->s));
+}
+
 static void test_size_too_big(void **state)
 {
     struct fx *f = *state;
@@ -1100,6 +1114,7 @@ int main(void)
         T(test_large_message_of_short_lines),
         T(test_parked_clients_leave_room),
         T(test_relay_of_many_lines),
+        T(test_hard_error_limit),
         T(test_size_too_big),
         T(test_too_many_recipients),
         T(test_unknown_local_user),
