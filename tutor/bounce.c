@@ -2,6 +2,7 @@
 #include "bounce.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,9 @@ char *bounce_message(const struct bounce_info *b, const struct bounce_rcpt *r, s
 
     add(f, "From: Mail Delivery System <MAILER-DAEMON@%s>\n", b->reporting_host);
     add(f, "To: %s\n", b->sender);
-    add(f, "Subject: Undelivered Mail Returned to Sender\n");
+    bool delayed = b->retry_until != NULL;
+    add(f, "Subject: %s\n", delayed ? "Delayed Mail (still being retried)"
+                                    : "Undelivered Mail Returned to Sender");
     add(f, "Date: %s\n", b->date);
     add(f, "Message-Id: <%s@%s>\n", b->bounce_id, b->reporting_host);
     add(f, "Auto-Submitted: auto-replied\n");
@@ -62,12 +65,23 @@ char *bounce_message(const struct bounce_info *b, const struct bounce_rcpt *r, s
     add(f, "Content-Description: Notification\n");
     add(f, "Content-Type: text/plain; charset=us-ascii\n\n");
     add(f, "This is the mail system at host %s.\n\n", b->reporting_host);
-    add(f, "I'm sorry to have to inform you that your message could not\n"
-           "be delivered to one or more recipients. It's attached below.\n\n"
-           "For further assistance, please send mail to postmaster.\n\n"
-           "If you do so, please include this problem report. You can\n"
-           "delete your own text from the attached returned message.\n\n"
-           "                   The mail system\n");
+    if (delayed)
+        add(f, "####################################################################\n"
+               "# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\n"
+               "####################################################################\n\n"
+               "Your message could not be delivered for %.1f hours.\n"
+               "It will be retried until %s.\n\n"
+               "For further assistance, please send mail to postmaster.\n\n"
+               "If you do so, please include this problem report. You can\n"
+               "delete your own text from the attached returned message.\n\n"
+               "                   The mail system\n", b->delayed_hours, b->retry_until);
+    else
+        add(f, "I'm sorry to have to inform you that your message could not\n"
+               "be delivered to one or more recipients. It's attached below.\n\n"
+               "For further assistance, please send mail to postmaster.\n\n"
+               "If you do so, please include this problem report. You can\n"
+               "delete your own text from the attached returned message.\n\n"
+               "                   The mail system\n");
     for (size_t i = 0; i < n; i++) {
         if (r[i].remote)
             add(f, "\n<%s>: host %s said: %s\n", r[i].address, r[i].remote, r[i].diagnostic);
@@ -87,8 +101,12 @@ char *bounce_message(const struct bounce_info *b, const struct bounce_rcpt *r, s
         status_of(r[i].diagnostic, status);
         add(f, "\nFinal-Recipient: rfc822; %s\n", r[i].address);
         add(f, "Original-Recipient: rfc822;%s\n", r[i].address);
-        add(f, "Action: failed\n");
+        if (delayed && status[0] == '5')
+            status[0] = '4';        /* still tried: not permanent yet */
+        add(f, "Action: %s\n", delayed ? "delayed" : "failed");
         add(f, "Status: %s\n", status);
+        if (delayed)
+            add(f, "Will-Retry-Until: %s\n", b->retry_until);
         if (r[i].remote) {
             /* "mail.b.example[198.51.100.25]" names the MTA; the address is
              * not part of its DNS name */

@@ -22,9 +22,14 @@ struct bounce_info {
     const char *bounce_id;      /* a fresh queue ID for the report */
     const char *sender;         /* the envelope sender, who gets the report */
     const char *date;           /* RFC 5322 date of now */
+    /* A warning that delivery is delayed and still tried (Action:
+     * delayed), not a failure: NULL for a failure, else the RFC 5322
+     * date until which it is retried (Will-Retry-Until, RFC 3464 2.3.7). */
+    const char *retry_until;
+    double delayed_hours;       /* how long it has waited, for the warning */
 };
 
-/* The report, a whole RFC 5322 message with LF line ends: new string,
+/* The report (or, with retry_until, the delay warning), a whole RFC 5322 message with LF line ends: new string,
  * caller frees; NULL when out of memory. `original` is the returned
  * message; only its header is quoted. */
 char *bounce_message(const struct bounce_info *b, const struct bounce_rcpt *r, size_t n,

@@ -16,10 +16,11 @@ static int write_envelope(const char *dir, const struct queue_entry *e, char err
     json_t *rcpts = json_array();
     for (size_t i = 0; i < e->n_rcpts; i++)
         json_array_append_new(rcpts, json_string(e->rcpts[i]));
-    json_t *env = json_pack("{s:s, s:s, s:o, s:i, s:s, s:s, s:I}", "id", e->id,
+    json_t *env = json_pack("{s:s, s:s, s:o, s:i, s:s, s:s, s:I, s:I, s:b}", "id", e->id,
                             "from", e->from, "rcpts", rcpts, "attempts", e->attempts,
                             "status", e->status, "last_error", e->last_error,
-                            "size", (json_int_t)e->size);
+                            "size", (json_int_t)e->size, "arrival", (json_int_t)e->arrival,
+                            "warned", e->warned);
     char *text = env ? json_dumps(env, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(env);
     if (!text) {
@@ -34,7 +35,8 @@ static int write_envelope(const char *dir, const struct queue_entry *e, char err
 }
 
 int queue_add(const char *dir, const char *id, const char *from, const char *const *rcpts,
-              size_t n_rcpts, const char *msg, size_t len, char err[FS_ERROR_MAX])
+              size_t n_rcpts, const char *msg, size_t len, long long arrival,
+              char err[FS_ERROR_MAX])
 {
     if (fs_mkdirs(dir, err) < 0)
         return -1;
@@ -44,7 +46,7 @@ int queue_add(const char *dir, const char *id, const char *from, const char *con
         return -1;
     struct queue_entry e = {.from = (char *)from, .rcpts = (char **)rcpts,
                             .n_rcpts = n_rcpts, .status = (char *)"queued",
-                            .last_error = (char *)"", .size = len};
+                            .last_error = (char *)"", .size = len, .arrival = arrival};
     snprintf(e.id, sizeof e.id, "%s", id);
     if (write_envelope(dir, &e, err) < 0) {
         unlink(p);
@@ -108,6 +110,10 @@ int queue_list(const char *dir, struct queue_entry **out, size_t *n, char err[FS
         e->last_error = dup_string(env, "last_error");
         e->attempts = (int)json_integer_value(json_object_get(env, "attempts"));
         e->size = (size_t)json_integer_value(json_object_get(env, "size"));
+        /* 0 in a queue written before arrivals were kept: the relay
+         * starts the clock at its next look */
+        e->arrival = (long long)json_integer_value(json_object_get(env, "arrival"));
+        e->warned = json_is_true(json_object_get(env, "warned"));
         json_t *r = json_object_get(env, "rcpts");
         e->rcpts = calloc(json_array_size(r) + 1, sizeof *e->rcpts);
         for (size_t i = 0; e->rcpts && i < json_array_size(r); i++)

@@ -8,6 +8,7 @@
 #ifndef TUTOR_QUEUE_H
 #define TUTOR_QUEUE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "fsutil.h"
@@ -24,11 +25,14 @@ struct queue_entry {
     char *status;               /* "queued", "deferred", "failed" */
     char *last_error;           /* "" when none */
     size_t size;                /* bytes of the message */
+    long long arrival;          /* when it was queued, on the world's clock */
+    bool warned;                /* the sender was told it is delayed */
 };
 
-/* Adds a message. 0, or -1 with err. */
+/* Adds a message, queued at `arrival` (the world's clock). 0, or -1 with err. */
 int queue_add(const char *dir, const char *id, const char *from, const char *const *rcpts,
-              size_t n_rcpts, const char *msg, size_t len, char err[FS_ERROR_MAX]);
+              size_t n_rcpts, const char *msg, size_t len, long long arrival,
+              char err[FS_ERROR_MAX]);
 
 /* The entries of a queue folder, oldest first. `*out` is new (free with
  * queue_list_free). A missing folder is an empty queue. */

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
+
 #include "bounce.h"
 #include "i18n.h"
 #include "maildir.h"
@@ -178,15 +180,31 @@ static const char *domain_of(const char *rcpt)
     return at ? at + 1 : "";
 }
 
+/* How long deferred mail is kept, and when its sender is told it is
+ * delayed: the sending server's smtp settings "queue_lifetime" and
+ * "delay_warning", in seconds of the world's clock, else Postfix's
+ * maximal_queue_lifetime (5 days) and the delay_warning_time its
+ * documentation suggests (4 hours; 0 turns the warning off). */
+static long long queue_setting(const struct world_node *origin, const char *key, long long dflt)
+{
+    const struct world_service *smtp = world_service(origin, "smtp");
+    json_t *v = smtp && smtp->settings ? json_object_get(smtp->settings, key) : NULL;
+    return json_is_integer(v) && json_integer_value(v) >= 0 ? (long long)json_integer_value(v) : dflt;
+}
+
 /* Sends the sender a delivery status notification for the recipients that
- * failed: into the Maildir when the sender is one of this server's users,
+ * failed (or, with `retry_until`, a warning for those still deferred):
+ * into the Maildir when the sender is one of this server's users,
  * otherwise queued for relay with the null sender. A bounce is never
  * bounced (RFC 5321 6.1): a failed report with the null sender is dropped. */
 static void bounce(struct runtime *rt, const struct world_node *origin, const struct queue_entry *e,
                    const struct rcpt_state *rs, size_t n, const char *msg, size_t len,
-                   struct textbuf *log, struct relay_stats *st)
+                   const char *retry_until, struct textbuf *log, struct relay_stats *st)
 {
     char info[600];
+    enum outcome which = retry_until ? OUTCOME_DEFERRED : OUTCOME_FAILED;
+    if (!e->from[0] && retry_until)
+        return;                 /* nobody to warn */
     if (!e->from[0]) {
         snprintf(info, sizeof info, _("%1$s drops undeliverable report %2$s (a bounce is never bounced)"),
                  origin->hostname, e->id);
@@ -198,19 +216,24 @@ static void bounce(struct runtime *rt, const struct world_node *origin, const st
         return;
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        if (rs[i].outcome == OUTCOME_FAILED)
+        if (rs[i].outcome == which)
             br[k++] = (struct bounce_rcpt){rs[i].address, rs[i].remote[0] ? rs[i].remote : NULL,
                                            rs[i].why};
     char id[16], date[40];
     rt_new_id(rt, id);
     rt_format_date(rt, rt_now(rt), date);
-    struct bounce_info bi = {origin->hostname, e->id, id, e->from, date};
+    struct bounce_info bi = {origin->hostname, e->id, id, e->from, date, retry_until,
+                             (double)(rt_now(rt) - e->arrival) / 3600.0};
     char *report = bounce_message(&bi, br, k, msg, len);
     free(br);
     if (!report)
         return;
-    snprintf(info, sizeof info, _("%1$s returns %2$s to %3$s: report %4$s"), origin->hostname,
-             e->id, e->from, id);
+    if (retry_until)
+        snprintf(info, sizeof info, _("%1$s tells %2$s that %3$s is delayed: report %4$s"),
+                 origin->hostname, e->from, e->id, id);
+    else
+        snprintf(info, sizeof info, _("%1$s returns %2$s to %3$s: report %4$s"), origin->hostname,
+                 e->id, e->from, id);
     log_add(log, "=== ", info);
 
     char err[FS_ERROR_MAX], dir[PATH_MAX];
@@ -236,11 +259,11 @@ static void bounce(struct runtime *rt, const struct world_node *origin, const st
     } else {
         const char *to[] = {e->from};
         rt_queue_dir(rt, origin->name, dir);
-        rc = queue_add(dir, id, "", to, 1, report, strlen(report), err);
+        rc = queue_add(dir, id, "", to, 1, report, strlen(report), rt_now(rt), err);
     }
     if (rc < 0)
         log_add(log, "*** ", err);
-    else
+    else if (!retry_until)
         st->bounced++;
     free(report);
 }
@@ -293,6 +316,24 @@ static void relay_entry(struct runtime *rt, const struct world_node *origin, con
     if (delivered)
         st->sent++;
 
+    /* Deferred past the queue's lifetime: given up, and bounced with the
+     * last reason (Postfix's maximal_queue_lifetime). */
+    long long now = rt_now(rt);
+    if (!e->arrival)
+        e->arrival = now;
+    long long lifetime = queue_setting(origin, "queue_lifetime", RELAY_QUEUE_LIFETIME_S);
+    long long warning = queue_setting(origin, "delay_warning", RELAY_DELAY_WARNING_S);
+    bool expired = now - e->arrival >= lifetime;
+    for (size_t i = 0; expired && i < e->n_rcpts; i++) {
+        if (rs[i].outcome != OUTCOME_DEFERRED)
+            continue;
+        char why[sizeof rs[i].why];
+        snprintf(why, sizeof why, "%s (delivery gave up: the message was %.1f days in the queue, "
+                 "the most it may stay)", rs[i].why, (double)(now - e->arrival) / 86400.0);
+        snprintf(rs[i].why, sizeof rs[i].why, "%s", why);
+        rs[i].outcome = OUTCOME_FAILED;
+    }
+
     bool failed = false;
     size_t waiting = 0;
     const char *reason = "";
@@ -305,7 +346,13 @@ static void relay_entry(struct runtime *rt, const struct world_node *origin, con
         }
     }
     if (failed)
-        bounce(rt, origin, e, rs, e->n_rcpts, msg, len, log, st);
+        bounce(rt, origin, e, rs, e->n_rcpts, msg, len, NULL, log, st);
+    if (waiting && !e->warned && warning > 0 && now - e->arrival >= warning) {
+        char until[40];
+        rt_format_date(rt, e->arrival + lifetime, until);
+        bounce(rt, origin, e, rs, e->n_rcpts, msg, len, until, log, st);
+        e->warned = true;
+    }
     if (waiting) {
         /* the entry keeps only the recipients still to be tried */
         for (size_t i = 0; i < e->n_rcpts; i++)

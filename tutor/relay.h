@@ -17,6 +17,13 @@
 /* Passes of one run: the first tries every entry, later ones only the
  * bounces the earlier queued. */
 #define RELAY_PASSES_MAX 4
+/* Deferred mail: bounced after this long in the queue, and its sender
+ * warned after the second (Postfix's maximal_queue_lifetime and the
+ * delay_warning_time its documentation suggests); seconds of the world's
+ * clock, which a world's smtp settings "queue_lifetime" and
+ * "delay_warning" may change. */
+#define RELAY_QUEUE_LIFETIME_S (5 * 86400)
+#define RELAY_DELAY_WARNING_S (4 * 3600)
 
 /* Messages that reached at least one next server, messages still waiting
  * in a queue, and reports returned to senders (bounces). */

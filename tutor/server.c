@@ -300,7 +300,7 @@ static int api_enqueue(lua_State *L)
         return push_failure(L, len > SRV_MESSAGE_MAX ? "message too large" : "out of memory");
     char dir[PATH_MAX], err[FS_ERROR_MAX];
     rt_queue_dir(srv->rt, srv->node->name, dir);
-    int rc = queue_add(dir, id, from, rcpts, (size_t)n, msg, len, err);
+    int rc = queue_add(dir, id, from, rcpts, (size_t)n, msg, len, rt_now(srv->rt), err);
     free(joined);
     if (rc < 0) {
         rt_notice(srv->rt, "error", "%s: queueing %s failed: %s", srv_script(srv), id, err);

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "maildir.h"
 #include "message.h"
 #include "queue.h"
@@ -649,6 +651,62 @@ static void test_hard_error_limit(void **state)
     assert_true(session_over(f->s));
 }
 
+/* Mail that can only be deferred: its sender is warned after
+ * delay_warning, and it bounces after queue_lifetime (Postfix's
+ * delay_warning_time and maximal_queue_lifetime), on the world's clock. */
+static void test_queue_lifetime(void **state)
+{
+    struct fx *f = *state;
+    char err[RT_ERROR_MAX], dir[PATH_MAX], ferr[FS_ERROR_MAX];
+    struct relay_stats st;
+    struct queue_entry *e;
+    size_t n;
+    json_t *a_set = world_service(f->node, "smtp")->settings;
+    json_object_set_new(a_set, "queue_lifetime", json_integer(1000));
+    json_object_set_new(a_set, "delay_warning", json_integer(100));
+    /* mail.b.example answers every RCPT with 452: deferred, never sent */
+    const struct world_node *b = world_host_by_name(f->w, "mail.b.example");
+    json_object_set_new(world_service(b, "smtp")->settings, "max_recipients", json_integer(0));
+
+    ehlo(f);
+    auth_alice(f);
+    assert_string_equal(say(f, "MAIL FROM:<alice@a.example>"), "250 2.1.0 Ok");
+    assert_string_equal(say(f, "RCPT TO:<bob@b.example>"), "250 2.1.5 Ok");
+    assert_string_equal(say(f, "DATA"), "354 End data with <CR><LF>.<CR><LF>");
+    assert_string_equal(say(f, "Subject: slow"), "");
+    assert_string_equal(say(f, ""), "");
+    assert_string_equal(say(f, "hello"), "");
+    assert_queued(say(f, "."));
+    assert_int_equal(relay_run(&f->rt, &st, err), 0);
+    assert_int_equal(st.deferred, 1);
+    assert_int_equal(mailbox(f, "alice@a.example", NULL, NULL), 0);
+
+    rt_tick(&f->rt, 150);
+    assert_int_equal(relay_run(&f->rt, &st, err), 0);
+    assert_int_equal(st.deferred, 1);
+    char *msg;
+    size_t len;
+    assert_int_equal(mailbox(f, "alice@a.example", &msg, &len), 1);
+    bool warning = strstr(msg, "Subject: Delayed Mail (still being retried)") &&
+                   strstr(msg, "Action: delayed") && strstr(msg, "Will-Retry-Until: ") &&
+                   strstr(msg, "452 4.5.3");
+    free(msg);
+    assert_true(warning);
+    /* warned once, not at every retry */
+    assert_int_equal(relay_run(&f->rt, &st, err), 0);
+    assert_int_equal(mailbox(f, "alice@a.example", NULL, NULL), 1);
+
+    rt_tick(&f->rt, 1000);
+    assert_int_equal(relay_run(&f->rt, &st, err), 0);
+    assert_int_equal(st.deferred, 0);
+    assert_int_equal(st.bounced, 1);
+    assert_int_equal(mailbox(f, "alice@a.example", NULL, NULL), 2);
+    rt_queue_dir(&f->rt, "mail-a", dir);
+    assert_int_equal(queue_list(dir, &e, &n, ferr), 0);
+    queue_list_free(e, n);
+    assert_int_equal(n, 0);
+}
+
 static void test_size_too_big(void **state)
 {
     struct fx *f = *state;
@@ -1115,6 +1173,7 @@ int main(void)
         T(test_parked_clients_leave_room),
         T(test_relay_of_many_lines),
         T(test_hard_error_limit),
+        T(test_queue_lifetime),
         T(test_size_too_big),
         T(test_too_many_recipients),
         T(test_unknown_local_user),
