@@ -379,6 +379,27 @@ static uint8_t *badvers(const ldns_pkt *q, size_t limit, size_t *len)
     return wire;
 }
 
+/* A QUERY must ask exactly one question (RFC 9619: QDCOUNT is one):
+ * none, or a hundred, is FORMERR, with the first question echoed so
+ * that the client can match the answer to what it asked. */
+static uint8_t *formerr_questions(const ldns_pkt *q, size_t limit, size_t *len)
+{
+    ldns_pkt *r = ldns_pkt_new();
+    if (!r)
+        return NULL;
+    ldns_pkt_set_id(r, ldns_pkt_id(q));
+    ldns_pkt_set_qr(r, true);
+    ldns_pkt_set_opcode(r, ldns_pkt_get_opcode(q));
+    ldns_pkt_set_rd(r, ldns_pkt_rd(q));
+    ldns_pkt_set_rcode(r, LDNS_RCODE_FORMERR);
+    const ldns_rr_list *question = ldns_pkt_question(q);
+    if (question && ldns_rr_list_rr_count(question) > 0)
+        ldns_pkt_push_rr(r, LDNS_SECTION_QUESTION, ldns_rr_clone(ldns_rr_list_rr(question, 0)));
+    uint8_t *wire = encode_response(r, limit, len);
+    ldns_pkt_free(r);
+    return wire;
+}
+
 /* ------------------------------------------------------------------------
  * The exchange.
  */
@@ -461,6 +482,11 @@ static enum dns_outcome exchange(struct runtime *rt, const struct world_node *as
     else if (ldns_pkt_edns(query) && ldns_pkt_edns_udp_size(query) > DNS_UDP_MAX)
         limit = ldns_pkt_edns_udp_size(query) < DNS_EDNS_SIZE ? ldns_pkt_edns_udp_size(query)
                                                                : DNS_EDNS_SIZE;
+    if (ldns_pkt_get_opcode(query) == LDNS_PACKET_QUERY && ldns_pkt_qdcount(query) != 1) {
+        *resp = formerr_questions(query, limit, resp_len);
+        ldns_pkt_free(query);
+        return *resp ? DNS_OK : DNS_TIMEOUT;
+    }
     if (ldns_pkt_edns(query) && ldns_pkt_edns_version(query) > 0) {
         /* answered by the host: a script need not know EDNS versions */
         *resp = badvers(query, limit, resp_len);
