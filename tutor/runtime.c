@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "server.h"
+#include "state_sweep.h"
 
 static void clock_path(const struct runtime *rt, char out[PATH_MAX])
 {
@@ -134,6 +135,9 @@ int rt_open(struct runtime *rt, struct world *w, const char *datadir,
         return -1;
     }
     rt_start_clock(rt);
+    /* what a kill -9 left half written, once it is old enough to be
+     * nobody's write in progress */
+    state_sweep(rt->state, time(NULL));
     return 0;
 }
 

@@ -668,6 +668,9 @@ int serve_main(const struct serve_env *env, int argc, char **argv)
     }
     if (log_path) {
         sv.log.json = fopen(log_path, "a");
+        sv.log.json_path = log_path;
+        if (sv.log.json && fseek(sv.log.json, 0, SEEK_END) == 0)
+            sv.log.json_size = ftell(sv.log.json);
         if (!sv.log.json) {
             fprintf(stderr, "tutor serve: --log %s: %s\n", log_path, strerror(errno));
             goto out;

@@ -73,6 +73,8 @@ struct conn {
 struct serve_log {
     bool verbose;                       /* dialogues on stdout */
     FILE *json;                         /* --log FILE, or NULL */
+    const char *json_path;              /* its name, for rotating it */
+    long json_size;                     /* bytes in it */
 };
 
 /* serve_sync.c: the worker that stores a batch while the loop goes on. */

@@ -5,6 +5,8 @@
  * state; with --log FILE, the same as one JSON object a line.
  */
 #include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -57,14 +59,35 @@ static json_t *text_value(const char *s, size_t len)
     return j ? j : json_string("");
 }
 
-/* One line of the log, flushed: `tail -f` shows it at once. Takes `o`. */
+/* One line of the log, flushed: `tail -f` shows it at once. Takes `o`.
+ * Past RT_LOG_MAX bytes the file moves to FILE.1 (the one before is
+ * dropped) and starts again, as server.log does: a busy classroom or a
+ * client that talks for ever cannot fill the disk. */
 static void emit(struct serve *sv, json_t *o)
 {
     if (!o)
         return;
-    json_dumpf(o, sv->log.json, JSON_COMPACT);
-    fputc('\n', sv->log.json);
-    fflush(sv->log.json);
+    struct serve_log *log = &sv->log;
+    if (log->json_size > RT_LOG_MAX && log->json_path) {
+        char old[PATH_MAX + 8];
+        snprintf(old, sizeof old, "%s.1", log->json_path);
+        fclose(log->json);
+        rename(log->json_path, old);
+        log->json = fopen(log->json_path, "a");
+        log->json_size = 0;
+        if (!log->json) {
+            json_decref(o);
+            return;
+        }
+    }
+    char *text = json_dumps(o, JSON_COMPACT);
+    if (text) {
+        int n = fprintf(log->json, "%s\n", text);
+        if (n > 0)
+            log->json_size += n;
+        fflush(log->json);
+        free(text);
+    }
     json_decref(o);
 }
 

@@ -265,9 +265,32 @@ def parked_in_data():
     stop_and_check(srv, "parked in DATA")
 
 
+def log_rotates():
+    state = new_state("log-rotate")
+    path = os.path.join(state, "dialogues.jsonl")
+    srv = Serve(state, "--smtp", "0", "--log", path)
+    c = Line(srv.addr("smtp"), timeout=30)
+    c.reply()
+    c.send("EHLO talker.example\r\nMAIL FROM:<t@c.example>\r\nRCPT TO:<alice@a.example>\r\n"
+           "DATA\r\n")
+    for _ in range(4):
+        c.reply()
+    line = "y" * 3998 + "\r\n"
+    for _ in range(45):
+        c.send(line * 100)      # 18 MB of lines, each logged
+    c.send(".\r\n")
+    code, _ = c.reply()
+    c.close()
+    size = os.path.getsize(path)
+    check(code == 500 and os.path.exists(path + ".1") and size < 17 * 2 ** 20,
+          "--log FILE moves to FILE.1 past 16 MiB (now %d bytes)" % size, str(code))
+    stop_and_check(srv, "log rotates")
+
+
 script_attacks()
 dns_packets()
 dribblers()
 smtp_limits()
 parked_in_data()
+log_rotates()
 finish()

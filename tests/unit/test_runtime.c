@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+#include <utime.h>
 
 #include "fsutil.h"
 #include "runtime.h"
@@ -224,6 +226,54 @@ static void test_server_log_rotates(void **state)
     free(text);
 }
 
+/* A file `age` seconds old. */
+static void aged_file(const char *path, long age)
+{
+    put_file(path, "half written\n");
+    struct utimbuf t = {time(NULL) - age, time(NULL) - age};
+    assert_int_equal(utime(path, &t), 0);
+}
+
+/* What a kill -9 left half written goes once it is 36 hours old; younger,
+ * it may be another process's write in progress and stays; the rest is
+ * never touched. */
+static void test_leftovers_swept_at_start(void **state)
+{
+    struct fx *f = *state;
+    open_rt(f);
+    char ferr[FS_ERROR_MAX], p[PATH_MAX + 64];
+    static const char *const dirs[] = {"mail/bob@b.example/tmp", "mail/bob@b.example/new",
+                                       "client/bob@b.example/tmp", "queue/mail-a"};
+    for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++)
+        assert_int_equal(fs_mkdirs(state_file(f, dirs[i]), ferr), 0);
+    const long old = 37 * 3600, young = 3600;
+    static const char *const gone[] = {"mail/bob@b.example/tmp/1.N1.mail", "client/bob@b.example/tmp/x",
+                                       "queue/mail-a/A1.eml", "queue/mail-a/A3.json.tmp123",
+                                       "clock.tmp4242"};
+    static const char *const kept[] = {"mail/bob@b.example/tmp/2.N2.mail",
+                                       "mail/bob@b.example/new/3.N3.mail", "queue/mail-a/A2.eml",
+                                       "queue/mail-a/A2.json", "queue/mail-a/A4.eml"};
+    for (size_t i = 0; i < sizeof gone / sizeof *gone; i++)
+        aged_file(state_file(f, gone[i]), old);
+    aged_file(state_file(f, kept[0]), young);       /* young: maybe a write in progress */
+    aged_file(state_file(f, kept[1]), old);         /* delivered mail */
+    aged_file(state_file(f, kept[2]), old);         /* acknowledged: its envelope is there */
+    aged_file(state_file(f, kept[3]), old);
+    aged_file(state_file(f, kept[4]), young);
+    close_rt(f);
+    open_rt(f);
+    for (size_t i = 0; i < sizeof gone / sizeof *gone; i++) {
+        snprintf(p, sizeof p, "%s", state_file(f, gone[i]));
+        if (access(p, F_OK) == 0)
+            fail_msg("%s was left", gone[i]);
+    }
+    for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) {
+        snprintf(p, sizeof p, "%s", state_file(f, kept[i]));
+        if (access(p, F_OK) != 0)
+            fail_msg("%s was removed", kept[i]);
+    }
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -233,6 +283,7 @@ int main(void)
         T(test_lost_clock_file_never_repeats_a_name),
         T(test_two_processes_never_share_a_name),
         T(test_server_log_rotates),
+        T(test_leftovers_swept_at_start),
     };
     return cmocka_run_group_tests_name("runtime", tests, NULL, NULL);
 }
