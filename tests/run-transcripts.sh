@@ -4,6 +4,8 @@
 # it prints, stdout and stderr together, must equal NAME.out. The exit
 # status must be NAME.status's number when that file exists, else 0.
 # NAME.args, when present, holds extra arguments (e.g. --lang ja).
+# NAME.setup, when present, is run first with the world's state folder as
+# its argument (to break it, say); that folder is shown as $STATE.
 # The world's simulated clock and queue IDs are deterministic, so nothing
 # needs masking. Usage: run-transcripts.sh [TUTOR_BINARY]
 bin=${1:-build/tutor}
@@ -18,9 +20,11 @@ for in in "$dir"/*.in; do
     args=""
     [ -f "$dir/$name.args" ] && args=$(cat "$dir/$name.args")
     rm -rf "$tmp/state"
+    [ -f "$dir/$name.setup" ] && sh "$dir/$name.setup" "$tmp/state/tutor/worlds/lecture"
     # shellcheck disable=SC2086
-    XDG_STATE_HOME="$tmp/state" LC_ALL=C NO_COLOR=1 "$bin" $args <"$in" >"$tmp/got" 2>&1
+    XDG_STATE_HOME="$tmp/state" LC_ALL=C NO_COLOR=1 "$bin" $args <"$in" >"$tmp/raw" 2>&1
     status=$?
+    sed "s|$tmp/state/tutor/worlds/lecture|\$STATE|g" "$tmp/raw" >"$tmp/got"
     expect=0
     [ -f "$dir/$name.status" ] && expect=$(cat "$dir/$name.status")
     if [ "$status" = "$expect" ] && cmp -s "$want" "$tmp/got"; then

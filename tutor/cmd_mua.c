@@ -89,15 +89,18 @@ static int cmd_login(struct repl *r, int argc, char **argv)
     if (!u)
         return 1;
     char err[RT_ERROR_MAX];
+    int rc = 0;
     if (argc == 2 && mua_login(rt, u, err) < 0) {
-        term_error("%s", err);
-        return 1;
+        /* never a silent fall back to the user before */
+        term_error(_("login: %1$s, for this run only: it could not be kept (%2$s)"), u->address,
+                   err);
+        rc = 1;
     }
     struct mua_route route;
     const char *server = mua_route(rt, u, "fetch", &route, err) == 0 ? route.server->hostname : "-";
     printf(_("The mail client is set up for %1$s <%2$s>; mail server %3$s.\n"), u->name,
            u->address, server);
-    return 0;
+    return rc;
 }
 
 /* ------------------------------------------------------------------------

@@ -19,6 +19,12 @@ static void current_path(const struct runtime *rt, char out[PATH_MAX])
 
 const struct world_user *mua_user(struct runtime *rt)
 {
+    /* this run's login first: it holds even when it could not be saved */
+    if (rt->mua_address[0]) {
+        const struct world_user *u = world_user(rt->world, rt->mua_address);
+        if (u)
+            return u;
+    }
     char p[PATH_MAX];
     current_path(rt, p);
     char *text = fs_read_file(p, NULL);
@@ -38,6 +44,7 @@ int mua_login(struct runtime *rt, const struct world_user *u, char err[RT_ERROR_
     snprintf(dir, sizeof dir, "%s/client", rt->state);
     current_path(rt, p);
     int n = snprintf(line, sizeof line, "%s\n", u->address);
+    snprintf(rt->mua_address, sizeof rt->mua_address, "%s", u->address);
     if (fs_mkdirs(dir, ferr) < 0 || fs_write_atomic(p, line, (size_t)n, ferr) < 0) {
         snprintf(err, RT_ERROR_MAX, "%s", ferr);
         return -1;

@@ -38,7 +38,9 @@ struct mua_outcome {
  * Borrowed from the world. */
 const struct world_user *mua_user(struct runtime *rt);
 
-/* Makes `u` the logged-in user (kept in the state). 0, or -1 with err. */
+/* Makes `u` the logged-in user, for this run at once and in the state for
+ * the next. 0, or -1 with err when it could not be kept (a full disk):
+ * `u` is logged in for this run all the same. */
 int mua_login(struct runtime *rt, const struct world_user *u, char err[RT_ERROR_MAX]);
 
 /* The route for sending ("send") or fetching ("fetch") as `u`. 0, or -1

@@ -153,7 +153,7 @@ static void rt_close_servers(struct runtime *rt)
 void rt_close(struct runtime *rt)
 {
     char err[RT_ERROR_MAX];
-    if (rt->world && rt_save(rt, err) < 0)
+    if (rt->world && rt_save(rt, err) < 0 && !rt->clock_unsaved)
         rt_notice(rt, "error", "%s", err);
     rt_close_servers(rt);
     close_log(rt);
@@ -227,10 +227,15 @@ static unsigned long take_id(struct runtime *rt)
         unsigned long ahead = rt->next_id + RT_ID_BLOCK;
         clock_path(rt, p);
         int n = snprintf(text, sizeof text, "%lld %lu\n", rt->clock, ahead);
-        if (fs_write_atomic(p, text, (size_t)n, ferr) == 0)
+        if (fs_write_atomic(p, text, (size_t)n, ferr) == 0) {
             rt->ids_saved_up_to = ahead;
-        else
+            rt->clock_unsaved = false;
+        } else if (!rt->clock_unsaved) {
+            /* said once, not at every ID (a full disk): the counter goes
+             * on in memory and is written again at the next block */
+            rt->clock_unsaved = true;
             rt_notice(rt, "error", "%s", ferr);
+        }
         unlock_counter(lock);
     }
     return rt->next_id++;

@@ -57,6 +57,8 @@ struct runtime {
     FILE *log;                          /* server.log, opened at its first line */
     long log_size;
     bool log_held;                      /* lines wait for rt_flush_log (tutor serve) */
+    bool clock_unsaved;                 /* the clock file could not be written: said once */
+    char mua_address[256];              /* the mail client's user, for this run (login) */
 };
 
 /* Opens the runtime of world `w`: state under `state_root` (created), the
