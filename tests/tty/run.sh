@@ -66,6 +66,22 @@ fi
 [ -s "$state/tutor/history" ] && { pass=$((pass + 1)); echo "ok      history is kept"; } \
     || { fail=$((fail + 1)); echo "FAILED  history is kept"; }
 
+# Ctrl-C ends a server script that is running, at once, in a world that
+# gives its scripts a minute: the session ends, the prompt comes back.
+tm new-session -d -s t -x 80 -y 24 \
+    "env XDG_STATE_HOME=$state TERM=xterm-256color NO_COLOR=1 LANG=C.UTF-8 $bin --lang en --world $(dirname "$0")/../worlds/patient.json"
+check "a world with patient scripts" "tutor>"
+tm send-keys -t t 'telnet attack.a.example smtp' Enter
+check "its server greets" "220 attack ready"
+tm send-keys -t t 'spin' Enter
+sleep 0.5
+tm send-keys -t t C-c
+check "Ctrl-C interrupts the running script" "attack.lua:7: interrupted"
+check "and the prompt is back" "Connection closed by foreign host."
+tm send-keys -t t 'quit' Enter
+i=0
+while tm has-session -t t 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+
 # The mail client in Japanese: send asks for what it is not given, inbox
 # lists the Japanese subject in its column, read --headers shows the trace.
 tm new-session -d -s t -x 80 -y 24 \
