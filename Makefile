@@ -36,7 +36,7 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 PO       = $(wildcard tutor/po/*.po)
 MO       = $(PO:tutor/po/%.po=$(B)/locale/%/LC_MESSAGES/tutor.mo)
 
-.PHONY: all run test check deps install uninstall clean asan unit pot fuzz bench
+.PHONY: all run test check deps install uninstall clean asan unit pot fuzz bench stress
 
 all: $(B)/tutor $(MO)
 
@@ -89,6 +89,13 @@ bench: $(B)/netsim-bench $(B)/tutor
 	@/usr/bin/python3 -c 'import networkx' 2>/dev/null || sh tests/deps.sh bench
 	PYTHON=/usr/bin/python3 sh net-sim/bench/run.sh $(B)
 	PYTHON=/usr/bin/python3 sh tests/bench/serve-bench.sh $(B)
+
+# tutor serve under the hardening issue's attacks for a minute, a normal
+# client probing it twice a second; outside `make test`.
+STRESS_SECONDS ?= 60
+stress: $(B)/tutor
+	@sh tests/deps.sh
+	/usr/bin/python3 tests/stress/stress.py $(B)/tutor $(STRESS_SECONDS)
 
 deps:
 	@sh tests/deps.sh
