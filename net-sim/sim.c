@@ -33,6 +33,7 @@ struct lane {
 struct msg {
     struct sim_message pub;
     char *payload;
+    size_t payload_len;         /* bytes the caller gave: 0 for an empty message */
     int ttl, tries, window;
     int next_unsent;            /* 0-based index of the next piece to send */
     int in_flight;
@@ -363,8 +364,10 @@ static struct sim_packet *piece(struct sim *s, struct msg *m, int i)
     p->ttl = m->ttl;
     p->try_no = ++m->tries_used[i];
     if (m->payload) {
+        /* an empty message still travels as one byte, with nothing to show */
         p->payload = m->payload + off;
-        p->payload_len = len;
+        size_t left = off < m->payload_len ? m->payload_len - off : 0;
+        p->payload_len = left < len ? left : len;
     }
     return p;
 }
@@ -506,8 +509,10 @@ int sim_send(struct sim *s, int src_node, uint32_t dst, const struct sim_message
     m->acked = calloc((size_t)pm->total, 1);
     m->received = calloc((size_t)pm->total, 1);
     m->tries_used = calloc((size_t)pm->total, sizeof *m->tries_used);
-    if (o->payload && (m->payload = malloc(pm->size)))
-        memcpy(m->payload, o->payload, pm->size);
+    /* copy only what the caller has: o->size may be 0 where pm->size is 1 */
+    m->payload_len = o->size;
+    if (o->payload && (m->payload = calloc(1, pm->size)))
+        memcpy(m->payload, o->payload, o->size);
     if (!m->acked || !m->received || !m->tries_used || (o->payload && !m->payload)) {
         free(m->acked);
         free(m->received);

@@ -158,7 +158,7 @@ enum net_carry netsim_rt_carry(struct runtime *rt, const struct world_node *from
         return NET_TIMED_OUT;
     struct carry_watch w = {.rt = rt};
     sim_observe(n.sim, watch, &w);
-    struct sim_message_opts mo = {.size = len ? len : 1, .payload = bytes};
+    struct sim_message_opts mo = {.size = len, .payload = bytes};
     int msg = sim_send(n.sim, node_index(rt, from), dst, &mo);
     if (msg < 0) {
         netsim_rt_close(&n);
