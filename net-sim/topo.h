@@ -122,6 +122,11 @@ struct topo *topo_load_doc(json_t *doc, const char *file,
                            const struct topo_extra_keys *extra, char err[TOPO_ERROR_MAX]);
 void topo_free(struct topo *t);
 
+/* Rewrites the control characters of message `s` (a file's own keys and
+ * names quoted in it) as JSON escapes, "\n" or "\u0001", so the message
+ * stays one line and shows what the file holds. */
+void topo_escape_controls(char *s, size_t size);
+
 /* Look-ups, -1 when there is none. */
 int topo_node_index(const struct topo *t, const char *name);
 /* The node and interface that own an address. */

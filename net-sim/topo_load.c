@@ -32,6 +32,24 @@ struct loader {
     size_t n_made;
 };
 
+void topo_escape_controls(char *s, size_t size)
+{
+    char out[TOPO_ERROR_MAX * 2];
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && n + 7 < sizeof out; p++) {
+        if (*p == '\n')
+            n += (size_t)snprintf(out + n, sizeof out - n, "\\n");
+        else if (*p == '\t')
+            n += (size_t)snprintf(out + n, sizeof out - n, "\\t");
+        else if (*p < 0x20 || *p == 0x7f)
+            n += (size_t)snprintf(out + n, sizeof out - n, "\\u%04x", *p);
+        else
+            out[n++] = (char)*p;
+    }
+    out[n] = '\0';
+    snprintf(s, size, "%s", out);
+}
+
 static void fail(struct loader *ld, const char *path, const char *fmt, ...)
 {
     if (ld->failed)
@@ -43,6 +61,7 @@ static void fail(struct loader *ld, const char *path, const char *fmt, ...)
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     snprintf(ld->err, TOPO_ERROR_MAX, "%s: %s: %s", ld->t->file, path, what);
+    topo_escape_controls(ld->err, TOPO_ERROR_MAX);
 }
 
 static bool in_list(const char *const *list, const char *key)

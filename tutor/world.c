@@ -31,6 +31,7 @@ static void fail(struct checker *c, const char *path, const char *fmt, ...)
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     snprintf(c->err, WORLD_ERROR_MAX, "%s: %s: %s", c->file, path, what);
+    topo_escape_controls(c->err, WORLD_ERROR_MAX);
 }
 
 /* Every key of `obj` must be in the NULL-terminated `allowed`. */

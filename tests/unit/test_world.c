@@ -235,6 +235,8 @@ static void test_unknown_key(void **state)
     struct fx *f = *state;
     expect_error(f, "{\"nmae\": \"x\", \"name\": \"t\", \"student\": \"pc1\",\n" MINI_NODES MINI_USERS,
                  ": $: unknown key \"nmae\"");
+    expect_error(f, "{\"n\\u0001\\n\": \"x\", \"name\": \"t\", \"student\": \"pc1\",\n" MINI_NODES MINI_USERS,
+                 ": $: unknown key \"n\\u0001\\n\"");
     expect_error(f, MINI_HEAD
                  " \"nodes\": {\n"
                  "  \"pc1\": {\"hostnmae\": \"pc1.a.example\", \"interfaces\": {\"eth0\": {\"ipv4\": \"192.0.2.10/24\"}}},\n"
