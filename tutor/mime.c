@@ -389,7 +389,13 @@ static void enc_plain(struct enc *e, const char *s, size_t n)
     for (;;) {
         const char *sp = memchr(s, ' ', n);
         size_t k = sp ? (size_t)(sp - s) : n;
-        if (e->sep && k > 0 && e->col + 1 + k > MIME_LINE_MAX)
+        /* an empty word too: a run of spaces may not push a line past the end */
+        if (e->sep && e->col + 1 + k > MIME_LINE_MAX)
+            enc_fold(e);
+        /* the value's first word, too long to follow the field name, gets
+         * a line of its own when that is long enough for it */
+        else if (!e->sep && e->out.len == 0 && e->col + k > MIME_LINE_MAX &&
+                 1 + k <= MIME_LINE_MAX)
             enc_fold(e);
         enc_separate(e);
         textbuf_add(&e->out, s, k);
@@ -465,9 +471,14 @@ char *mime_encode_header(const char *value, const char *charset, size_t name_len
 {
     size_t n = strlen(value);
     if (token_plain(value, n)) {
-        char *s = strdup(value);
-        if (!s)
+        /* plain text stays as it is, folded where its lines would be long */
+        struct enc e = {.col = name_len};
+        enc_plain(&e, value, n);
+        char *s = e.out.oom ? NULL : textbuf_finish(&e.out, NULL);
+        if (!s) {
+            free(e.out.p);
             snprintf(err, MIME_ERROR_MAX, "out of memory");
+        }
         return s;
     }
     size_t bad = mime_utf8_check(value, n);

@@ -183,6 +183,27 @@ static void test_encode_ascii_passthrough(void **state)
     free(enc);
 }
 
+/* Long ASCII is folded at its spaces as the encoded kind is (found by
+ * fuzz_mime): a first word that does not fit after the field name gets a
+ * line of its own; a word no line can hold stays whole. */
+static void test_encode_ascii_folds(void **state)
+{
+    (void)state;
+    expect_encode("TG-8F-8?B?44GT44KT444Gh44G44G4Gv?= world", "UTF-8", 40,
+                  "TG-8F-8?B?44GT44KT444Gh44G44G4Gv?=\n world");
+    expect_encode("an-address-like-word-that-is-forty-long world", "UTF-8", 40,
+                  "\n an-address-like-word-that-is-forty-long world");
+    char word[100], in[100], want[100];
+    memset(word, 'x', 90);
+    word[90] = '\0';
+    expect_encode(word, "UTF-8", SUBJECT_LEN, word);
+    /* a run of spaces where the line is full folds too */
+    word[70] = '\0';
+    snprintf(in, sizeof in, "%s 1234567  x", word);
+    snprintf(want, sizeof want, "%s 1234567\n  x", word);
+    expect_encode(in, "UTF-8", 0, want);
+}
+
 static void test_encode_japanese_utf8(void **state)
 {
     (void)state;
@@ -796,6 +817,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_encode_ascii_passthrough),
+        cmocka_unit_test(test_encode_ascii_folds),
         cmocka_unit_test(test_encode_japanese_utf8),
         cmocka_unit_test(test_encode_japanese_iso2022jp),
         cmocka_unit_test(test_encode_folds_long_subjects),
