@@ -159,6 +159,24 @@ static int m_send(lua_State *L)
     return queue_line(L, s, t, len);
 }
 
+/* One reply line as RFC 5321 4.2 and 4.5.3.1.5 have it: "CODE TEXT" in at
+ * most 512 octets with its CR LF, the text printable ASCII or HT. What a
+ * script echoes of a client's line may hold anything: each other octet
+ * becomes "?" and the rest is cut, as Postfix's printable() and its reply
+ * limit do. */
+static void queue_reply_line(lua_State *L, struct session *s, lua_Integer code, char sep,
+                             const char *t, size_t len)
+{
+    char line[SESSION_REPLY_LINE_MAX + 1];
+    int n = snprintf(line, sizeof line, "%d%c", (int)code, sep);
+    for (size_t i = 0; i < len && (size_t)n < SESSION_REPLY_LINE_MAX; i++) {
+        unsigned char c = (unsigned char)t[i];
+        line[n++] = (c >= 0x20 && c <= 0x7e) || c == '\t' ? (char)c : '?';
+    }
+    line[n] = '\0';
+    queue_line(L, s, line, (size_t)n);
+}
+
 static int m_reply(lua_State *L)
 {
     struct session *s = check_session(L);
@@ -167,8 +185,8 @@ static int m_reply(lua_State *L)
     if (lua_type(L, 3) == LUA_TSTRING) {
         size_t len;
         const char *t = check_line(L, 3, &len);
-        lua_pushfstring(L, "%d %s", (int)code, t);
-        return queue_line(L, s, lua_tostring(L, -1), lua_rawlen(L, -1));
+        queue_reply_line(L, s, code, ' ', t, len);
+        return 0;
     }
     luaL_checktype(L, 3, LUA_TTABLE);
     lua_Integer n = (lua_Integer)lua_rawlen(L, 3);
@@ -180,9 +198,8 @@ static int m_reply(lua_State *L)
         size_t len;
         const char *t = check_line(L, -1, &len);
         /* RFC 5321 4.2.1: "250-" on every line but the last */
-        lua_pushfstring(L, "%d%c%s", (int)code, i < n ? '-' : ' ', t);
-        queue_line(L, s, lua_tostring(L, -1), lua_rawlen(L, -1));
-        lua_pop(L, 2);
+        queue_reply_line(L, s, code, i < n ? '-' : ' ', t, len);
+        lua_pop(L, 1);
     }
     return 0;
 }

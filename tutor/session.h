@@ -23,6 +23,7 @@
 #define SESSION_OUTPUT_MAX (32u << 20)
 #define SESSION_SEND_MAX   65536        /* one line from a script */
 #define SESSION_REPLY_LINES_MAX 1000
+#define SESSION_REPLY_LINE_MAX 510      /* s:reply's line without CR LF (RFC 5321 4.5.3.1.5) */
 /* s:read_message: a line's default limit with its CR LF (RFC 5321
  * 4.5.3.1.6), the largest message whatever a script asks (the host's
  * deliver refuses more), all messages being read at once by all sessions,

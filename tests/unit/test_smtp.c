@@ -791,6 +791,23 @@ static void test_relay_denied_without_auth(void **state)
     assert_int_equal(queue_count(f), 0);
 }
 
+/* A reply that echoes the client's bytes stays a reply (found by
+ * fuzz_smtp): other octets become "?", a line is cut at 512 octets. */
+static void test_echoed_bytes_stay_printable(void **state)
+{
+    struct fx *f = *state;
+    ehlo(f);
+    assert_string_equal(say(f, "MAIL FROM:<alice@a.example>"), "250 2.1.0 Ok");
+    assert_string_equal(say(f, "RCPT TO:<@relay.ex\xa7\xe3mple:bob@b.example>"),
+                        "554 5.7.1 <@relay.ex??mple:bob@b.example>: Relay access denied");
+    char line[512], want[16];
+    snprintf(line, sizeof line, "RCPT TO:<%0480d@b.example>", 0);
+    const char *got = say(f, line);
+    assert_int_equal(strlen(got), 510);
+    snprintf(want, sizeof want, "554 5.7.1 <000");
+    assert_memory_equal(got, want, strlen(want));
+}
+
 /* ------------------------------------------------------------------------
  * AUTH.
  */
@@ -1153,6 +1170,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_greeting),
+        T(test_echoed_bytes_stay_printable),
         T(test_ehlo_lists_extensions),
         T(test_helo_lists_no_extensions),
         T(test_mail_before_helo),
