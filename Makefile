@@ -36,7 +36,7 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 PO       = $(wildcard tutor/po/*.po)
 MO       = $(PO:tutor/po/%.po=$(B)/locale/%/LC_MESSAGES/tutor.mo)
 
-.PHONY: all run test check deps install uninstall clean asan unit pot fuzz bench stress
+.PHONY: all run test check deps install uninstall clean asan unit pot fuzz fuzz-build bench stress
 
 all: $(B)/tutor $(MO)
 
@@ -62,24 +62,33 @@ unit: $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 asan:
 	$(MAKE) B=build/asan CFLAGS='-O1 -g -Werror -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' all unit
 
-# The DNS decoder's libFuzzer harness; needs clang, and is not part of
-# `make test`. tests/fuzz/fuzz_dnsview.c says how to run it.
-fuzz: $(B)/fuzz_dnsview $(B)/fuzz_exchange
+# libFuzzer harnesses (tests/fuzz/), one per parser a stranger or a teacher
+# can feed; clang builds them, with every source but main.c instrumented
+# once in $(FZ). `make fuzz-build` builds them and `make test` gives each a
+# short smoke run (tests/fuzz/run.sh); `make fuzz` is the long run, FUZZ_RUNS
+# executions per harness, its figures printed at the end.
+FUZZERS  = dnsview exchange smtp pop3 zone topology world mime
+FZ       = $(B)/fuzz
+FUZZ_CFLAGS = -std=c17 -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 -pthread \
+           -DTUTOR_VERSION='"$(VERSION)"' -Itutor -Inet-sim -Itests/fuzz -g -O1 \
+           -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+           $(shell pkg-config --cflags-only-I $(PKGS) 2>/dev/null)
+FUZZ_OBJ = $(CORE_SRC:%.c=$(FZ)/obj/%.o) $(NETSIM_SRC:%.c=$(FZ)/obj/%.o) \
+           $(FZ)/obj/tests/fuzz/fuzz_host.o
+FUZZ_RUNS ?= 10000000
 
-$(B)/fuzz_dnsview: tests/fuzz/fuzz_dnsview.c tutor/dnsview.c tutor/dnsview.h
-	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
-	@mkdir -p $(dir $@)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -Itutor -o $@ tests/fuzz/fuzz_dnsview.c tutor/dnsview.c
+fuzz-build: $(FUZZERS:%=$(FZ)/fuzz_%)
 
-# dns_exchange with the whole host behind it: every source but main.c,
-# compiled here with the sanitizers (tests/fuzz/fuzz_exchange.c).
-$(B)/fuzz_exchange: tests/fuzz/fuzz_exchange.c $(CORE_SRC) $(NETSIM_SRC) $(wildcard tutor/*.h net-sim/*.h)
-	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
+$(FZ)/obj/%.o: %.c $(wildcard tutor/*.h net-sim/*.h tests/fuzz/*.h)
+	@command -v clang >/dev/null || { echo "the fuzz harnesses need clang (sh tests/deps.sh fuzz)"; exit 1; }
 	@mkdir -p $(dir $@)
-	clang -std=c17 -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 -DTUTOR_VERSION='"$(VERSION)"' \
-	    -g -O1 -fsanitize=fuzzer,address,undefined -Itutor -Inet-sim \
-	    $(shell pkg-config --cflags-only-I $(PKGS) 2>/dev/null) \
-	    -o $@ tests/fuzz/fuzz_exchange.c $(CORE_SRC) $(NETSIM_SRC) $(LIBS)
+	clang $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FZ)/fuzz_%: $(FZ)/obj/tests/fuzz/fuzz_%.o $(FUZZ_OBJ)
+	clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS)
+
+fuzz: fuzz-build
+	sh tests/fuzz/run.sh $(FZ) $(FUZZ_RUNS)
 
 # Benchmarks, outside `make test`: net-sim against Debian's NetworkX.
 $(B)/netsim-bench: net-sim/bench/netsim_bench.c $(NETSIM_SRC:%.c=$(O)/%.o)
@@ -106,6 +115,7 @@ run: deps all
 test: deps
 	$(MAKE) CFLAGS='-O2 -g -Werror' all unit
 	$(MAKE) asan
+	$(MAKE) fuzz-build
 	sh tests/run-all.sh
 
 check: test

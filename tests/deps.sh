@@ -21,6 +21,8 @@ have_cmd msgfmt || need="$need gettext"
 have_cmd lua5.4 || need="$need lua5.4"
 have_cmd tmux || need="$need tmux"
 have_cmd python3 || need="$need python3"
+# the fuzz harnesses (make fuzz-build, smoke-run by make test) are libFuzzer's
+have_cmd clang || need="$need clang"
 # the topology schema test validates with Debian's jsonschema
 /usr/bin/python3 -c 'import jsonschema' 2>/dev/null || need="$need python3-jsonschema"
 # `make bench` compares net-sim with Debian's NetworkX

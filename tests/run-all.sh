@@ -60,6 +60,9 @@ suite "tutor serve with real clients" sh tests/serve/run.sh build/tutor
 # fewer clients at once and no 10 MB message: the same paths, sooner
 suite "tutor serve with real clients (sanitizers)" sh tests/serve/run.sh build/asan/tutor quick
 
+# every libFuzzer harness for a few seconds from its seeds (make fuzz-build)
+suite "fuzz harnesses (smoke run)" sh tests/fuzz/run.sh build/fuzz smoke
+
 echo
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" = 0 ]

@@ -4,13 +4,10 @@
  * (or a student with a raw socket) could.
  *
  * Build and run from the repository root (the world's scripts are found
- * through datadir "."; clang from apt-get install clang; not part of make
- * test):
+ * through datadir "."):
  *
- *     make fuzz
- *     mkdir -p build/fuzz-exchange-corpus
- *     cp tests/fuzz/exchange-seeds/q-* build/fuzz-exchange-corpus/
- *     build/fuzz_exchange -max_total_time=480 -max_len=1500 build/fuzz-exchange-corpus
+ *     make fuzz-build
+ *     build/fuzz/fuzz_exchange -max_len=1500 CORPUS tests/fuzz/seeds/exchange
  *
  * The input's first byte picks the server (bits 0-1: the resolver
  * 192.0.2.53, ns.b.example 198.51.100.53, the root 203.0.113.53) and the
@@ -33,35 +30,13 @@
 #include <ldns/ldns.h>
 
 #include "dns_exchange.h"
-#include "fsutil.h"
-#include "runtime.h"
-#include "world.h"
-
-#define DEFAULT_WORLD "tutor/world/default.json"
+#include "fuzz_host.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct world *world;
-static struct runtime rt;
-static char root[64];
 static uint32_t pc;
 static uint32_t servers[3];
-
-static void quiet(void *ctx, const char *kind, const char *text)
-{
-    (void)ctx;
-    (void)kind;
-    (void)text;
-}
-
-static void cleanup(void)
-{
-    rt_close(&rt);
-    world_free(world);
-    char ferr[FS_ERROR_MAX];
-    fs_remove_tree(root, ferr);
-}
 
 static uint32_t must_addr(const char *s)
 {
@@ -75,30 +50,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    char err[RT_ERROR_MAX];
-    if (!(world = world_load(DEFAULT_WORLD, err))) {
-        fprintf(stderr, "fuzz_exchange: world_load: %s (run from the repository root)\n", err);
-        exit(1);
-    }
-    snprintf(root, sizeof root, "/tmp/tutor-fuzz-exchange-XXXXXX");
-    if (!mkdtemp(root)) {
-        perror("fuzz_exchange: mkdtemp");
-        exit(1);
-    }
-    if (rt_open(&rt, world, ".", root, err) < 0) {
-        fprintf(stderr, "fuzz_exchange: rt_open: %s\n", err);
-        exit(1);
-    }
-    rt.notice = quiet;
-    const struct world_node *n = world_node(world, "pc1");
-    if (!n || !(pc = world_node_addr(n))) {
-        fprintf(stderr, "fuzz_exchange: no pc1 in %s\n", DEFAULT_WORLD);
-        exit(1);
-    }
+    fuzz_host_open("fuzz_exchange");
+    pc = fuzz_host_addr("pc1");
     servers[0] = must_addr("192.0.2.53");
     servers[1] = must_addr("198.51.100.53");
     servers[2] = must_addr("203.0.113.53");
-    atexit(cleanup);
     return 0;
 }
 
@@ -129,6 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
+    fuzz_host_tick();
     uint32_t to = servers[(data[0] & 0x03) % 3];
     int tcp = (data[0] & 0x80) != 0;
     const uint8_t *q = data + 1;
@@ -138,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t resp_len = 0;
     int rtt = -1;
     char err[RT_ERROR_MAX] = "";
-    enum dns_outcome out = dns_exchange(&rt, pc, to, q, q_len, tcp, &resp, &resp_len, &rtt, err);
+    enum dns_outcome out = dns_exchange(&fuzz_rt, pc, to, q, q_len, tcp, &resp, &resp_len, &rtt, err);
     if (rtt < 0)
         broken("rtt_ms not set", NULL, 0);
     if (out != DNS_OK) {

@@ -1,0 +1,70 @@
+#!/bin/sh
+# Runs every libFuzzer harness of tests/fuzz/ from its seed corpus.
+#
+#   sh tests/fuzz/run.sh FUZZ_DIR smoke    # make test: 8 s a harness
+#   sh tests/fuzz/run.sh FUZZ_DIR RUNS     # make fuzz: RUNS executions each
+#
+# FUZZ_DIR holds the harnesses (build/fuzz, from make fuzz-build). Each
+# works on a copy of tests/fuzz/seeds/NAME in FUZZ_DIR/corpus/NAME, so the
+# tree stays as it is and a long run goes on from what earlier runs found;
+# a finding is kept as FUZZ_DIR/findings/NAME-crash-*. The last line
+# counts harnesses: "N passed, N failed". A long run prints, for each
+# harness, its executions, speed, coverage (libFuzzer's cov: edges and
+# ft: features) and the corpus size. FUZZ_JOBS (default 1) runs that many
+# harnesses at once.
+cd "$(dirname "$0")/../.." || exit 2
+[ $# -eq 2 ] || { echo "usage: sh tests/fuzz/run.sh FUZZ_DIR smoke|RUNS" >&2; exit 2; }
+dir=$1 mode=$2
+harnesses="dnsview exchange smtp pop3 zone topology world mime"
+
+# The longest input each harness takes: a DNS message, a dialogue, a file.
+max_len() {
+    case $1 in
+        dnsview|exchange) echo 1500 ;;
+        smtp|pop3) echo 4096 ;;
+        *) echo 16384 ;;
+    esac
+}
+dict() {
+    [ -f "tests/fuzz/$1.dict" ] && echo "-dict=tests/fuzz/$1.dict"
+}
+
+if [ "$mode" = smoke ]; then
+    limit="-max_total_time=8"
+else
+    limit="-runs=$mode"
+fi
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+pass=0 fail=0
+mkdir -p "$dir/findings"
+for h in $harnesses; do
+    bin=$dir/fuzz_$h
+    if [ ! -x "$bin" ]; then
+        echo "FAIL $h: $bin was not built (make fuzz-build)"
+        fail=$((fail + 1))
+        continue
+    fi
+    corpus=$dir/corpus/$h
+    mkdir -p "$corpus"
+    cp tests/fuzz/seeds/$h/* "$corpus/"
+    log=$dir/fuzz_$h.log
+    # -timeout: one input taking 10 s is a hang; -rss_limit_mb: a leak
+    "$bin" $limit -max_len=$(max_len $h) $(dict $h) -timeout=10 -rss_limit_mb=2560 \
+        -print_final_stats=1 -artifact_prefix="$dir/findings/$h-" "$corpus" >"$log" 2>&1
+    status=$?
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+    speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+    cov=$(grep -E '^#[0-9]+' "$log" | tail -n 1 | sed -E 's/.*(cov: [0-9]+ ft: [0-9]+ corp: [0-9]+\/[^ ]+).*/\1/')
+    if [ "$status" = 0 ]; then
+        echo "ok   $h: ${execs:-?} executions, ${speed:-?}/s, $cov"
+        pass=$((pass + 1))
+    else
+        echo "FAIL $h (status $status): ${execs:-?} executions; the end of $log:"
+        grep -v '^#[0-9]' "$log" | tail -n 25 | sed 's/^/     /'
+        fail=$((fail + 1))
+    fi
+done
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
