@@ -88,6 +88,7 @@ $(FZ)/fuzz_%: $(FZ)/obj/tests/fuzz/fuzz_%.o $(FUZZ_OBJ)
 	clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS)
 
 fuzz: fuzz-build
+	sh tests/deps.sh
 	sh tests/fuzz/run.sh $(FZ) $(FUZZ_RUNS)
 
 # Benchmarks, outside `make test`: net-sim against Debian's NetworkX.

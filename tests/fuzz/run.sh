@@ -10,12 +10,12 @@
 # a finding is kept as FUZZ_DIR/findings/NAME-crash-*. The last line
 # counts harnesses: "N passed, N failed". A long run prints, for each
 # harness, its executions, speed, coverage (libFuzzer's cov: edges and
-# ft: features) and the corpus size. FUZZ_JOBS (default 1) runs that many
-# harnesses at once.
+# ft: features) and the corpus size. FUZZERS (names, space-separated)
+# picks harnesses; FUZZ_SECONDS caps a long run's time per harness.
 cd "$(dirname "$0")/../.." || exit 2
 [ $# -eq 2 ] || { echo "usage: sh tests/fuzz/run.sh FUZZ_DIR smoke|RUNS" >&2; exit 2; }
 dir=$1 mode=$2
-harnesses="dnsview exchange smtp pop3 zone topology world mime"
+harnesses=${FUZZERS:-dnsview exchange smtp pop3 zone topology world mime}
 
 # The longest input each harness takes: a DNS message, a dialogue, a file.
 max_len() {
@@ -32,7 +32,7 @@ dict() {
 if [ "$mode" = smoke ]; then
     limit="-max_total_time=8"
 else
-    limit="-runs=$mode"
+    limit="-runs=$mode${FUZZ_SECONDS:+ -max_total_time=$FUZZ_SECONDS}"
 fi
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
