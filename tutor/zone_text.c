@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "topo.h"                   /* topo_escape_controls */
+
 #define ZONE_FILE_MAX ((size_t)32 << 20)    /* bytes of one master file */
 #define QUOTE_MAX 60                        /* bytes of record text quoted in a message */
 
@@ -39,6 +41,8 @@ static void vfail(struct zone_reader *rd, int line, const char *fmt, va_list ap)
     if (used < 0 || used >= ZONE_ERROR_MAX)
         return;
     vsnprintf(rd->err + used, ZONE_ERROR_MAX - (size_t)used, fmt, ap);
+    /* a quoted field may hold an escaped line end: the message stays one line */
+    topo_escape_controls(rd->err, ZONE_ERROR_MAX);
 }
 
 int zone_text_fail(struct zone_reader *rd, int line, const char *fmt, ...)

@@ -16,7 +16,7 @@
  * - mime_encode_header gives printable ASCII lines folded with LF SPACE,
  *   none longer than MIME_LINE_MAX (the first after the field name) unless
  *   it is one word no line could hold, that unfold and decode back to the
- *   value; or an error saying why;
+ *   value (but for the spaces it starts with); or an error saying why;
  * - mime_from_utf8 into ISO-2022-JP reads back as the text it was given.
  */
 #include <stdbool.h>
@@ -141,7 +141,9 @@ static void encode(const char *value, size_t len, size_t name_len, const char *c
     check_encoded(value, name_len, out);
     char *u = unfold(out);
     char *back = u ? mime_decode_header(u) : NULL;
-    if (back && strcmp(back, value) != 0)
+    /* a reader drops the white space that starts a field's body (a fold
+     * there takes the place of a first space), so it is not compared */
+    if (back && strcmp(back + strspn(back, " "), value + strspn(value, " ")) != 0)
         broken("mime_encode_header: the value does not decode back", value, len, back);
     free(u);
     free(back);

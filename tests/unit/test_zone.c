@@ -816,6 +816,8 @@ static void test_bad_records(void **state)
     load_bad(f, HEAD "x IN 300 A 192.0.2.1\n",
              ":5: write the TTL before the class (\"300 IN\", not \"IN 300\")");
     load_bad(f, HEAD "x 5x IN A 192.0.2.1\n", ":5: bad TTL \"5x\"");
+    /* a field holding an escaped line end is quoted on one line (fuzz_zone) */
+    load_bad(f, HEAD "x 5\\\nx IN A 192.0.2.1\n", ":5: bad TTL \"5\\\\nx\"");
 }
 
 static void test_bad_structure(void **state)
