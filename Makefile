@@ -95,7 +95,10 @@ fuzz: fuzz-build
 $(B)/netsim-bench: net-sim/bench/netsim_bench.c $(NETSIM_SRC:%.c=$(O)/%.o)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
-bench: $(B)/netsim-bench $(B)/tutor
+$(B)/netsim-load: net-sim/bench/netsim_load.c $(NETSIM_SRC:%.c=$(O)/%.o)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+bench: $(B)/netsim-bench $(B)/netsim-load $(B)/tutor
 	@/usr/bin/python3 -c 'import networkx' 2>/dev/null || sh tests/deps.sh bench
 	PYTHON=/usr/bin/python3 sh net-sim/bench/run.sh $(B)
 	PYTHON=/usr/bin/python3 sh tests/bench/serve-bench.sh $(B)

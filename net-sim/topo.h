@@ -88,7 +88,7 @@ struct topo_segment {
 
 struct topo {
     char *file;
-    json_t *doc;                /* owns every string above */
+    struct topo_arena *arena;   /* owns every string of the topology */
     const char *name;
     const char *message_en, *message_ja;
     struct topo_node *nodes;
@@ -101,8 +101,6 @@ struct topo {
     size_t n_segments;
     struct topo_index *index;   /* name and address look-ups (topo_index.c) */
     bool any_layout;
-    char **made_names;          /* interface names the loader made up */
-    size_t n_made_names;
 };
 
 /* Keys a caller adds to the format: a world's hosts have services, users
@@ -121,6 +119,32 @@ struct topo *topo_load_file(const char *path, const struct topo_extra_keys *extr
 struct topo *topo_load_doc(json_t *doc, const char *file,
                            const struct topo_extra_keys *extra, char err[TOPO_ERROR_MAX]);
 void topo_free(struct topo *t);
+
+/* How much of a file topo_json_load() reads. */
+struct topo_json_limits {
+    size_t bytes_max;
+    size_t values_max;          /* arrays, objects and their members */
+    const char *what;           /* "a topology": for the message */
+};
+
+/* A topology's limits: the 100,000-router benchmark file (make bench) is
+ * 24 MB and 2.2 million values, a classroom's a few KB; these let a
+ * network three times that size in and refuse a file that would take
+ * gigabytes to parse. */
+#define TOPO_FILE_MAX ((size_t)256 << 20)
+#define TOPO_VALUES_MAX ((size_t)8000000)
+extern const struct topo_json_limits topo_json_limits;
+
+/* Reads the JSON file `path` (duplicate keys refused) when it is within
+ * `lim`: a new tree (json_decref it), or NULL with err naming the file
+ * and, where it applies, the line and column. */
+json_t *topo_json_load(const char *path, const struct topo_json_limits *lim,
+                       char err[TOPO_ERROR_MAX]);
+/* Its two halves: the file's text when within `lim` (a new string of
+ * *len bytes, not NUL-terminated; free it), and that text parsed. */
+char *topo_json_read(const char *path, const struct topo_json_limits *lim, size_t *len,
+                     char err[TOPO_ERROR_MAX]);
+json_t *topo_json_parse(const char *path, const char *text, size_t len, char err[TOPO_ERROR_MAX]);
 
 /* Rewrites the control characters of message `s` (a file's own keys and
  * names quoted in it) as JSON escapes, "\n" or "\u0001", so the message

@@ -103,6 +103,12 @@ static uint64_t hash_name(const char *s)
     uint64_t h = 0xcbf29ce484222325ULL;
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    /* FNV's low bits, which the mask keeps, hardly depend on the last
+     * characters ("n12345", "n12346"): fold the high bits in (the
+     * murmur3 finalizer), or such names crowd into a few slots */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
     return h;
 }
 

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "topo_index.h"
+#include "topo_scan.h"
 
 #define PATH_MAX_LEN 256
 #define IFACES_MAX 255          /* an interface index fits in 8 bits */
@@ -27,9 +28,11 @@ struct loader {
     const struct topo_extra_keys *extra;
     /* link defaults from "defaults" */
     struct topo_link defaults;
-    /* interface names the loader made up ("eth3" for a bare endpoint) */
-    char **made;
-    size_t n_made;
+    /* per node, the lowest N that "ethN" may be free for (bare endpoints) */
+    int *next_eth;
+    /* a file read member by member (topo_scan.h), or NULL for a tree */
+    const struct topo_scan *scan;
+    bool reparse;               /* the scan met what only jansson can name */
 };
 
 void topo_escape_controls(char *s, size_t size)
@@ -62,6 +65,41 @@ static void fail(struct loader *ld, const char *path, const char *fmt, ...)
     va_end(ap);
     snprintf(ld->err, TOPO_ERROR_MAX, "%s: %s: %s", ld->t->file, path, what);
     topo_escape_controls(ld->err, TOPO_ERROR_MAX);
+}
+
+/* ------------------------------------------------------------------------
+ * The strings a topology keeps (names, labels) are copied into blocks it
+ * owns, so that the parsed JSON can go as soon as the file is read: the
+ * tree costs ten times the strings it holds.
+ */
+#define ARENA_BLOCK (64 * 1024)
+
+struct topo_arena {
+    struct topo_arena *next;
+    size_t used, size;
+    char bytes[];
+};
+
+static const char *keep(struct loader *ld, const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    struct topo_arena *a = ld->t->arena;
+    if (!a || a->size - a->used < n) {
+        size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+        struct topo_arena *b = malloc(sizeof *b + size);
+        if (!b) {
+            fail(ld, "$", "out of memory");
+            return NULL;
+        }
+        *b = (struct topo_arena){.next = a, .size = size};
+        ld->t->arena = a = b;
+    }
+    char *copy = a->bytes + a->used;
+    memcpy(copy, s, n);
+    a->used += n;
+    return copy;
 }
 
 static bool in_list(const char *const *list, const char *key)
@@ -121,8 +159,8 @@ static void get_label(struct loader *ld, const char *path, json_t *obj, const ch
     snprintf(lpath, sizeof lpath, "%s.%s", path, key);
     static const char *const keys[] = {"ja", "en", NULL};
     check_keys(ld, lpath, l, keys, NULL);
-    *en = get_string(ld, lpath, l, "en", false);
-    *ja = get_string(ld, lpath, l, "ja", false);
+    *en = keep(ld, get_string(ld, lpath, l, "en", false));
+    *ja = keep(ld, get_string(ld, lpath, l, "ja", false));
 }
 
 /* A number in [lo, hi] (hi NAN: no upper bound); `integer` refuses 1.5. */
@@ -192,7 +230,8 @@ static int add_iface(struct loader *ld, const char *path, int ni, const char *na
     n->ifaces = grown;
     struct topo_iface *f = &n->ifaces[n->n_ifaces];
     memset(f, 0, sizeof *f);
-    f->name = name;
+    if (!(f->name = keep(ld, name)))
+        return -1;
     f->ipv4.len = -1;
     f->node = ni;
     f->segment = -1;
@@ -299,7 +338,7 @@ static void load_node(struct loader *ld, int ni, const char *name, json_t *jn)
     struct topo_node *n = &ld->t->nodes[ni];
     char path[PATH_MAX_LEN];
     snprintf(path, sizeof path, "$.nodes.%s", name);
-    n->name = name;
+    n->name = keep(ld, name);
     if (!valid_name(name, TOPO_NAME_MAX, true)) {
         fail(ld, path, "a node name is 1 to %d letters, digits, '.', '-' or '_', "
              "starting with a letter or digit", TOPO_NAME_MAX);
@@ -320,7 +359,7 @@ static void load_node(struct loader *ld, int ni, const char *name, json_t *jn)
         n->kind = TOPO_SERVER;
     else
         fail(ld, path, "\"kind\" must be host, router or server, not \"%s\"", kind);
-    n->hostname = get_string(ld, path, jn, "hostname", false);
+    n->hostname = keep(ld, get_string(ld, path, jn, "hostname", false));
     get_label(ld, path, jn, "label", &n->label_en, &n->label_ja);
     json_t *ifs = get_typed(ld, path, jn, "interfaces", true);
     if (ifs && !ld->failed)
@@ -333,23 +372,6 @@ static void load_node(struct loader *ld, int ni, const char *name, json_t *jn)
 /* ------------------------------------------------------------------------
  * Links.
  */
-
-/* An interface named here rather than in the node: the topology keeps a
- * copy of the name. */
-static int add_made_iface(struct loader *ld, const char *path, int ni, const char *name)
-{
-    char *copy = strdup(name);
-    char **made = realloc(ld->made, (ld->n_made + 1) * sizeof *made);
-    if (made)
-        ld->made = made;
-    if (!copy || !made) {
-        free(copy);
-        fail(ld, path, "out of memory");
-        return -1;
-    }
-    ld->made[ld->n_made++] = copy;
-    return add_iface(ld, path, ni, copy);
-}
 
 /* "node" or "node:iface" to an end; a bare node gets a new interface. */
 static bool resolve_end(struct loader *ld, const char *path, const char *s, struct topo_end *e)
@@ -378,16 +400,19 @@ static bool resolve_end(struct loader *ld, const char *path, const char *s, stru
         if (e->iface >= 0)
             return true;
         /* an interface the node did not list: made here, addressed later */
-        e->iface = add_made_iface(ld, path, e->node, colon + 1);
+        e->iface = add_iface(ld, path, e->node, colon + 1);
         return e->iface >= 0;
     }
+    /* the first free ethN: names are only ever added, so the search goes
+     * on from where it last stopped rather than from eth0 */
     char name[16];
-    for (int k = 0;; k++) {
-        snprintf(name, sizeof name, "eth%d", k);
+    int *k = &ld->next_eth[e->node];
+    for (;; ++*k) {
+        snprintf(name, sizeof name, "eth%d", *k);
         if (find_iface(n, name) < 0)
             break;
     }
-    e->iface = add_made_iface(ld, path, e->node, name);
+    e->iface = add_iface(ld, path, e->node, name);
     return e->iface >= 0;
 }
 
@@ -429,54 +454,83 @@ static bool get_state(struct loader *ld, const char *path, json_t *obj, bool dfl
     return false;
 }
 
-static void load_links(struct loader *ld, json_t *links)
+static bool alloc_links(struct loader *ld, size_t n)
+{
+    ld->t->links = calloc(n + 1, sizeof *ld->t->links);
+    if (!ld->t->links)
+        fail(ld, "$.links", "out of memory");
+    return ld->t->links != NULL;
+}
+
+static void load_link(struct loader *ld, size_t li, json_t *jl)
 {
     struct topo *t = ld->t;
-    t->links = calloc(json_array_size(links) + 1, sizeof *t->links);
-    if (!t->links) {
-        fail(ld, "$.links", "out of memory");
+    char path[PATH_MAX_LEN];
+    snprintf(path, sizeof path, "$.links[%zu]", li);
+    if (!json_is_object(jl)) {
+        fail(ld, path, "a link must be an object, like {\"endpoints\": [\"a\", \"b\"]}");
         return;
     }
+    static const char *const keys[] = {"endpoints", "delay_ms", "bandwidth_kbps",
+                                       "loss_pct", "queue", "mtu", "state", NULL};
+    check_keys(ld, path, jl, keys, NULL);
+    struct topo_link *l = &t->links[t->n_links];
+    *l = ld->defaults;
+    load_link_params(ld, path, jl, l);
+    l->up = l->up_in_file = get_state(ld, path, jl, true, false);
+    json_t *ends = json_object_get(jl, "endpoints");
+    if (!ld->failed && (!json_is_array(ends) || json_array_size(ends) != 2)) {
+        fail(ld, path, "\"endpoints\" must be a list of two, like [\"pc1:eth0\", \"r1\"]");
+        return;
+    }
+    for (int k = 0; k < 2 && !ld->failed; k++) {
+        char epath[PATH_MAX_LEN];
+        snprintf(epath, sizeof epath, "%s.endpoints[%d]", path, k);
+        json_t *je = json_array_get(ends, (size_t)k);
+        if (!json_is_string(je))
+            fail(ld, epath, "an endpoint must be a string, \"node\" or \"node:interface\"");
+        else
+            resolve_end(ld, epath, json_string_value(je), &l->end[k]);
+    }
+    if (ld->failed)
+        return;
+    if (l->end[0].node == l->end[1].node) {
+        fail(ld, path, "a link must join two different nodes, not \"%s\" to itself",
+             t->nodes[l->end[0].node].name);
+        return;
+    }
+    if (!attach(ld, path, l->end[0], (int)li) || !attach(ld, path, l->end[1], (int)li))
+        return;
+    t->n_links++;
+}
+
+static void load_links(struct loader *ld, json_t *links)
+{
+    if (!alloc_links(ld, json_array_size(links)))
+        return;
     size_t li;
     json_t *jl;
     json_array_foreach(links, li, jl) {
-        char path[PATH_MAX_LEN];
-        snprintf(path, sizeof path, "$.links[%zu]", li);
-        if (!json_is_object(jl)) {
-            fail(ld, path, "a link must be an object, like {\"endpoints\": [\"a\", \"b\"]}");
-            return;
-        }
-        static const char *const keys[] = {"endpoints", "delay_ms", "bandwidth_kbps",
-                                           "loss_pct", "queue", "mtu", "state", NULL};
-        check_keys(ld, path, jl, keys, NULL);
-        struct topo_link *l = &t->links[t->n_links];
-        *l = ld->defaults;
-        load_link_params(ld, path, jl, l);
-        l->up = l->up_in_file = get_state(ld, path, jl, true, false);
-        json_t *ends = json_object_get(jl, "endpoints");
-        if (!ld->failed && (!json_is_array(ends) || json_array_size(ends) != 2)) {
-            fail(ld, path, "\"endpoints\" must be a list of two, like [\"pc1:eth0\", \"r1\"]");
-            return;
-        }
-        for (int k = 0; k < 2 && !ld->failed; k++) {
-            char epath[PATH_MAX_LEN];
-            snprintf(epath, sizeof epath, "%s.endpoints[%d]", path, k);
-            json_t *je = json_array_get(ends, (size_t)k);
-            if (!json_is_string(je))
-                fail(ld, epath, "an endpoint must be a string, \"node\" or \"node:interface\"");
-            else
-                resolve_end(ld, epath, json_string_value(je), &l->end[k]);
-        }
+        load_link(ld, li, jl);
         if (ld->failed)
             return;
-        if (l->end[0].node == l->end[1].node) {
-            fail(ld, path, "a link must join two different nodes, not \"%s\" to itself",
-                 t->nodes[l->end[0].node].name);
+    }
+}
+
+/* The links of a scanned file, each parsed, loaded and let go. */
+static void load_links_scanned(struct loader *ld)
+{
+    const struct topo_scan *sc = ld->scan;
+    if (!alloc_links(ld, sc->n_links))
+        return;
+    for (size_t li = 0; li < sc->n_links && !ld->failed; li++) {
+        json_t *jl = topo_scan_value(sc, &sc->links[li]);
+        if (!jl) {
+            ld->reparse = ld->failed = true;
             return;
         }
-        if (!attach(ld, path, l->end[0], (int)li) || !attach(ld, path, l->end[1], (int)li))
-            return;
-        t->n_links++;
+        load_link(ld, li, jl);
+        json_decref(jl);
     }
 }
 
@@ -603,6 +657,74 @@ static void load_layout(struct loader *ld, json_t *layout)
 }
 
 /* ------------------------------------------------------------------------
+ * The nodes, from a tree or member by member.
+ */
+static bool alloc_nodes(struct loader *ld, size_t n)
+{
+    if (n == 0) {
+        fail(ld, "$", "\"nodes\" is missing or empty: a network needs at least one node");
+        return false;
+    }
+    ld->t->nodes = calloc(n, sizeof *ld->t->nodes);
+    ld->next_eth = calloc(n, sizeof *ld->next_eth);
+    if (!ld->t->nodes || !ld->next_eth) {
+        fail(ld, "$.nodes", "out of memory");
+        return false;
+    }
+    return true;
+}
+
+/* 1 loaded, 0 failed, -1 its name is taken (a duplicate key). */
+static int load_one_node(struct loader *ld, const char *name, json_t *jn)
+{
+    int ni = (int)ld->t->n_nodes++;
+    load_node(ld, ni, name, jn);
+    if (ld->failed)
+        return 0;
+    int added = topo_index_name(ld->t, ni);
+    if (added < 0)
+        fail(ld, "$.nodes", "out of memory");
+    return added > 0 ? 1 : added == 0 ? -1 : 0;
+}
+
+static void load_nodes(struct loader *ld, json_t *nodes)
+{
+    if (!alloc_nodes(ld, json_object_size(nodes)))
+        return;
+    const char *name;
+    json_t *jn;
+    json_object_foreach(nodes, name, jn) {
+        if (load_one_node(ld, name, jn) <= 0)
+            return;             /* a tree has no duplicate keys */
+    }
+}
+
+static void load_nodes_scanned(struct loader *ld)
+{
+    const struct topo_scan *sc = ld->scan;
+    if (!alloc_nodes(ld, sc->n_nodes))
+        return;
+    for (size_t i = 0; i < sc->n_nodes; i++) {
+        const struct topo_span *sp = &sc->nodes[i];
+        char name[TOPO_NAME_MAX + 2];
+        json_t *jn = sp->key_len < sizeof name ? topo_scan_value(sc, sp) : NULL;
+        if (!jn) {
+            /* a name too long for any node: let the tree's loader say so */
+            ld->reparse = ld->failed = true;
+            return;
+        }
+        memcpy(name, sc->text + sp->key, sp->key_len);
+        name[sp->key_len] = '\0';
+        int r = load_one_node(ld, name, jn);
+        json_decref(jn);
+        if (r < 0)
+            ld->reparse = ld->failed = true;   /* jansson names the duplicate */
+        if (r <= 0)
+            return;
+    }
+}
+
+/* ------------------------------------------------------------------------
  * Top level.
  */
 int topo_segments_build(struct topo *t, char *err);   /* topo_segment.c */
@@ -622,7 +744,7 @@ static void load_top(struct loader *ld, json_t *doc)
     if (schema && strcmp(schema, "tutor-topology/1") != 0 && strcmp(schema, "tutor-world/1") != 0)
         fail(ld, "$.schema", "unknown schema \"%s\" (this program reads \"tutor-topology/1\" "
              "and \"tutor-world/1\")", schema);
-    t->name = get_string(ld, "$", doc, "name", false);
+    t->name = keep(ld, get_string(ld, "$", doc, "name", false));
     get_label(ld, "$", doc, "message", &t->message_en, &t->message_ja);
 
     ld->defaults.delay_us = 1000;
@@ -646,31 +768,19 @@ static void load_top(struct loader *ld, json_t *doc)
     if (ld->failed)
         return;
 
-    json_t *nodes = get_typed(ld, "$", doc, "nodes", true);
-    if (!nodes || json_object_size(nodes) == 0) {
-        fail(ld, "$", "\"nodes\" is missing or empty: a network needs at least one node");
+    if (ld->scan && ld->scan->nodes)
+        load_nodes_scanned(ld);
+    else
+        load_nodes(ld, get_typed(ld, "$", doc, "nodes", true));
+    if (ld->failed)
         return;
+    if (ld->scan && ld->scan->links) {
+        load_links_scanned(ld);
+    } else {
+        json_t *links = get_typed(ld, "$", doc, "links", false);
+        if (links)
+            load_links(ld, links);
     }
-    t->nodes = calloc(json_object_size(nodes), sizeof *t->nodes);
-    if (!t->nodes) {
-        fail(ld, "$.nodes", "out of memory");
-        return;
-    }
-    const char *name;
-    json_t *jn;
-    json_object_foreach(nodes, name, jn) {
-        int ni = (int)t->n_nodes++;
-        load_node(ld, ni, name, jn);
-        if (ld->failed)
-            return;
-        if (topo_index_name(t, ni) < 0) {
-            fail(ld, "$.nodes", "out of memory");
-            return;
-        }
-    }
-    json_t *links = get_typed(ld, "$", doc, "links", false);
-    if (links)
-        load_links(ld, links);
     if (ld->failed || topo_segments_build(t, ld->err) < 0 || topo_routes_check(t, ld->err) < 0) {
         ld->failed = true;
         return;
@@ -683,8 +793,9 @@ static void load_top(struct loader *ld, json_t *doc)
         load_layout(ld, layout);
 }
 
-struct topo *topo_load_doc(json_t *doc, const char *file, const struct topo_extra_keys *extra,
-                           char err[TOPO_ERROR_MAX])
+static struct topo *load(json_t *doc, const struct topo_scan *scan, const char *file,
+                         const struct topo_extra_keys *extra, char err[TOPO_ERROR_MAX],
+                         bool *reparse)
 {
     struct topo *t = calloc(1, sizeof *t);
     if (!t || !(t->file = strdup(file)) || !(t->index = topo_index_new())) {
@@ -692,12 +803,11 @@ struct topo *topo_load_doc(json_t *doc, const char *file, const struct topo_extr
         topo_free(t);
         return NULL;
     }
-    t->doc = json_incref(doc);
-    struct loader ld = {.t = t, .err = err, .extra = extra};
+    struct loader ld = {.t = t, .err = err, .extra = extra, .scan = scan};
     load_top(&ld, doc);
-    /* the made-up interface names live as long as the topology */
-    t->made_names = ld.made;
-    t->n_made_names = ld.n_made;
+    free(ld.next_eth);
+    if (reparse)
+        *reparse = ld.reparse;
     if (ld.failed) {
         topo_free(t);
         return NULL;
@@ -705,20 +815,35 @@ struct topo *topo_load_doc(json_t *doc, const char *file, const struct topo_extr
     return t;
 }
 
+struct topo *topo_load_doc(json_t *doc, const char *file, const struct topo_extra_keys *extra,
+                           char err[TOPO_ERROR_MAX])
+{
+    return load(doc, NULL, file, extra, err, NULL);
+}
+
+/* A file is scanned and read member by member, its tree never whole;
+ * what the scan cannot read, jansson parses whole, for its messages. */
 struct topo *topo_load_file(const char *path, const struct topo_extra_keys *extra,
                             char err[TOPO_ERROR_MAX])
 {
-    json_error_t jerr;
-    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-    if (!doc) {
-        if (jerr.line > 0)
-            snprintf(err, TOPO_ERROR_MAX, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
-        else
-            snprintf(err, TOPO_ERROR_MAX, "%s: %s", path, jerr.text);
+    size_t len;
+    char *text = topo_json_read(path, &topo_json_limits, &len, err);
+    if (!text)
         return NULL;
+    struct topo *t = NULL;
+    struct topo_scan sc;
+    bool reparse = true;
+    if (topo_scan(&sc, text, len) == 0) {
+        t = load(sc.rest, &sc, path, extra, err, &reparse);
+        topo_scan_free(&sc);
     }
-    struct topo *t = topo_load_doc(doc, path, extra, err);
-    json_decref(doc);
+    if (!t && reparse) {
+        json_t *doc = topo_json_parse(path, text, len, err);
+        if (doc)
+            t = topo_load_doc(doc, path, extra, err);
+        json_decref(doc);
+    }
+    free(text);
     return t;
 }
 
@@ -740,11 +865,12 @@ void topo_free(struct topo *t)
     for (size_t i = 0; i < t->n_segments; i++)
         free(t->segments[i].members);
     free(t->segments);
-    for (size_t i = 0; i < t->n_made_names; i++)
-        free(t->made_names[i]);
-    free(t->made_names);
+    while (t->arena) {
+        struct topo_arena *next = t->arena->next;
+        free(t->arena);
+        t->arena = next;
+    }
     topo_index_free(t->index);
-    json_decref(t->doc);
     free(t->file);
     free(t);
 }

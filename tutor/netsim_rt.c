@@ -11,15 +11,9 @@
 /* A topology file, or a world file read as one (its own keys let through). */
 static struct topo *load_file(const char *path, char err[TOPO_ERROR_MAX])
 {
-    json_error_t jerr;
-    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-    if (!doc) {
-        if (jerr.line > 0)
-            snprintf(err, TOPO_ERROR_MAX, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
-        else
-            snprintf(err, TOPO_ERROR_MAX, "%s: %s", path, jerr.text);
+    json_t *doc = topo_json_load(path, &topo_json_limits, err);
+    if (!doc)
         return NULL;
-    }
     const char *schema = json_string_value(json_object_get(doc, "schema"));
     bool world = schema && strcmp(schema, "tutor-world/1") == 0;
     struct topo *t = topo_load_doc(doc, path, world ? &world_topo_keys : NULL, err);

@@ -23,6 +23,8 @@
 #include "topo.h"
 
 #define WORLD_ERROR_MAX 512
+#define WORLD_FILE_MAX ((size_t)16 << 20)      /* bytes of a world file */
+#define WORLD_VALUES_MAX ((size_t)1000000)     /* its JSON values, at most */
 
 struct world_service {
     const char *name;           /* "smtp" */

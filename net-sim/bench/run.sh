@@ -10,8 +10,8 @@ bench=$1/netsim-bench
 here=$(dirname "$0")
 py=${PYTHON:-python3}
 
-if [ ! -x "$bench" ]; then
-    echo "run.sh: $bench does not exist: the C benchmark was not built" >&2
+if [ ! -x "$bench" ] || [ ! -x "$1/netsim-load" ]; then
+    echo "run.sh: $bench or $1/netsim-load does not exist: the C benchmarks were not built" >&2
     exit 1
 fi
 
@@ -40,6 +40,12 @@ for n in 1000 10000 100000; do
     "$py" "$here/networkx_paths.py" "$topo" "$pairs" >"$tmp/networkx-$n" ||
         fail "networkx_paths.py failed on $n nodes"
     check_json "$tmp/networkx-$n" networkx_paths.py
+    # loading alone, one process each, so each peak is the load's own
+    "$1/netsim-load" "$topo" >"$tmp/load-netsim-$n" || fail "netsim-load failed on $n nodes"
+    check_json "$tmp/load-netsim-$n" netsim-load
+    "$py" "$here/networkx_load.py" "$topo" >"$tmp/load-networkx-$n" ||
+        fail "networkx_load.py failed on $n nodes"
+    check_json "$tmp/load-networkx-$n" networkx_load.py
 done
 
 "$py" - "$tmp" <<'PYEOF' || exit 1
@@ -83,6 +89,29 @@ for ns, nx in rows:
           % (ns["nodes"], ns["hops_total"], nx["hops_total"], diff,
              ns["delivered"], ns["pairs"],
              "" if same else "  (node/link/pair counts differ!)"))
+
+loads = [(load("%s/load-netsim-%d" % (tmp, n)), load("%s/load-networkx-%d" % (tmp, n)))
+         for n in (1000, 10000, 100000)]
+print()
+print("loading a topology: net-sim's topo_load_file vs json.load + nx.Graph, "
+      "one process each (ms, peak RSS MiB)")
+fmt = "%8s %10s %10s %7s %10s %10s %7s"
+print(fmt % ("nodes", "net-sim", "networkx", "ratio", "RSS n-s", "RSS nx", "ratio"))
+for ns, nx in loads:
+    print(fmt % (ns["nodes"], "%.1f" % ns["load_ms"], "%.1f" % nx["load_ms"],
+                 "%.2f" % (nx["load_ms"] / max(ns["load_ms"], 0.1)),
+                 "%.1f" % (ns["peak_rss_kib"] / 1024), "%.1f" % (nx["peak_rss_kib"] / 1024),
+                 "%.2f" % (nx["peak_rss_kib"] / max(ns["peak_rss_kib"], 1))))
+
+ns, nx = loads[2]
+speed = nx["load_ms"] / max(ns["load_ms"], 0.1)
+print()
+print("load goals at %d nodes:" % ns["nodes"])
+for ok, text in ((speed >= 3, "load networkx/net-sim %.2f (goal >= 3)" % speed),
+                 (ns["peak_rss_kib"] < nx["peak_rss_kib"],
+                  "peak RSS %.1f MiB, networkx %.1f MiB (goal: below networkx)"
+                  % (ns["peak_rss_kib"] / 1024, nx["peak_rss_kib"] / 1024))):
+    print("  %s  %s" % ("PASS" if ok else "FAIL", text))
 
 ns, nx = rows[1]
 print()

@@ -6,7 +6,9 @@
 #include "unit.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "route.h"
 #include "sim.h"
@@ -418,6 +420,131 @@ static void test_default_world(void **state)
     topo_free(t);
 }
 
+/* ------------------------------------------------------------------------
+ * Files: read member by member (topo_scan.c), bounded before parsing.
+ */
+static char file_path[64];
+
+static const char *write_file(const char *text)
+{
+    snprintf(file_path, sizeof file_path, "/tmp/tutor-test-topo-XXXXXX");
+    int fd = mkstemp(file_path);
+    assert_true(fd >= 0);
+    size_t n = strlen(text);
+    assert_int_equal(write(fd, text, n), (ssize_t)n);
+    close(fd);
+    return file_path;
+}
+
+static void file_refused(const char *text, const char *want)
+{
+    char err[TOPO_ERROR_MAX] = "";
+    const char *path = write_file(text);
+    struct topo *t = topo_load_file(path, NULL, err);
+    unlink(path);
+    if (t || !strstr(err, want) || strncmp(err, path, strlen(path)) != 0)
+        fail_msg("wanted an error with \"%s\", got \"%s\"", want, t ? "(loaded)" : err);
+    topo_free(t);
+}
+
+/* What jansson says of the whole text: ":LINE:COL: text". */
+static const char *jansson_says(const char *text, char out[TOPO_ERROR_MAX])
+{
+    json_error_t jerr;
+    json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+    assert_null(doc);
+    snprintf(out, TOPO_ERROR_MAX, ":%d:%d: %s", jerr.line, jerr.column, jerr.text);
+    return out;
+}
+
+/* A file is read member by member, but its syntax errors are named as
+ * jansson names them reading it whole. */
+static void test_file_messages_as_jansson_gives_them(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "{\"nodes\": {\"a\": {}, \"a\": {}}}",
+        "{\"nodes\": {\"a\": {}, \"b\": {}},\n \"links\": [{\"endpoints\": [\"a\" \"b\"]}]}",
+        "{\"nodes\": {\"a\": {}}} x",
+        "{\"nodes\": {\"a\": {\"kind\": \"router\", \"kind\": \"host\"}}}",
+        "{\"nodes\": {\"a\": {}}, \"nodes\": {}}",
+        "{\"nodes\": {\"a\": {}},\n\n \"links\": [{\"endpoints\": [\"a\", \"b\xff\"]}]}",
+    };
+    char want[TOPO_ERROR_MAX];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        file_refused(bad[i], jansson_says(bad[i], want));
+    file_refused("{\"nodes\": {}}", "$: \"nodes\" is missing or empty");
+    file_refused("{\"nodes\": {\"a\": {}}, \"links\": [{\"endpoints\": [\"a\", \"zz\"]}]}",
+                 ": $.links[0].endpoints[1]: no node is called \"zz\"");
+}
+
+/* A file past the size limit is refused by its size, unread (a sparse
+ * file of 300 MiB takes no disk). */
+static void test_file_too_large(void **state)
+{
+    (void)state;
+    const char *path = write_file("{}");
+    assert_int_equal(truncate(path, (off_t)300 << 20), 0);
+    char err[TOPO_ERROR_MAX];
+    struct topo *t = topo_load_file(path, NULL, err);
+    unlink(path);
+    assert_null(t);
+    char want[TOPO_ERROR_MAX + 64];
+    snprintf(want, sizeof want, "%s: 300.0 MiB is more than a topology file may hold (256 MiB)",
+             path);
+    assert_string_equal(err, want);
+}
+
+/* An array of more values than a topology may hold is refused before
+ * jansson builds any of it, at the line and column where it passes. */
+static void test_file_too_many_values(void **state)
+{
+    (void)state;
+    size_t n = TOPO_VALUES_MAX + 10;
+    char *text = malloc(2 * n + 64);
+    assert_non_null(text);
+    size_t k = (size_t)sprintf(text, "{\"nodes\": {\"a\": {}},\n\"layout\": [");
+    for (size_t i = 0; i < n; i++) {
+        text[k++] = '0';
+        text[k++] = ',';
+    }
+    strcpy(text + k - 1, "]}");
+    char err[TOPO_ERROR_MAX], want[TOPO_ERROR_MAX + 64];
+    const char *path = write_file(text);
+    free(text);
+    struct topo *t = topo_load_file(path, NULL, err);
+    unlink(path);
+    assert_null(t);
+    /* "{" "{" "{" on line 1, "[" and the commas on line 2 */
+    snprintf(want, sizeof want, "%s:2:%zu: more than %zu JSON values: a topology file may "
+             "hold no more", path, 11 + 2 * (TOPO_VALUES_MAX - 4), TOPO_VALUES_MAX);
+    assert_string_equal(err, want);
+}
+
+/* Bare endpoints take the first free ethN, around the names the file
+ * gives: a has eth0 and eth2, so its three bare links get eth1, eth3, eth4. */
+static void test_bare_endpoints_named_in_order(void **state)
+{
+    (void)state;
+    char err[TOPO_ERROR_MAX] = "";
+    const char *path = write_file(
+        "{\"nodes\": {\"a\": {\"interfaces\": {\"eth0\": {}, \"eth2\": {}}},"
+        " \"b\": {}, \"c\": {}, \"d\": {}, \"e\": {}},"
+        " \"links\": [{\"endpoints\": [\"a\", \"b\"]}, {\"endpoints\": [\"a:eth0\", \"c\"]},"
+        " {\"endpoints\": [\"a\", \"d\"]}, {\"endpoints\": [\"e\", \"a\"]}]}");
+    struct topo *t = topo_load_file(path, NULL, err);
+    unlink(path);
+    if (!t)
+        fail_msg("%s", err);
+    const struct topo_node *a = &t->nodes[topo_node_index(t, "a")];
+    const char *want[] = {"eth0", "eth2", "eth1", "eth3", "eth4"};
+    assert_int_equal(a->n_ifaces, 5);
+    for (size_t i = 0; i < 5; i++)
+        assert_string_equal(a->ifaces[i].name, want[i]);
+    assert_string_equal(t->links[3].end[1].iface == 4 ? "eth4" : "?", "eth4");
+    topo_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -432,6 +559,10 @@ int main(void)
         cmocka_unit_test(test_link_down_no_way_round),
         cmocka_unit_test(test_congestion),
         cmocka_unit_test(test_default_world),
+        cmocka_unit_test(test_file_messages_as_jansson_gives_them),
+        cmocka_unit_test(test_file_too_large),
+        cmocka_unit_test(test_file_too_many_values),
+        cmocka_unit_test(test_bare_endpoints_named_in_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
