@@ -64,9 +64,13 @@ static bool skip_value(struct scanner *sc)
                 return false;
             sc->at++;
         } else {
-            /* a number, true, false or null: up to the next delimiter */
-            while (sc->at < sc->len && !strchr(" \t\r\n,:]}[{\"", sc->s[sc->at]))
+            /* a number, true, false or null: up to the next delimiter
+             * (memchr, not strchr: a NUL byte is no delimiter) */
+            size_t start = sc->at;
+            while (sc->at < sc->len && !memchr(" \t\r\n,:]}[{\"", sc->s[sc->at], 10))
                 sc->at++;
+            if (sc->at == start)
+                return false;           /* nothing the scanner knows */
         }
     } while (depth > 0);
     return true;

@@ -473,6 +473,17 @@ static void test_file_messages_as_jansson_gives_them(void **state)
     char want[TOPO_ERROR_MAX];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         file_refused(bad[i], jansson_says(bad[i], want));
+    /* a NUL byte where a value goes once made the scan loop for ever (fuzz_topology) */
+    static const char nul[] = "{\"nodes\": {\"a\": [\0]}}";
+    const char *path = write_file("");
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(nul, 1, sizeof nul - 1, f), sizeof nul - 1);
+    fclose(f);
+    char err[TOPO_ERROR_MAX];
+    assert_null(topo_load_file(path, NULL, err));
+    unlink(path);
+    assert_non_null(strstr(err, ":1:18: "));
     /* jansson's own message may quote a line end: it is shown escaped (fuzz_topology) */
     file_refused("{\"nodes\": {\"l \\\n\": {}}}", ":2:0: invalid escape near '\"l \\\\n'");
     file_refused("{\"nodes\": {}}", "$: \"nodes\" is missing or empty");
