@@ -189,3 +189,18 @@ const char *fuzz_scratch_file(const char *harness, const uint8_t *data, size_t s
     }
     return scratch;
 }
+
+void fuzz_check_refusal(const char *harness, const char *path, const char *err)
+{
+    const char *why = NULL;
+    if (!err[0])
+        why = "a refusal without a reason";
+    else if (strncmp(err, path, strlen(path)) != 0)
+        why = "a message that does not start with the file's name";
+    else if (strchr(err, '\n'))
+        why = "a message of more than one line";
+    if (why) {
+        fprintf(stderr, "%s: %s\n--- err: %s\n", harness, why, err);
+        abort();
+    }
+}

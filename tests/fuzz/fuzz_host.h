@@ -58,3 +58,7 @@ void fuzz_host_dialogue(struct vserver *srv, int server_port, int socket,
  * is one; removed at exit) for the harnesses whose parser reads a path;
  * returns the path, or exits. */
 const char *fuzz_scratch_file(const char *harness, const uint8_t *data, size_t size);
+
+/* What every loader promises of a refusal: a reason, naming the file
+ * `path` first, on one line. Aborts, saying which is broken. */
+void fuzz_check_refusal(const char *harness, const char *path, const char *err);
