@@ -28,8 +28,11 @@ struct loader {
     const struct topo_extra_keys *extra;
     /* link defaults from "defaults" */
     struct topo_link defaults;
-    /* per node, the lowest N that "ethN" may be free for (bare endpoints) */
+    /* per node, the lowest N that "ethN" may be free for (bare endpoints),
+     * and whether the file named any of its interfaces: until it does,
+     * every name the node has is an ethN below that N */
     int *next_eth;
+    bool *named;
     /* a file read member by member (topo_scan.h), or NULL for a tree */
     const struct topo_scan *scan;
     bool reparse;               /* the scan met what only jansson can name */
@@ -255,6 +258,7 @@ static void load_interfaces(struct loader *ld, const char *path, json_t *ifs, in
         }
         static const char *const keys[] = {"ipv4", NULL};
         check_keys(ld, ipath, ji, keys, NULL);
+        ld->named[ni] = true;
         int fi = add_iface(ld, ipath, ni, iname);
         const char *p = get_string(ld, ipath, ji, "ipv4", false);
         if (fi < 0 || ld->failed)
@@ -400,18 +404,21 @@ static bool resolve_end(struct loader *ld, const char *path, const char *s, stru
         if (e->iface >= 0)
             return true;
         /* an interface the node did not list: made here, addressed later */
+        ld->named[e->node] = true;
         e->iface = add_iface(ld, path, e->node, colon + 1);
         return e->iface >= 0;
     }
     /* the first free ethN: names are only ever added, so the search goes
-     * on from where it last stopped rather than from eth0 */
+     * on from where it last stopped rather than from eth0, and needs no
+     * search at all on a node whose names are all made here */
     char name[16];
     int *k = &ld->next_eth[e->node];
     for (;; ++*k) {
         snprintf(name, sizeof name, "eth%d", *k);
-        if (find_iface(n, name) < 0)
+        if (!ld->named[e->node] || find_iface(n, name) < 0)
             break;
     }
+    ++*k;
     e->iface = add_iface(ld, path, e->node, name);
     return e->iface >= 0;
 }
@@ -667,7 +674,8 @@ static bool alloc_nodes(struct loader *ld, size_t n)
     }
     ld->t->nodes = calloc(n, sizeof *ld->t->nodes);
     ld->next_eth = calloc(n, sizeof *ld->next_eth);
-    if (!ld->t->nodes || !ld->next_eth) {
+    ld->named = calloc(n, sizeof *ld->named);
+    if (!ld->t->nodes || !ld->next_eth || !ld->named) {
         fail(ld, "$.nodes", "out of memory");
         return false;
     }
@@ -806,6 +814,7 @@ static struct topo *load(json_t *doc, const struct topo_scan *scan, const char *
     struct loader ld = {.t = t, .err = err, .extra = extra, .scan = scan};
     load_top(&ld, doc);
     free(ld.next_eth);
+    free(ld.named);
     if (reparse)
         *reparse = ld.reparse;
     if (ld.failed) {
