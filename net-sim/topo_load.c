@@ -540,11 +540,6 @@ static void load_event_target(struct loader *ld, const char *path, json_t *targe
                               struct topo_event *ev)
 {
     struct topo *t = ld->t;
-    ev->links = calloc(t->n_links + 1, sizeof *ev->links);
-    if (!ev->links) {
-        fail(ld, path, "out of memory");
-        return;
-    }
     if (json_is_string(target)) {
         const char *s = json_string_value(target);
         const char *colon = strchr(s, ':');
@@ -562,8 +557,9 @@ static void load_event_target(struct loader *ld, const char *path, json_t *targe
                  "or the two endpoints of the link)", s);
             return;
         }
+        /* the interface's list is complete: every link is loaded by now */
         const struct topo_iface *f = &t->nodes[ni].ifaces[fi];
-        memcpy(ev->links, f->links, f->n_links * sizeof *f->links);
+        ev->links = f->links;
         ev->n_links = f->n_links;
         return;
     }
@@ -589,7 +585,9 @@ static void load_event_target(struct loader *ld, const char *path, json_t *targe
              t->nodes[ends[1]].name);
         return;
     }
-    ev->links[ev->n_links++] = li;
+    ev->one = li;
+    ev->links = &ev->one;
+    ev->n_links = 1;
 }
 
 static void load_events(struct loader *ld, json_t *events)
@@ -859,8 +857,6 @@ void topo_free(struct topo *t)
     }
     free(t->nodes);
     free(t->links);
-    for (size_t i = 0; i < t->n_events; i++)
-        free(t->events[i].links);
     free(t->events);
     for (size_t i = 0; i < t->n_segments; i++)
         free(t->segments[i].members);

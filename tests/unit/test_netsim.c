@@ -420,6 +420,41 @@ static void test_default_world(void **state)
     topo_free(t);
 }
 
+/* An event names its links without copying them: one on a hub's
+ * interface borrows the interface's list (a thousand events on a hub of
+ * 400,000 links once took gigabytes), one on two endpoints holds its link. */
+static void test_events_borrow_their_links(void **state)
+{
+    (void)state;
+    char err[TOPO_ERROR_MAX];
+    struct topo *t = load("{\"nodes\": {\"h\": {}, \"a\": {}, \"b\": {}, \"c\": {}},"
+                          " \"links\": [{\"endpoints\": [\"h:eth0\", \"a\"]},"
+                          " {\"endpoints\": [\"h:eth0\", \"b\"]}, {\"endpoints\": [\"b\", \"c\"]}],"
+                          " \"events\": [{\"at_ms\": 1, \"link\": \"h:eth0\", \"state\": \"down\"},"
+                          " {\"at_ms\": 2, \"link\": [\"c\", \"b\"], \"state\": \"down\"},"
+                          " {\"at_ms\": 3, \"link\": \"h:eth0\", \"state\": \"up\"}]}", err);
+    if (!t)
+        fail_msg("%s", err);
+    const struct topo_iface *hub = &t->nodes[topo_node_index(t, "h")].ifaces[0];
+    assert_int_equal(t->n_events, 3);
+    assert_ptr_equal(t->events[0].links, hub->links);
+    assert_ptr_equal(t->events[2].links, hub->links);
+    assert_int_equal(t->events[0].n_links, 2);
+    assert_int_equal(t->events[1].n_links, 1);
+    assert_int_equal(t->events[1].links[0], 2);
+    struct sim *s = sim_new(t, 1);
+    sim_run(s, 2500);
+    assert_false(t->links[0].up);
+    assert_false(t->links[1].up);
+    assert_false(t->links[2].up);
+    sim_run(s, INT64_MAX);
+    assert_true(t->links[0].up);
+    assert_true(t->links[1].up);
+    assert_false(t->links[2].up);
+    sim_free(s);
+    topo_free(t);
+}
+
 /* ------------------------------------------------------------------------
  * Files: read member by member (topo_scan.c), bounded before parsing.
  */
@@ -572,6 +607,7 @@ int main(void)
         cmocka_unit_test(test_link_down_no_way_round),
         cmocka_unit_test(test_congestion),
         cmocka_unit_test(test_default_world),
+        cmocka_unit_test(test_events_borrow_their_links),
         cmocka_unit_test(test_file_messages_as_jansson_gives_them),
         cmocka_unit_test(test_file_too_large),
         cmocka_unit_test(test_file_too_many_values),
