@@ -569,6 +569,35 @@ static void test_file_too_many_values(void **state)
     assert_string_equal(err, want);
 }
 
+/* The values are counted as the file is read, a piece at a time, and a
+ * string's commas are not values even when an escape straddles two
+ * pieces: here a backslash ends the first MiB and the quote after it
+ * opens nine million commas inside the label. */
+static void test_file_values_counted_across_pieces(void **state)
+{
+    (void)state;
+    size_t commas = TOPO_VALUES_MAX + 1000000, k = 0, start;
+    char *text = malloc(((size_t)1 << 20) + commas + 64);
+    assert_non_null(text);
+    k = start = (size_t)sprintf(text, "{\"nodes\": {\"a\": {\"label\": {\"en\": \"");
+    while (k < ((size_t)1 << 20) - 1)
+        text[k++] = 'x';
+    text[k++] = '\\';
+    text[k++] = '"';
+    memset(text + k, ',', commas);
+    strcpy(text + k + commas, "\"}}}}");
+    const char *path = write_file(text);
+    free(text);
+    char err[TOPO_ERROR_MAX];
+    struct topo *t = topo_load_file(path, NULL, err);
+    unlink(path);
+    if (!t)
+        fail_msg("%s", err);
+    /* the x's, the escaped quote, the commas */
+    assert_int_equal(strlen(t->nodes[0].label_en), ((size_t)1 << 20) - 1 - start + 1 + commas);
+    topo_free(t);
+}
+
 /* Bare endpoints take the first free ethN, around the names the file
  * gives: a has eth0 and eth2, so its three bare links get eth1, eth3, eth4. */
 static void test_bare_endpoints_named_in_order(void **state)
@@ -611,6 +640,7 @@ int main(void)
         cmocka_unit_test(test_file_messages_as_jansson_gives_them),
         cmocka_unit_test(test_file_too_large),
         cmocka_unit_test(test_file_too_many_values),
+        cmocka_unit_test(test_file_values_counted_across_pieces),
         cmocka_unit_test(test_bare_endpoints_named_in_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
