@@ -28,8 +28,12 @@ struct loader {
     const struct topo_extra_keys *extra;
     /* link defaults from "defaults" */
     struct topo_link defaults;
-    /* per node, the lowest N that "ethN" may be free for (bare endpoints) */
+    /* Per node, the N of the next "ethN" for a bare endpoint, and whether
+     * the file itself names any "eth<digits>" interface there. Without
+     * such a name, eth<next_eth> is free by construction: the counter
+     * made every ethN below it. */
     int *next_eth;
+    bool *eth_named;
     /* a file read member by member (topo_scan.h), or NULL for a tree */
     const struct topo_scan *scan;
     bool reparse;               /* the scan met what only jansson can name */
@@ -214,20 +218,44 @@ static int find_iface(const struct topo_node *n, const char *name)
     return -1;
 }
 
-/* Adds an interface to node `ni`; its index, or -1 (with the reason set). */
-static int add_iface(struct loader *ld, const char *path, int ni, const char *name)
+/* "eth" and digits: a name the ethN counter might make. */
+static bool eth_like(const char *name)
+{
+    if (strncmp(name, "eth", 3) != 0 || !name[3])
+        return false;
+    for (const char *p = name + 3; *p; p++)
+        if (*p < '0' || *p > '9')
+            return false;
+    return true;
+}
+
+/* Room for one more in an array that grows by doubling: its capacity is
+ * the power of two at or above `n`, so it need not be stored. */
+static void *grow_pow2(void *v, size_t n, size_t size)
+{
+    if (n & (n - 1))
+        return v;               /* n is not a power of two: room is left */
+    return realloc(v, (n ? 2 * n : 1) * size);
+}
+
+/* Adds an interface to node `ni`; its index, or -1 (with the reason set).
+ * `counted`: the name is the ethN counter's own (resolve_end). */
+static int add_iface(struct loader *ld, const char *path, int ni, const char *name,
+                     bool counted)
 {
     struct topo_node *n = &ld->t->nodes[ni];
     if (n->n_ifaces >= IFACES_MAX) {
         fail(ld, path, "node \"%s\" has more than %d interfaces", n->name, IFACES_MAX);
         return -1;
     }
-    struct topo_iface *grown = realloc(n->ifaces, (n->n_ifaces + 1) * sizeof *grown);
+    struct topo_iface *grown = grow_pow2(n->ifaces, n->n_ifaces, sizeof *grown);
     if (!grown) {
         fail(ld, path, "out of memory");
         return -1;
     }
     n->ifaces = grown;
+    if (!counted && eth_like(name))
+        ld->eth_named[ni] = true;
     struct topo_iface *f = &n->ifaces[n->n_ifaces];
     memset(f, 0, sizeof *f);
     if (!(f->name = keep(ld, name)))
@@ -255,7 +283,7 @@ static void load_interfaces(struct loader *ld, const char *path, json_t *ifs, in
         }
         static const char *const keys[] = {"ipv4", NULL};
         check_keys(ld, ipath, ji, keys, NULL);
-        int fi = add_iface(ld, ipath, ni, iname);
+        int fi = add_iface(ld, ipath, ni, iname, false);
         const char *p = get_string(ld, ipath, ji, "ipv4", false);
         if (fi < 0 || ld->failed)
             return;
@@ -400,26 +428,29 @@ static bool resolve_end(struct loader *ld, const char *path, const char *s, stru
         if (e->iface >= 0)
             return true;
         /* an interface the node did not list: made here, addressed later */
-        e->iface = add_iface(ld, path, e->node, colon + 1);
+        e->iface = add_iface(ld, path, e->node, colon + 1, false);
         return e->iface >= 0;
     }
-    /* the first free ethN: names are only ever added, so the search goes
-     * on from where it last stopped rather than from eth0 */
+    /* The first free ethN, from a counter per node: names are only ever
+     * added, so it never goes back. Only a node whose file names some
+     * ethN itself needs its names checked, and then only from where the
+     * counter stands (at most IFACES_MAX names, each checked once). */
     char name[16];
     int *k = &ld->next_eth[e->node];
     for (;; ++*k) {
         snprintf(name, sizeof name, "eth%d", *k);
-        if (find_iface(n, name) < 0)
+        if (!ld->eth_named[e->node] || find_iface(n, name) < 0)
             break;
     }
-    e->iface = add_iface(ld, path, e->node, name);
+    ++*k;
+    e->iface = add_iface(ld, path, e->node, name, true);
     return e->iface >= 0;
 }
 
 static bool attach(struct loader *ld, const char *path, struct topo_end e, int li)
 {
     struct topo_iface *f = &ld->t->nodes[e.node].ifaces[e.iface];
-    int *grown = realloc(f->links, (f->n_links + 1) * sizeof *grown);
+    int *grown = grow_pow2(f->links, f->n_links, sizeof *grown);
     if (!grown) {
         fail(ld, path, "out of memory");
         return false;
@@ -665,7 +696,8 @@ static bool alloc_nodes(struct loader *ld, size_t n)
     }
     ld->t->nodes = calloc(n, sizeof *ld->t->nodes);
     ld->next_eth = calloc(n, sizeof *ld->next_eth);
-    if (!ld->t->nodes || !ld->next_eth) {
+    ld->eth_named = calloc(n, sizeof *ld->eth_named);
+    if (!ld->t->nodes || !ld->next_eth || !ld->eth_named) {
         fail(ld, "$.nodes", "out of memory");
         return false;
     }
@@ -804,6 +836,7 @@ static struct topo *load(json_t *doc, const struct topo_scan *scan, const char *
     struct loader ld = {.t = t, .err = err, .extra = extra, .scan = scan};
     load_top(&ld, doc);
     free(ld.next_eth);
+    free(ld.eth_named);
     if (reparse)
         *reparse = ld.reparse;
     if (ld.failed) {

@@ -620,6 +620,65 @@ static void test_bare_endpoints_named_in_order(void **state)
         assert_string_equal(a->ifaces[i].name, want[i]);
     assert_string_equal(t->links[3].end[1].iface == 4 ? "eth4" : "?", "eth4");
     topo_free(t);
+
+    /* A name that a link gives after the counter has started is avoided
+     * too, and "eth01" is not "eth1": a gets eth0, then eth2 is named by
+     * a link, then eth1, eth3; b has eth01 and gets eth0, eth1. */
+    path = write_file(
+        "{\"nodes\": {\"a\": {}, \"b\": {\"interfaces\": {\"eth01\": {}}},"
+        " \"c\": {}, \"d\": {}, \"e\": {}},"
+        " \"links\": [{\"endpoints\": [\"a\", \"c\"]}, {\"endpoints\": [\"a:eth2\", \"d\"]},"
+        " {\"endpoints\": [\"a\", \"b\"]}, {\"endpoints\": [\"e\", \"a\"]},"
+        " {\"endpoints\": [\"b\", \"d\"]}]}");
+    t = topo_load_file(path, NULL, err);
+    unlink(path);
+    if (!t)
+        fail_msg("%s", err);
+    a = &t->nodes[topo_node_index(t, "a")];
+    const char *want_a[] = {"eth0", "eth2", "eth1", "eth3"};
+    assert_int_equal(a->n_ifaces, 4);
+    for (size_t i = 0; i < 4; i++)
+        assert_string_equal(a->ifaces[i].name, want_a[i]);
+    const struct topo_node *b = &t->nodes[topo_node_index(t, "b")];
+    const char *want_b[] = {"eth01", "eth0", "eth1"};
+    assert_int_equal(b->n_ifaces, 3);
+    for (size_t i = 0; i < 3; i++)
+        assert_string_equal(b->ifaces[i].name, want_b[i]);
+    topo_free(t);
+
+    /* A node of many bare links: eth0 to eth254, and the 256th is refused. */
+    char *text = malloc(64 * 1024);
+    assert_non_null(text);
+    for (int links = 255; links <= 256; links++) {
+        size_t k = (size_t)sprintf(text, "{\"nodes\": {\"hub\": {}");
+        for (int i = 0; i < links; i++)
+            k += (size_t)sprintf(text + k, ", \"n%d\": {}", i);
+        k += (size_t)sprintf(text + k, "}, \"links\": [");
+        for (int i = 0; i < links; i++)
+            k += (size_t)sprintf(text + k, "%s{\"endpoints\": [\"n%d\", \"hub\"]}",
+                                 i ? ", " : "", i);
+        strcpy(text + k, "]}");
+        path = write_file(text);
+        t = topo_load_file(path, NULL, err);
+        unlink(path);
+        if (links == 256) {
+            assert_null(t);
+            assert_non_null(strstr(err, ": $.links[255].endpoints[1]: node \"hub\" has more "
+                                        "than 255 interfaces"));
+            break;
+        }
+        if (!t)
+            fail_msg("%s", err);
+        const struct topo_node *hub = &t->nodes[0];
+        assert_int_equal(hub->n_ifaces, 255);
+        char name[16];
+        for (int i = 0; i < 255; i++) {
+            snprintf(name, sizeof name, "eth%d", i);
+            assert_string_equal(hub->ifaces[i].name, name);
+        }
+        topo_free(t);
+    }
+    free(text);
 }
 
 int main(void)
