@@ -167,6 +167,15 @@ static void get_label(struct loader *ld, const char *path, json_t *obj, const ch
     *ja = keep(ld, get_string(ld, lpath, l, "ja", false));
 }
 
+/* Whether a value is a number in [lo, hi] (hi NAN: no upper bound), and
+ * a whole one when `integer` asks (1.5 and 2.0 refused). */
+static bool number_ok(double x, bool is_number, bool is_integer, double lo, double hi,
+                      bool lo_open, bool integer)
+{
+    bool ok = integer ? is_integer : is_number;
+    return ok && (lo_open ? x > lo : x >= lo) && (isnan(hi) || x <= hi);
+}
+
 /* A number in [lo, hi] (hi NAN: no upper bound); `integer` refuses 1.5. */
 static double get_number(struct loader *ld, const char *path, json_t *obj, const char *key,
                          double dflt, double lo, double hi, bool lo_open, bool integer)
@@ -175,9 +184,7 @@ static double get_number(struct loader *ld, const char *path, json_t *obj, const
     if (!v)
         return dflt;
     double x = json_number_value(v);
-    bool ok = integer ? json_is_integer(v) : json_is_number(v);
-    ok = ok && (lo_open ? x > lo : x >= lo) && (isnan(hi) || x <= hi);
-    if (!ok) {
+    if (!number_ok(x, json_is_number(v), json_is_integer(v), lo, hi, lo_open, integer)) {
         char range[64];
         if (isnan(hi))
             snprintf(range, sizeof range, "%s %s %g", integer ? "a whole number" : "a number",
@@ -460,17 +467,51 @@ static bool attach(struct loader *ld, const char *path, struct topo_end e, int l
     return true;
 }
 
+/* The keys a link and "defaults.link" share, with their ranges. */
+static const struct link_param {
+    const char *key;
+    double lo, hi;
+    bool lo_open, integer;
+} link_params[] = {
+    {"delay_ms", 0, 3.6e6, false, false},
+    {"bandwidth_kbps", 0, 1e9, true, false},
+    {"loss_pct", 0, 100, false, false},
+    {"queue", 1, 1e6, false, true},
+    {"mtu", 68, 65535, false, true},
+};
+#define LINK_PARAMS (sizeof link_params / sizeof link_params[0])
+
+/* Parameter k of `l` as a number, and set from one. */
+static double link_param(const struct topo_link *l, size_t k)
+{
+    switch (k) {
+    case 0: return (double)l->delay_us / 1000.0;
+    case 1: return l->bandwidth_kbps;
+    case 2: return l->loss_pct;
+    case 3: return l->queue;
+    default: return l->mtu;
+    }
+}
+
+static void set_link_param(struct topo_link *l, size_t k, double x)
+{
+    switch (k) {
+    case 0: l->delay_us = (int64_t)llround(x * 1000.0); break;
+    case 1: l->bandwidth_kbps = x; break;
+    case 2: l->loss_pct = x; break;
+    case 3: l->queue = (int)x; break;
+    default: l->mtu = (int)x; break;
+    }
+}
+
 /* The keys a link and "defaults.link" share, read over `l`'s values. */
 static void load_link_params(struct loader *ld, const char *path, json_t *jl, struct topo_link *l)
 {
-    double delay = get_number(ld, path, jl, "delay_ms", (double)l->delay_us / 1000.0,
-                              0, 3.6e6, false, false);
-    l->delay_us = (int64_t)llround(delay * 1000.0);
-    l->bandwidth_kbps = get_number(ld, path, jl, "bandwidth_kbps", l->bandwidth_kbps,
-                                   0, 1e9, true, false);
-    l->loss_pct = get_number(ld, path, jl, "loss_pct", l->loss_pct, 0, 100, false, false);
-    l->queue = (int)get_number(ld, path, jl, "queue", l->queue, 1, 1e6, false, true);
-    l->mtu = (int)get_number(ld, path, jl, "mtu", l->mtu, 68, 65535, false, true);
+    for (size_t k = 0; k < LINK_PARAMS; k++) {
+        const struct link_param *p = &link_params[k];
+        set_link_param(l, k, get_number(ld, path, jl, p->key, link_param(l, k), p->lo, p->hi,
+                                        p->lo_open, p->integer));
+    }
 }
 
 static bool get_state(struct loader *ld, const char *path, json_t *obj, bool dflt, bool required)
@@ -493,11 +534,62 @@ static bool alloc_links(struct loader *ld, size_t n)
     return ld->t->links != NULL;
 }
 
+/* "$.links[12]" and, when `end` >= 0, ".endpoints[1]" after it: made for
+ * every link, so by hand rather than by snprintf. */
+static void link_path(char *buf, size_t li, int end)
+{
+    char digits[24];
+    int n = 0;
+    do
+        digits[n++] = (char)('0' + li % 10);
+    while ((li /= 10) > 0);
+    memcpy(buf, "$.links[", 8);
+    buf += 8;
+    while (n > 0)
+        *buf++ = digits[--n];
+    *buf++ = ']';
+    if (end >= 0) {
+        memcpy(buf, ".endpoints[", 11);
+        buf += 11;
+        *buf++ = (char)('0' + end);
+        *buf++ = ']';
+    }
+    *buf = '\0';
+}
+
+/* The rest of link `li` once its parameters are read into `l`
+ * (t->links[t->n_links]): its two ends (NULL: not a string), joined. */
+static void finish_link(struct loader *ld, size_t li, struct topo_link *l,
+                        const char *const ends[2])
+{
+    struct topo *t = ld->t;
+    for (int k = 0; k < 2 && !ld->failed; k++) {
+        char epath[PATH_MAX_LEN];
+        link_path(epath, li, k);
+        if (!ends[k])
+            fail(ld, epath, "an endpoint must be a string, \"node\" or \"node:interface\"");
+        else
+            resolve_end(ld, epath, ends[k], &l->end[k]);
+    }
+    if (ld->failed)
+        return;
+    char path[PATH_MAX_LEN];
+    link_path(path, li, -1);
+    if (l->end[0].node == l->end[1].node) {
+        fail(ld, path, "a link must join two different nodes, not \"%s\" to itself",
+             t->nodes[l->end[0].node].name);
+        return;
+    }
+    if (!attach(ld, path, l->end[0], (int)li) || !attach(ld, path, l->end[1], (int)li))
+        return;
+    t->n_links++;
+}
+
 static void load_link(struct loader *ld, size_t li, json_t *jl)
 {
     struct topo *t = ld->t;
     char path[PATH_MAX_LEN];
-    snprintf(path, sizeof path, "$.links[%zu]", li);
+    link_path(path, li, -1);
     if (!json_is_object(jl)) {
         fail(ld, path, "a link must be an object, like {\"endpoints\": [\"a\", \"b\"]}");
         return;
@@ -514,25 +606,73 @@ static void load_link(struct loader *ld, size_t li, json_t *jl)
         fail(ld, path, "\"endpoints\" must be a list of two, like [\"pc1:eth0\", \"r1\"]");
         return;
     }
-    for (int k = 0; k < 2 && !ld->failed; k++) {
-        char epath[PATH_MAX_LEN];
-        snprintf(epath, sizeof epath, "%s.endpoints[%d]", path, k);
-        json_t *je = json_array_get(ends, (size_t)k);
-        if (!json_is_string(je))
-            fail(ld, epath, "an endpoint must be a string, \"node\" or \"node:interface\"");
-        else
-            resolve_end(ld, epath, json_string_value(je), &l->end[k]);
-    }
     if (ld->failed)
         return;
-    if (l->end[0].node == l->end[1].node) {
-        fail(ld, path, "a link must join two different nodes, not \"%s\" to itself",
-             t->nodes[l->end[0].node].name);
-        return;
+    const char *names[2] = {json_string_value(json_array_get(ends, 0)),
+                            json_string_value(json_array_get(ends, 1))};
+    finish_link(ld, li, l, names);
+}
+
+static bool flat_key_is(const struct topo_flat_member *m, const char *key)
+{
+    return strlen(key) == m->key_len && memcmp(m->key, key, m->key_len) == 0;
+}
+
+/* A link read from the text (topo_scan_flat): false, having changed
+ * nothing, when it is not one load_link would take without a word; the
+ * caller then lets jansson and load_link read it, and say what is wrong. */
+static bool load_link_flat(struct loader *ld, size_t li, const struct topo_flat *f)
+{
+    struct topo_link *l = &ld->t->links[ld->t->n_links];
+    struct topo_link read = ld->defaults;
+    double given[LINK_PARAMS];
+    bool has[LINK_PARAMS] = {false};
+    char ends[2][TOPO_NAME_MAX + 20];
+    bool has_ends = false;
+    read.up = true;
+    for (size_t i = 0; i < f->n; i++) {
+        const struct topo_flat_member *m = &f->m[i];
+        size_t k = 0;
+        while (k < LINK_PARAMS && !flat_key_is(m, link_params[k].key))
+            k++;
+        if (k < LINK_PARAMS) {
+            const struct link_param *p = &link_params[k];
+            if (m->kind != TOPO_FLAT_NUMBER ||
+                !number_ok(m->number, true, m->integer, p->lo, p->hi, p->lo_open, p->integer))
+                return false;
+            given[k] = m->number;
+            has[k] = true;
+        } else if (flat_key_is(m, "state")) {
+            if (m->kind != TOPO_FLAT_STRING)
+                return false;
+            if (m->str_len[0] == 2 && memcmp(m->str[0], "up", 2) == 0)
+                read.up = true;
+            else if (m->str_len[0] == 4 && memcmp(m->str[0], "down", 4) == 0)
+                read.up = false;
+            else
+                return false;
+        } else if (flat_key_is(m, "endpoints") && m->kind == TOPO_FLAT_PAIR) {
+            for (int e = 0; e < 2; e++) {
+                if (m->str_len[e] >= sizeof ends[e])
+                    return false;
+                memcpy(ends[e], m->str[e], m->str_len[e]);
+                ends[e][m->str_len[e]] = '\0';
+            }
+            has_ends = true;
+        } else {
+            return false;
+        }
     }
-    if (!attach(ld, path, l->end[0], (int)li) || !attach(ld, path, l->end[1], (int)li))
-        return;
-    t->n_links++;
+    if (!has_ends)
+        return false;
+    /* as load_link_params does it: a default passes through the number too */
+    for (size_t k = 0; k < LINK_PARAMS; k++)
+        set_link_param(&read, k, has[k] ? given[k] : link_param(&read, k));
+    read.up_in_file = read.up;
+    *l = read;
+    const char *names[2] = {ends[0], ends[1]};
+    finish_link(ld, li, l, names);
+    return true;
 }
 
 static void load_links(struct loader *ld, json_t *links)
@@ -548,13 +688,17 @@ static void load_links(struct loader *ld, json_t *links)
     }
 }
 
-/* The links of a scanned file, each parsed, loaded and let go. */
+/* The links of a scanned file: each read from the text when it has the
+ * usual flat shape, else parsed by jansson, loaded and let go. */
 static void load_links_scanned(struct loader *ld)
 {
     const struct topo_scan *sc = ld->scan;
     if (!alloc_links(ld, sc->n_links))
         return;
     for (size_t li = 0; li < sc->n_links && !ld->failed; li++) {
+        struct topo_flat flat;
+        if (topo_scan_flat(sc, &sc->links[li], &flat) == 0 && load_link_flat(ld, li, &flat))
+            continue;
         json_t *jl = topo_scan_value(sc, &sc->links[li]);
         if (!jl) {
             ld->reparse = ld->failed = true;

@@ -598,6 +598,112 @@ static void test_file_values_counted_across_pieces(void **state)
     topo_free(t);
 }
 
+/* A link of the usual flat shape is read from the text rather than by
+ * jansson (topo_scan_flat): whatever it holds, the file must load exactly
+ * as its parsed tree does, or be refused with the same message. */
+static void same_as_tree(const char *links)
+{
+    char text[2048], err_file[TOPO_ERROR_MAX] = "", err_tree[TOPO_ERROR_MAX] = "";
+    snprintf(text, sizeof text, "{\"nodes\": {\"a\": {}, \"b\": {}, \"c\": {\"interfaces\": "
+             "{\"eth0\": {\"ipv4\": \"192.0.2.1/24\"}}}}, \"links\": [%s]}", links);
+    const char *path = write_file(text);
+    struct topo *f = topo_load_file(path, NULL, err_file);
+    json_error_t jerr;
+    json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+    struct topo *t = doc ? topo_load_doc(doc, path, NULL, err_tree) : NULL;
+    if (!doc)
+        snprintf(err_tree, sizeof err_tree, "%s:%d:%d: %s", path, jerr.line, jerr.column,
+                 jerr.text);
+    json_decref(doc);
+    unlink(path);
+    if (!f || !t) {
+        if (f || t || strcmp(err_file, err_tree) != 0)
+            fail_msg("%s: read from the text: \"%s\", from the tree: \"%s\"", links,
+                     f ? "(loaded)" : err_file, t ? "(loaded)" : err_tree);
+        return;
+    }
+    assert_int_equal(f->n_links, t->n_links);
+    for (size_t i = 0; i < f->n_links; i++) {
+        const struct topo_link *x = &f->links[i], *y = &t->links[i];
+        if (x->delay_us != y->delay_us || x->bandwidth_kbps != y->bandwidth_kbps ||
+            x->loss_pct != y->loss_pct || x->queue != y->queue || x->mtu != y->mtu ||
+            x->up != y->up || x->up_in_file != y->up_in_file ||
+            memcmp(x->end, y->end, sizeof x->end) != 0)
+            fail_msg("%s: link %zu differs", links, i);
+    }
+    for (size_t n = 0; n < f->n_nodes; n++) {
+        assert_int_equal(f->nodes[n].n_ifaces, t->nodes[n].n_ifaces);
+        for (size_t k = 0; k < f->nodes[n].n_ifaces; k++) {
+            assert_string_equal(f->nodes[n].ifaces[k].name, t->nodes[n].ifaces[k].name);
+            assert_int_equal(f->nodes[n].ifaces[k].ipv4.addr, t->nodes[n].ifaces[k].ipv4.addr);
+        }
+    }
+    topo_free(f);
+    topo_free(t);
+}
+
+static void test_flat_links_read_as_jansson_reads_them(void **state)
+{
+    (void)state;
+    static const char *const cases[] = {
+        "{\"endpoints\": [\"a\", \"b\"]}",
+        "{\"endpoints\":[\"a\",\"b\"],\"delay_ms\":5}, {\"endpoints\": [\"b\", \"c:eth0\"]}",
+        " {\n\t\"delay_ms\" : 0.5 ,\r\n \"endpoints\" : [ \"a\" , \"b:eth7\" ] } ",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": 1e3, \"loss_pct\": 2.5E-1}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": -0, \"bandwidth_kbps\": 0.001}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": 0.0001234, \"queue\": 1000000}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": 3600000, \"mtu\": 68, \"state\": \"down\"}",
+        "{\"endpoints\": [\"a\", \"b\"], \"queue\": 2.0}",
+        "{\"endpoints\": [\"a\", \"b\"], \"queue\": 0}",
+        "{\"endpoints\": [\"a\", \"b\"], \"mtu\": 67}",
+        "{\"endpoints\": [\"a\", \"b\"], \"mtu\": 65536}",
+        "{\"endpoints\": [\"a\", \"b\"], \"bandwidth_kbps\": 0}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": -1}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": 3600000.5}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": 1234567890123456789}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": 12345678901234567890}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": 1e400}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": 1e-400}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": 01}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": 1.}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": .5}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": \"5\"}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": true}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": null}",
+        "{\"endpoints\": [\"a\", \"b\"], \"state\": \"Up\"}",
+        "{\"endpoints\": [\"a\", \"b\"], \"state\": 1}",
+        "{\"endpoints\": [\"a\", \"b\"], \"dealy_ms\": 1}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": 1, \"delay_ms\": 2}",
+        "{\"endpoints\": [\"a\", \"b\"], \"endpoints\": [\"a\", \"c\"]}",
+        "{\"endpoints\": [\"a\", \"\\u0062\"]}",
+        "{\"endpoints\": [\"a\", \"b\\u0000\"]}",
+        "{\"endpoints\": [\"a\", \"b\"], \"state\": \"d\\u006fwn\"}",
+        "{\"endpoints\": [\"a\", \"a\"]}",
+        "{\"endpoints\": [\"a\", \"r9\"]}",
+        "{\"endpoints\": [\"a\", \"b:\"]}",
+        "{\"endpoints\": [\"a\", \":eth0\"]}",
+        "{\"endpoints\": [\"a\", \"b:eth0:1\"]}",
+        "{\"endpoints\": [\"a\", \"b:0123456789abcdef\"]}",
+        "{\"endpoints\": [\"a\", \"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"]}",
+        "{\"endpoints\": [\"a\", \"b\", \"c\"]}",
+        "{\"endpoints\": [\"a\"]}",
+        "{\"endpoints\": []}",
+        "{\"endpoints\": [\"a\", 5]}",
+        "{\"endpoints\": \"a\"}",
+        "{\"endpoints\": [\"a\", [\"b\"]]}",
+        "{\"delay_ms\": 5}",
+        "{}",
+        "[\"a\", \"b\"]",
+        "\"a\"",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": 1, \"bandwidth_kbps\": 2, \"loss_pct\": 3,"
+        " \"queue\": 4, \"mtu\": 1500, \"state\": \"up\", \"x\": 1, \"y\": 2}",
+        "{\"endpoints\": [\"a\", \"c\"]}, {\"endpoints\": [\"b\", \"c:eth0\"], \"mtu\": 9000}",
+        "{\"endpoints\": [\"a\", \"b\"]} , {\"endpoints\" : [\"b\",\"a\"] , \"loss_pct\" : 100}",
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        same_as_tree(cases[i]);
+}
+
 /* Bare endpoints take the first free ethN, around the names the file
  * gives: a has eth0 and eth2, so its three bare links get eth1, eth3, eth4. */
 static void test_bare_endpoints_named_in_order(void **state)
@@ -700,6 +806,7 @@ int main(void)
         cmocka_unit_test(test_file_too_large),
         cmocka_unit_test(test_file_too_many_values),
         cmocka_unit_test(test_file_values_counted_across_pieces),
+        cmocka_unit_test(test_flat_links_read_as_jansson_reads_them),
         cmocka_unit_test(test_bare_endpoints_named_in_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
