@@ -20,9 +20,9 @@ static uint64_t mix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
-static bool imap_grow(struct imap *m)
+/* Rehashes into a table of `cap` slots (a power of two, above used * 2). */
+static bool imap_rehash(struct imap *m, size_t cap)
 {
-    size_t cap = m->cap ? m->cap * 2 : 64;
     uint64_t *keys = malloc(cap * sizeof *keys);
     int *vals = malloc(cap * sizeof *vals);
     if (!keys || !vals) {
@@ -47,6 +47,19 @@ static bool imap_grow(struct imap *m)
     m->vals = vals;
     m->cap = cap;
     return true;
+}
+
+static bool imap_grow(struct imap *m)
+{
+    return imap_rehash(m, m->cap ? m->cap * 2 : 64);
+}
+
+bool imap_reserve(struct imap *m, size_t n)
+{
+    size_t cap = m->cap ? m->cap : 64;
+    while ((m->used + n + 1) * 2 > cap)
+        cap *= 2;
+    return cap == m->cap || imap_rehash(m, cap);
 }
 
 bool imap_put(struct imap *m, uint64_t key, int val, int *old)

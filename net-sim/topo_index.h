@@ -21,6 +21,8 @@ struct imap {
  * returns true with *old set to it. */
 bool imap_put(struct imap *m, uint64_t key, int val, int *old);
 int imap_get(const struct imap *m, uint64_t key);   /* -1 if absent */
+/* Room for `n` more keys without growing; false when out of memory. */
+bool imap_reserve(struct imap *m, size_t n);
 void imap_clear(struct imap *m);                    /* forgets every key */
 void imap_free(struct imap *m);
 
