@@ -34,6 +34,8 @@ struct loader {
      * made every ethN below it. */
     int *next_eth;
     bool *eth_named;
+    /* room that lists left when they grew, by kind and log2 of capacity */
+    void *spare[2][8 * sizeof(size_t)];
     /* a file read member by member (topo_scan.h), or NULL for a tree */
     const struct topo_scan *scan;
     bool reparse;               /* the scan met what only jansson can name */
@@ -74,36 +76,87 @@ static void fail(struct loader *ld, const char *path, const char *fmt, ...)
 /* ------------------------------------------------------------------------
  * The strings a topology keeps (names, labels) are copied into blocks it
  * owns, so that the parsed JSON can go as soon as the file is read: the
- * tree costs ten times the strings it holds.
+ * tree costs ten times the strings it holds. Its nodes' interface lists
+ * and its interfaces' link lists live there too: they grow one at a time
+ * as links are read, which from malloc meant a realloc for every other
+ * interface and a 32-byte chunk for each 4-byte list of one link.
  */
 #define ARENA_BLOCK (64 * 1024)
+#define ARENA_ALIGN 8           /* enough for every struct a topology has */
 
 struct topo_arena {
     struct topo_arena *next;
     size_t used, size;
-    char bytes[];
+    char bytes[];               /* at offset 24: aligned to ARENA_ALIGN */
 };
+
+/* `n` bytes from the topology's blocks, or NULL when out of memory. */
+static void *arena_alloc(struct loader *ld, size_t n, size_t align)
+{
+    struct topo_arena *a = ld->t->arena;
+    size_t at = a ? (a->used + align - 1) & ~(align - 1) : 0;
+    if (!a || at > a->size || a->size - at < n) {
+        size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+        struct topo_arena *b = malloc(sizeof *b + size);
+        if (!b)
+            return NULL;
+        *b = (struct topo_arena){.next = a, .size = size};
+        ld->t->arena = a = b;
+        at = 0;
+    }
+    a->used = at + n;
+    return a->bytes + at;
+}
 
 static const char *keep(struct loader *ld, const char *s)
 {
     if (!s)
         return NULL;
     size_t n = strlen(s) + 1;
-    struct topo_arena *a = ld->t->arena;
-    if (!a || a->size - a->used < n) {
-        size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
-        struct topo_arena *b = malloc(sizeof *b + size);
-        if (!b) {
-            fail(ld, "$", "out of memory");
-            return NULL;
-        }
-        *b = (struct topo_arena){.next = a, .size = size};
-        ld->t->arena = a = b;
+    char *copy = arena_alloc(ld, n, 1);
+    if (!copy) {
+        fail(ld, "$", "out of memory");
+        return NULL;
     }
-    char *copy = a->bytes + a->used;
     memcpy(copy, s, n);
-    a->used += n;
     return copy;
+}
+
+/* Room for one more in a list that grows by doubling: its capacity is the
+ * power of two at or above `n`, so it need not be stored. A list that
+ * moves leaves its old room to the next list of that kind and capacity
+ * (ld->spare), so the blocks hold about what the lists use. */
+enum { SPARE_IFACES, SPARE_LINKS };
+
+static int log2_of(size_t pow2)
+{
+    int k = 0;
+    while (pow2 >>= 1)
+        k++;
+    return k;
+}
+
+static void *grow_list(struct loader *ld, int kind, void *v, size_t n, size_t size)
+{
+    size_t first = kind == SPARE_IFACES ? 4 : 1;
+    if (n < first ? n != 0 : (n & (n - 1)) != 0)
+        return v;               /* room is left */
+    size_t cap = n ? 2 * n : first;
+    void **spare = &ld->spare[kind][log2_of(cap)];
+    void *moved = *spare;
+    if (moved)
+        *spare = *(void **)moved;
+    else if (!(moved = arena_alloc(ld, cap * size, ARENA_ALIGN)))
+        return NULL;
+    if (n) {
+        memcpy(moved, v, n * size);
+        if (n * size >= sizeof(void *)) {
+            void **old = &ld->spare[kind][log2_of(n)];
+            *(void **)v = *old;
+            *old = v;
+        }
+    }
+    return moved;
 }
 
 static bool in_list(const char *const *list, const char *key)
@@ -236,15 +289,6 @@ static bool eth_like(const char *name)
     return true;
 }
 
-/* Room for one more in an array that grows by doubling: its capacity is
- * the power of two at or above `n`, so it need not be stored. */
-static void *grow_pow2(void *v, size_t n, size_t size)
-{
-    if (n & (n - 1))
-        return v;               /* n is not a power of two: room is left */
-    return realloc(v, (n ? 2 * n : 1) * size);
-}
-
 /* Adds an interface to node `ni`; its index, or -1 (with the reason set).
  * `counted`: the name is the ethN counter's own (resolve_end). */
 static int add_iface(struct loader *ld, const char *path, int ni, const char *name,
@@ -255,7 +299,7 @@ static int add_iface(struct loader *ld, const char *path, int ni, const char *na
         fail(ld, path, "node \"%s\" has more than %d interfaces", n->name, IFACES_MAX);
         return -1;
     }
-    struct topo_iface *grown = grow_pow2(n->ifaces, n->n_ifaces, sizeof *grown);
+    struct topo_iface *grown = grow_list(ld, SPARE_IFACES, n->ifaces, n->n_ifaces, sizeof *grown);
     if (!grown) {
         fail(ld, path, "out of memory");
         return -1;
@@ -457,7 +501,7 @@ static bool resolve_end(struct loader *ld, const char *path, const char *s, stru
 static bool attach(struct loader *ld, const char *path, struct topo_end e, int li)
 {
     struct topo_iface *f = &ld->t->nodes[e.node].ifaces[e.iface];
-    int *grown = grow_pow2(f->links, f->n_links, sizeof *grown);
+    int *grown = grow_list(ld, SPARE_LINKS, f->links, f->n_links, sizeof *grown);
     if (!grown) {
         fail(ld, path, "out of memory");
         return false;
@@ -1026,12 +1070,8 @@ void topo_free(struct topo *t)
 {
     if (!t)
         return;
-    for (size_t i = 0; i < t->n_nodes; i++) {
-        for (size_t k = 0; k < t->nodes[i].n_ifaces; k++)
-            free(t->nodes[i].ifaces[k].links);
-        free(t->nodes[i].ifaces);
-        free(t->nodes[i].routes);
-    }
+    for (size_t i = 0; i < t->n_nodes; i++)
+        free(t->nodes[i].routes);   /* interfaces and their links are in the arena */
     free(t->nodes);
     free(t->links);
     free(t->events);
