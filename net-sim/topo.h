@@ -74,8 +74,12 @@ struct topo_link {
 
 struct topo_event {
     int64_t at_us;
-    int *links;                 /* the links it changes */
+    /* The links it changes, borrowed: an interface's own list when the
+     * event names "node:iface", else `one`. Never a copy, so that many
+     * events on a hub of many links cost nothing each. */
+    const int *links;
     size_t n_links;
+    int one;                    /* the link between the two endpoints it names */
     bool up;
 };
 

@@ -20,9 +20,9 @@ static uint64_t mix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
-static bool imap_grow(struct imap *m)
+/* Rehashes into a table of `cap` slots (a power of two, above used * 2). */
+static bool imap_rehash(struct imap *m, size_t cap)
 {
-    size_t cap = m->cap ? m->cap * 2 : 64;
     uint64_t *keys = malloc(cap * sizeof *keys);
     int *vals = malloc(cap * sizeof *vals);
     if (!keys || !vals) {
@@ -47,6 +47,19 @@ static bool imap_grow(struct imap *m)
     m->vals = vals;
     m->cap = cap;
     return true;
+}
+
+static bool imap_grow(struct imap *m)
+{
+    return imap_rehash(m, m->cap ? m->cap * 2 : 64);
+}
+
+bool imap_reserve(struct imap *m, size_t n)
+{
+    size_t cap = m->cap ? m->cap : 64;
+    while ((m->used + n + 1) * 2 > cap)
+        cap *= 2;
+    return cap == m->cap || imap_rehash(m, cap);
 }
 
 bool imap_put(struct imap *m, uint64_t key, int val, int *old)
@@ -127,15 +140,15 @@ void topo_index_free(struct topo_index *ix)
     free(ix);
 }
 
-static bool nmap_insert(struct topo *t, int *slots, size_t cap, int i)
+static bool nmap_insert(struct nslot *slots, size_t cap, struct nslot in)
 {
-    size_t h = hash_name(t->nodes[i].name) & (cap - 1);
-    while (slots[h]) {
-        if (strcmp(t->nodes[slots[h] - 1].name, t->nodes[i].name) == 0)
+    size_t h = in.hash & (cap - 1);
+    while (slots[h].name) {
+        if (slots[h].hash == in.hash && strcmp(slots[h].name, in.name) == 0)
             return false;
         h = (h + 1) & (cap - 1);
     }
-    slots[h] = i + 1;
+    slots[h] = in;
     return true;
 }
 
@@ -144,17 +157,18 @@ int topo_index_name(struct topo *t, int i)
     struct nmap *m = &t->index->names;
     if ((m->used + 1) * 2 > m->cap) {
         size_t cap = m->cap ? m->cap * 2 : 64;
-        int *slots = calloc(cap, sizeof *slots);
+        struct nslot *slots = calloc(cap, sizeof *slots);
         if (!slots)
             return -1;
         for (size_t k = 0; k < m->cap; k++)
-            if (m->slots[k])
-                nmap_insert(t, slots, cap, m->slots[k] - 1);
+            if (m->slots[k].name)
+                nmap_insert(slots, cap, m->slots[k]);
         free(m->slots);
         m->slots = slots;
         m->cap = cap;
     }
-    if (!nmap_insert(t, m->slots, m->cap, i))
+    const char *name = t->nodes[i].name;
+    if (!nmap_insert(m->slots, m->cap, (struct nslot){name, (uint32_t)hash_name(name), i}))
         return 0;
     m->used++;
     return 1;
@@ -165,10 +179,11 @@ int topo_node_index(const struct topo *t, const char *name)
     const struct nmap *m = &t->index->names;
     if (!m->cap)
         return -1;
-    size_t h = hash_name(name) & (m->cap - 1);
-    while (m->slots[h]) {
-        if (strcmp(t->nodes[m->slots[h] - 1].name, name) == 0)
-            return m->slots[h] - 1;
+    uint32_t hash = (uint32_t)hash_name(name);
+    size_t h = hash & (m->cap - 1);
+    while (m->slots[h].name) {
+        if (m->slots[h].hash == hash && strcmp(m->slots[h].name, name) == 0)
+            return m->slots[h].node;
         h = (h + 1) & (m->cap - 1);
     }
     return -1;

@@ -21,14 +21,25 @@ struct imap {
  * returns true with *old set to it. */
 bool imap_put(struct imap *m, uint64_t key, int val, int *old);
 int imap_get(const struct imap *m, uint64_t key);   /* -1 if absent */
+/* Room for `n` more keys without growing; false when out of memory. */
+bool imap_reserve(struct imap *m, size_t n);
 void imap_clear(struct imap *m);                    /* forgets every key */
 void imap_free(struct imap *m);
 
 struct topo;
 
-/* Node names to node indexes; the names themselves stay in the topology. */
+/* Node names to node indexes; the names themselves stay in the topology.
+ * A slot keeps the name's pointer and hash beside the index, so a probe
+ * touches neither the node nor, unless the hashes agree, the name: a
+ * topology's links look up two names each. */
+struct nslot {
+    const char *name;           /* NULL: an empty slot */
+    uint32_t hash;
+    int node;
+};
+
 struct nmap {
-    int *slots;                 /* node index + 1; 0 is an empty slot */
+    struct nslot *slots;
     size_t cap, used;
 };
 

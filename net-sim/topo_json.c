@@ -2,9 +2,9 @@
  * topo_json — a topology or world file read into jansson's tree, with its
  * size bounded first. jansson would parse a 100 MB file of one 50-million-
  * element array into 2 GB before any check of ours could refuse it, so
- * the file's bytes and its values are counted before it is parsed: both
- * limits are checked in one pass over the text, which costs a few
- * milliseconds per megabyte.
+ * the file's bytes and its values are counted before it is parsed: the
+ * size from fstat before a byte is read, the values as the text is read,
+ * which costs a few milliseconds per megabyte.
  */
 #include "topo.h"
 
@@ -31,28 +31,41 @@ static void position(const char *text, size_t at, int *line, int *col)
     }
 }
 
-/* Where the values in text[0..len) pass `max` (counting each opening
- * bracket and each comma outside strings: an array of N values has N-1
- * commas), or len when they do not. */
-static size_t values_past(const char *text, size_t len, size_t max)
+/* Counts values as the text arrives: each opening bracket and each comma
+ * outside strings (an array of N values has N-1 commas). The state
+ * carries over from one piece of the text to the next. */
+struct value_count {
+    size_t values;
+    bool in_string, escaped;
+};
+
+/* Where the values pass `max` in text[from..to), or `to` when they do not. */
+static size_t values_past(struct value_count *vc, const char *text, size_t from, size_t to,
+                          size_t max)
 {
-    size_t values = 0;
-    bool in_string = false;
-    for (size_t i = 0; i < len; i++) {
+    for (size_t i = from; i < to; i++) {
         char c = text[i];
-        if (in_string) {
+        if (vc->escaped) {
+            vc->escaped = false;
+        } else if (vc->in_string) {
             if (c == '\\')
-                i++;
+                vc->escaped = true;
             else if (c == '"')
-                in_string = false;
+                vc->in_string = false;
         } else if (c == '"') {
-            in_string = true;
-        } else if ((c == ',' || c == '[' || c == '{') && ++values > max) {
+            vc->in_string = true;
+        } else if ((c == ',' || c == '[' || c == '{') && ++vc->values > max) {
             return i;
         }
     }
-    return len;
+    return to;
 }
+
+/* The file is read a piece at a time, each counted as it comes, so a file
+ * of too many values is refused having read only as far as the limit:
+ * the buffer's untouched pages cost nothing (a 100 MB array of 50
+ * million values is refused with 16 MB read). */
+#define READ_PIECE ((size_t)1 << 20)
 
 char *topo_json_read(const char *path, const struct topo_json_limits *lim, size_t *len_out,
                      char err[TOPO_ERROR_MAX])
@@ -75,24 +88,32 @@ char *topo_json_read(const char *path, const struct topo_json_limits *lim, size_
         fclose(f);
         return NULL;
     }
-    size_t len = (size_t)st.st_size;
+    size_t len = (size_t)st.st_size, got = 0;
     char *text = malloc(len ? len : 1);
-    if (!text || fread(text, 1, len, f) != len) {
+    struct value_count vc = {0};
+    while (text && got < len) {
+        size_t n = fread(text + got, 1, len - got < READ_PIECE ? len - got : READ_PIECE, f);
+        if (n == 0)
+            break;
+        size_t past = values_past(&vc, text, got, got + n, lim->values_max);
+        if (past < got + n) {
+            int line, col;
+            position(text, past, &line, &col);
+            snprintf(err, TOPO_ERROR_MAX, "%s:%d:%d: more than %zu JSON values: %s file may "
+                     "hold no more", path, line, col, lim->values_max, lim->what);
+            free(text);
+            fclose(f);
+            return NULL;
+        }
+        got += n;
+    }
+    if (!text || got != len) {
         snprintf(err, TOPO_ERROR_MAX, "%s: %s", path, text ? "cannot be read" : "out of memory");
         free(text);
         fclose(f);
         return NULL;
     }
     fclose(f);
-    size_t past = values_past(text, len, lim->values_max);
-    if (past < len) {
-        int line, col;
-        position(text, past, &line, &col);
-        snprintf(err, TOPO_ERROR_MAX, "%s:%d:%d: more than %zu JSON values: %s file may hold "
-                 "no more", path, line, col, lim->values_max, lim->what);
-        free(text);
-        return NULL;
-    }
     *len_out = len;
     return text;
 }

@@ -28,11 +28,14 @@ struct loader {
     const struct topo_extra_keys *extra;
     /* link defaults from "defaults" */
     struct topo_link defaults;
-    /* per node, the lowest N that "ethN" may be free for (bare endpoints),
-     * and whether the file named any of its interfaces: until it does,
-     * every name the node has is an ethN below that N */
+    /* Per node, the N of the next "ethN" for a bare endpoint, and whether
+     * the file itself names any "eth<digits>" interface there. Without
+     * such a name, eth<next_eth> is free by construction: the counter
+     * made every ethN below it. */
     int *next_eth;
-    bool *named;
+    bool *eth_named;
+    /* room that lists left when they grew, by kind and log2 of capacity */
+    void *spare[2][8 * sizeof(size_t)];
     /* a file read member by member (topo_scan.h), or NULL for a tree */
     const struct topo_scan *scan;
     bool reparse;               /* the scan met what only jansson can name */
@@ -73,36 +76,87 @@ static void fail(struct loader *ld, const char *path, const char *fmt, ...)
 /* ------------------------------------------------------------------------
  * The strings a topology keeps (names, labels) are copied into blocks it
  * owns, so that the parsed JSON can go as soon as the file is read: the
- * tree costs ten times the strings it holds.
+ * tree costs ten times the strings it holds. Its nodes' interface lists
+ * and its interfaces' link lists live there too: they grow one at a time
+ * as links are read, which from malloc meant a realloc for every other
+ * interface and a 32-byte chunk for each 4-byte list of one link.
  */
 #define ARENA_BLOCK (64 * 1024)
+#define ARENA_ALIGN 8           /* enough for every struct a topology has */
 
 struct topo_arena {
     struct topo_arena *next;
     size_t used, size;
-    char bytes[];
+    char bytes[];               /* at offset 24: aligned to ARENA_ALIGN */
 };
+
+/* `n` bytes from the topology's blocks, or NULL when out of memory. */
+static void *arena_alloc(struct loader *ld, size_t n, size_t align)
+{
+    struct topo_arena *a = ld->t->arena;
+    size_t at = a ? (a->used + align - 1) & ~(align - 1) : 0;
+    if (!a || at > a->size || a->size - at < n) {
+        size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+        struct topo_arena *b = malloc(sizeof *b + size);
+        if (!b)
+            return NULL;
+        *b = (struct topo_arena){.next = a, .size = size};
+        ld->t->arena = a = b;
+        at = 0;
+    }
+    a->used = at + n;
+    return a->bytes + at;
+}
 
 static const char *keep(struct loader *ld, const char *s)
 {
     if (!s)
         return NULL;
     size_t n = strlen(s) + 1;
-    struct topo_arena *a = ld->t->arena;
-    if (!a || a->size - a->used < n) {
-        size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
-        struct topo_arena *b = malloc(sizeof *b + size);
-        if (!b) {
-            fail(ld, "$", "out of memory");
-            return NULL;
-        }
-        *b = (struct topo_arena){.next = a, .size = size};
-        ld->t->arena = a = b;
+    char *copy = arena_alloc(ld, n, 1);
+    if (!copy) {
+        fail(ld, "$", "out of memory");
+        return NULL;
     }
-    char *copy = a->bytes + a->used;
     memcpy(copy, s, n);
-    a->used += n;
     return copy;
+}
+
+/* Room for one more in a list that grows by doubling: its capacity is the
+ * power of two at or above `n`, so it need not be stored. A list that
+ * moves leaves its old room to the next list of that kind and capacity
+ * (ld->spare), so the blocks hold about what the lists use. */
+enum { SPARE_IFACES, SPARE_LINKS };
+
+static int log2_of(size_t pow2)
+{
+    int k = 0;
+    while (pow2 >>= 1)
+        k++;
+    return k;
+}
+
+static void *grow_list(struct loader *ld, int kind, void *v, size_t n, size_t size)
+{
+    size_t first = kind == SPARE_IFACES ? 4 : 1;
+    if (n < first ? n != 0 : (n & (n - 1)) != 0)
+        return v;               /* room is left */
+    size_t cap = n ? 2 * n : first;
+    void **spare = &ld->spare[kind][log2_of(cap)];
+    void *moved = *spare;
+    if (moved)
+        *spare = *(void **)moved;
+    else if (!(moved = arena_alloc(ld, cap * size, ARENA_ALIGN)))
+        return NULL;
+    if (n) {
+        memcpy(moved, v, n * size);
+        if (n * size >= sizeof(void *)) {
+            void **old = &ld->spare[kind][log2_of(n)];
+            *(void **)v = *old;
+            *old = v;
+        }
+    }
+    return moved;
 }
 
 static bool in_list(const char *const *list, const char *key)
@@ -166,6 +220,15 @@ static void get_label(struct loader *ld, const char *path, json_t *obj, const ch
     *ja = keep(ld, get_string(ld, lpath, l, "ja", false));
 }
 
+/* Whether a value is a number in [lo, hi] (hi NAN: no upper bound), and
+ * a whole one when `integer` asks (1.5 and 2.0 refused). */
+static bool number_ok(double x, bool is_number, bool is_integer, double lo, double hi,
+                      bool lo_open, bool integer)
+{
+    bool ok = integer ? is_integer : is_number;
+    return ok && (lo_open ? x > lo : x >= lo) && (isnan(hi) || x <= hi);
+}
+
 /* A number in [lo, hi] (hi NAN: no upper bound); `integer` refuses 1.5. */
 static double get_number(struct loader *ld, const char *path, json_t *obj, const char *key,
                          double dflt, double lo, double hi, bool lo_open, bool integer)
@@ -174,9 +237,7 @@ static double get_number(struct loader *ld, const char *path, json_t *obj, const
     if (!v)
         return dflt;
     double x = json_number_value(v);
-    bool ok = integer ? json_is_integer(v) : json_is_number(v);
-    ok = ok && (lo_open ? x > lo : x >= lo) && (isnan(hi) || x <= hi);
-    if (!ok) {
+    if (!number_ok(x, json_is_number(v), json_is_integer(v), lo, hi, lo_open, integer)) {
         char range[64];
         if (isnan(hi))
             snprintf(range, sizeof range, "%s %s %g", integer ? "a whole number" : "a number",
@@ -217,20 +278,35 @@ static int find_iface(const struct topo_node *n, const char *name)
     return -1;
 }
 
-/* Adds an interface to node `ni`; its index, or -1 (with the reason set). */
-static int add_iface(struct loader *ld, const char *path, int ni, const char *name)
+/* "eth" and digits: a name the ethN counter might make. */
+static bool eth_like(const char *name)
+{
+    if (strncmp(name, "eth", 3) != 0 || !name[3])
+        return false;
+    for (const char *p = name + 3; *p; p++)
+        if (*p < '0' || *p > '9')
+            return false;
+    return true;
+}
+
+/* Adds an interface to node `ni`; its index, or -1 (with the reason set).
+ * `counted`: the name is the ethN counter's own (resolve_end). */
+static int add_iface(struct loader *ld, const char *path, int ni, const char *name,
+                     bool counted)
 {
     struct topo_node *n = &ld->t->nodes[ni];
     if (n->n_ifaces >= IFACES_MAX) {
         fail(ld, path, "node \"%s\" has more than %d interfaces", n->name, IFACES_MAX);
         return -1;
     }
-    struct topo_iface *grown = realloc(n->ifaces, (n->n_ifaces + 1) * sizeof *grown);
+    struct topo_iface *grown = grow_list(ld, SPARE_IFACES, n->ifaces, n->n_ifaces, sizeof *grown);
     if (!grown) {
         fail(ld, path, "out of memory");
         return -1;
     }
     n->ifaces = grown;
+    if (!counted && eth_like(name))
+        ld->eth_named[ni] = true;
     struct topo_iface *f = &n->ifaces[n->n_ifaces];
     memset(f, 0, sizeof *f);
     if (!(f->name = keep(ld, name)))
@@ -258,8 +334,7 @@ static void load_interfaces(struct loader *ld, const char *path, json_t *ifs, in
         }
         static const char *const keys[] = {"ipv4", NULL};
         check_keys(ld, ipath, ji, keys, NULL);
-        ld->named[ni] = true;
-        int fi = add_iface(ld, ipath, ni, iname);
+        int fi = add_iface(ld, ipath, ni, iname, false);
         const char *p = get_string(ld, ipath, ji, "ipv4", false);
         if (fi < 0 || ld->failed)
             return;
@@ -404,29 +479,29 @@ static bool resolve_end(struct loader *ld, const char *path, const char *s, stru
         if (e->iface >= 0)
             return true;
         /* an interface the node did not list: made here, addressed later */
-        ld->named[e->node] = true;
-        e->iface = add_iface(ld, path, e->node, colon + 1);
+        e->iface = add_iface(ld, path, e->node, colon + 1, false);
         return e->iface >= 0;
     }
-    /* the first free ethN: names are only ever added, so the search goes
-     * on from where it last stopped rather than from eth0, and needs no
-     * search at all on a node whose names are all made here */
+    /* The first free ethN, from a counter per node: names are only ever
+     * added, so it never goes back. Only a node whose file names some
+     * ethN itself needs its names checked, and then only from where the
+     * counter stands (at most IFACES_MAX names, each checked once). */
     char name[16];
     int *k = &ld->next_eth[e->node];
     for (;; ++*k) {
         snprintf(name, sizeof name, "eth%d", *k);
-        if (!ld->named[e->node] || find_iface(n, name) < 0)
+        if (!ld->eth_named[e->node] || find_iface(n, name) < 0)
             break;
     }
     ++*k;
-    e->iface = add_iface(ld, path, e->node, name);
+    e->iface = add_iface(ld, path, e->node, name, true);
     return e->iface >= 0;
 }
 
 static bool attach(struct loader *ld, const char *path, struct topo_end e, int li)
 {
     struct topo_iface *f = &ld->t->nodes[e.node].ifaces[e.iface];
-    int *grown = realloc(f->links, (f->n_links + 1) * sizeof *grown);
+    int *grown = grow_list(ld, SPARE_LINKS, f->links, f->n_links, sizeof *grown);
     if (!grown) {
         fail(ld, path, "out of memory");
         return false;
@@ -436,17 +511,51 @@ static bool attach(struct loader *ld, const char *path, struct topo_end e, int l
     return true;
 }
 
+/* The keys a link and "defaults.link" share, with their ranges. */
+static const struct link_param {
+    const char *key;
+    double lo, hi;
+    bool lo_open, integer;
+} link_params[] = {
+    {"delay_ms", 0, 3.6e6, false, false},
+    {"bandwidth_kbps", 0, 1e9, true, false},
+    {"loss_pct", 0, 100, false, false},
+    {"queue", 1, 1e6, false, true},
+    {"mtu", 68, 65535, false, true},
+};
+#define LINK_PARAMS (sizeof link_params / sizeof link_params[0])
+
+/* Parameter k of `l` as a number, and set from one. */
+static double link_param(const struct topo_link *l, size_t k)
+{
+    switch (k) {
+    case 0: return (double)l->delay_us / 1000.0;
+    case 1: return l->bandwidth_kbps;
+    case 2: return l->loss_pct;
+    case 3: return l->queue;
+    default: return l->mtu;
+    }
+}
+
+static void set_link_param(struct topo_link *l, size_t k, double x)
+{
+    switch (k) {
+    case 0: l->delay_us = (int64_t)llround(x * 1000.0); break;
+    case 1: l->bandwidth_kbps = x; break;
+    case 2: l->loss_pct = x; break;
+    case 3: l->queue = (int)x; break;
+    default: l->mtu = (int)x; break;
+    }
+}
+
 /* The keys a link and "defaults.link" share, read over `l`'s values. */
 static void load_link_params(struct loader *ld, const char *path, json_t *jl, struct topo_link *l)
 {
-    double delay = get_number(ld, path, jl, "delay_ms", (double)l->delay_us / 1000.0,
-                              0, 3.6e6, false, false);
-    l->delay_us = (int64_t)llround(delay * 1000.0);
-    l->bandwidth_kbps = get_number(ld, path, jl, "bandwidth_kbps", l->bandwidth_kbps,
-                                   0, 1e9, true, false);
-    l->loss_pct = get_number(ld, path, jl, "loss_pct", l->loss_pct, 0, 100, false, false);
-    l->queue = (int)get_number(ld, path, jl, "queue", l->queue, 1, 1e6, false, true);
-    l->mtu = (int)get_number(ld, path, jl, "mtu", l->mtu, 68, 65535, false, true);
+    for (size_t k = 0; k < LINK_PARAMS; k++) {
+        const struct link_param *p = &link_params[k];
+        set_link_param(l, k, get_number(ld, path, jl, p->key, link_param(l, k), p->lo, p->hi,
+                                        p->lo_open, p->integer));
+    }
 }
 
 static bool get_state(struct loader *ld, const char *path, json_t *obj, bool dflt, bool required)
@@ -469,11 +578,62 @@ static bool alloc_links(struct loader *ld, size_t n)
     return ld->t->links != NULL;
 }
 
+/* "$.links[12]" and, when `end` >= 0, ".endpoints[1]" after it: made for
+ * every link, so by hand rather than by snprintf. */
+static void link_path(char *buf, size_t li, int end)
+{
+    char digits[24];
+    int n = 0;
+    do
+        digits[n++] = (char)('0' + li % 10);
+    while ((li /= 10) > 0);
+    memcpy(buf, "$.links[", 8);
+    buf += 8;
+    while (n > 0)
+        *buf++ = digits[--n];
+    *buf++ = ']';
+    if (end >= 0) {
+        memcpy(buf, ".endpoints[", 11);
+        buf += 11;
+        *buf++ = (char)('0' + end);
+        *buf++ = ']';
+    }
+    *buf = '\0';
+}
+
+/* The rest of link `li` once its parameters are read into `l`
+ * (t->links[t->n_links]): its two ends (NULL: not a string), joined. */
+static void finish_link(struct loader *ld, size_t li, struct topo_link *l,
+                        const char *const ends[2])
+{
+    struct topo *t = ld->t;
+    for (int k = 0; k < 2 && !ld->failed; k++) {
+        char epath[PATH_MAX_LEN];
+        link_path(epath, li, k);
+        if (!ends[k])
+            fail(ld, epath, "an endpoint must be a string, \"node\" or \"node:interface\"");
+        else
+            resolve_end(ld, epath, ends[k], &l->end[k]);
+    }
+    if (ld->failed)
+        return;
+    char path[PATH_MAX_LEN];
+    link_path(path, li, -1);
+    if (l->end[0].node == l->end[1].node) {
+        fail(ld, path, "a link must join two different nodes, not \"%s\" to itself",
+             t->nodes[l->end[0].node].name);
+        return;
+    }
+    if (!attach(ld, path, l->end[0], (int)li) || !attach(ld, path, l->end[1], (int)li))
+        return;
+    t->n_links++;
+}
+
 static void load_link(struct loader *ld, size_t li, json_t *jl)
 {
     struct topo *t = ld->t;
     char path[PATH_MAX_LEN];
-    snprintf(path, sizeof path, "$.links[%zu]", li);
+    link_path(path, li, -1);
     if (!json_is_object(jl)) {
         fail(ld, path, "a link must be an object, like {\"endpoints\": [\"a\", \"b\"]}");
         return;
@@ -490,25 +650,73 @@ static void load_link(struct loader *ld, size_t li, json_t *jl)
         fail(ld, path, "\"endpoints\" must be a list of two, like [\"pc1:eth0\", \"r1\"]");
         return;
     }
-    for (int k = 0; k < 2 && !ld->failed; k++) {
-        char epath[PATH_MAX_LEN];
-        snprintf(epath, sizeof epath, "%s.endpoints[%d]", path, k);
-        json_t *je = json_array_get(ends, (size_t)k);
-        if (!json_is_string(je))
-            fail(ld, epath, "an endpoint must be a string, \"node\" or \"node:interface\"");
-        else
-            resolve_end(ld, epath, json_string_value(je), &l->end[k]);
-    }
     if (ld->failed)
         return;
-    if (l->end[0].node == l->end[1].node) {
-        fail(ld, path, "a link must join two different nodes, not \"%s\" to itself",
-             t->nodes[l->end[0].node].name);
-        return;
+    const char *names[2] = {json_string_value(json_array_get(ends, 0)),
+                            json_string_value(json_array_get(ends, 1))};
+    finish_link(ld, li, l, names);
+}
+
+static bool flat_key_is(const struct topo_flat_member *m, const char *key)
+{
+    return strlen(key) == m->key_len && memcmp(m->key, key, m->key_len) == 0;
+}
+
+/* A link read from the text (topo_scan_flat): false, having changed
+ * nothing, when it is not one load_link would take without a word; the
+ * caller then lets jansson and load_link read it, and say what is wrong. */
+static bool load_link_flat(struct loader *ld, size_t li, const struct topo_flat *f)
+{
+    struct topo_link *l = &ld->t->links[ld->t->n_links];
+    struct topo_link read = ld->defaults;
+    double given[LINK_PARAMS];
+    bool has[LINK_PARAMS] = {false};
+    char ends[2][TOPO_NAME_MAX + 20];
+    bool has_ends = false;
+    read.up = true;
+    for (size_t i = 0; i < f->n; i++) {
+        const struct topo_flat_member *m = &f->m[i];
+        size_t k = 0;
+        while (k < LINK_PARAMS && !flat_key_is(m, link_params[k].key))
+            k++;
+        if (k < LINK_PARAMS) {
+            const struct link_param *p = &link_params[k];
+            if (m->kind != TOPO_FLAT_NUMBER ||
+                !number_ok(m->number, true, m->integer, p->lo, p->hi, p->lo_open, p->integer))
+                return false;
+            given[k] = m->number;
+            has[k] = true;
+        } else if (flat_key_is(m, "state")) {
+            if (m->kind != TOPO_FLAT_STRING)
+                return false;
+            if (m->str_len[0] == 2 && memcmp(m->str[0], "up", 2) == 0)
+                read.up = true;
+            else if (m->str_len[0] == 4 && memcmp(m->str[0], "down", 4) == 0)
+                read.up = false;
+            else
+                return false;
+        } else if (flat_key_is(m, "endpoints") && m->kind == TOPO_FLAT_PAIR) {
+            for (int e = 0; e < 2; e++) {
+                if (m->str_len[e] >= sizeof ends[e])
+                    return false;
+                memcpy(ends[e], m->str[e], m->str_len[e]);
+                ends[e][m->str_len[e]] = '\0';
+            }
+            has_ends = true;
+        } else {
+            return false;
+        }
     }
-    if (!attach(ld, path, l->end[0], (int)li) || !attach(ld, path, l->end[1], (int)li))
-        return;
-    t->n_links++;
+    if (!has_ends)
+        return false;
+    /* as load_link_params does it: a default passes through the number too */
+    for (size_t k = 0; k < LINK_PARAMS; k++)
+        set_link_param(&read, k, has[k] ? given[k] : link_param(&read, k));
+    read.up_in_file = read.up;
+    *l = read;
+    const char *names[2] = {ends[0], ends[1]};
+    finish_link(ld, li, l, names);
+    return true;
 }
 
 static void load_links(struct loader *ld, json_t *links)
@@ -524,13 +732,17 @@ static void load_links(struct loader *ld, json_t *links)
     }
 }
 
-/* The links of a scanned file, each parsed, loaded and let go. */
+/* The links of a scanned file: each read from the text when it has the
+ * usual flat shape, else parsed by jansson, loaded and let go. */
 static void load_links_scanned(struct loader *ld)
 {
     const struct topo_scan *sc = ld->scan;
     if (!alloc_links(ld, sc->n_links))
         return;
     for (size_t li = 0; li < sc->n_links && !ld->failed; li++) {
+        struct topo_flat flat;
+        if (topo_scan_flat(sc, &sc->links[li], &flat) == 0 && load_link_flat(ld, li, &flat))
+            continue;
         json_t *jl = topo_scan_value(sc, &sc->links[li]);
         if (!jl) {
             ld->reparse = ld->failed = true;
@@ -547,11 +759,6 @@ static void load_event_target(struct loader *ld, const char *path, json_t *targe
                               struct topo_event *ev)
 {
     struct topo *t = ld->t;
-    ev->links = calloc(t->n_links + 1, sizeof *ev->links);
-    if (!ev->links) {
-        fail(ld, path, "out of memory");
-        return;
-    }
     if (json_is_string(target)) {
         const char *s = json_string_value(target);
         const char *colon = strchr(s, ':');
@@ -569,8 +776,9 @@ static void load_event_target(struct loader *ld, const char *path, json_t *targe
                  "or the two endpoints of the link)", s);
             return;
         }
+        /* the interface's list is complete: every link is loaded by now */
         const struct topo_iface *f = &t->nodes[ni].ifaces[fi];
-        memcpy(ev->links, f->links, f->n_links * sizeof *f->links);
+        ev->links = f->links;
         ev->n_links = f->n_links;
         return;
     }
@@ -596,7 +804,9 @@ static void load_event_target(struct loader *ld, const char *path, json_t *targe
              t->nodes[ends[1]].name);
         return;
     }
-    ev->links[ev->n_links++] = li;
+    ev->one = li;
+    ev->links = &ev->one;
+    ev->n_links = 1;
 }
 
 static void load_events(struct loader *ld, json_t *events)
@@ -674,8 +884,8 @@ static bool alloc_nodes(struct loader *ld, size_t n)
     }
     ld->t->nodes = calloc(n, sizeof *ld->t->nodes);
     ld->next_eth = calloc(n, sizeof *ld->next_eth);
-    ld->named = calloc(n, sizeof *ld->named);
-    if (!ld->t->nodes || !ld->next_eth || !ld->named) {
+    ld->eth_named = calloc(n, sizeof *ld->eth_named);
+    if (!ld->t->nodes || !ld->next_eth || !ld->eth_named) {
         fail(ld, "$.nodes", "out of memory");
         return false;
     }
@@ -814,7 +1024,7 @@ static struct topo *load(json_t *doc, const struct topo_scan *scan, const char *
     struct loader ld = {.t = t, .err = err, .extra = extra, .scan = scan};
     load_top(&ld, doc);
     free(ld.next_eth);
-    free(ld.named);
+    free(ld.eth_named);
     if (reparse)
         *reparse = ld.reparse;
     if (ld.failed) {
@@ -860,16 +1070,10 @@ void topo_free(struct topo *t)
 {
     if (!t)
         return;
-    for (size_t i = 0; i < t->n_nodes; i++) {
-        for (size_t k = 0; k < t->nodes[i].n_ifaces; k++)
-            free(t->nodes[i].ifaces[k].links);
-        free(t->nodes[i].ifaces);
-        free(t->nodes[i].routes);
-    }
+    for (size_t i = 0; i < t->n_nodes; i++)
+        free(t->nodes[i].routes);   /* interfaces and their links are in the arena */
     free(t->nodes);
     free(t->links);
-    for (size_t i = 0; i < t->n_events; i++)
-        free(t->events[i].links);
     free(t->events);
     for (size_t i = 0; i < t->n_segments; i++)
         free(t->segments[i].members);

@@ -1,6 +1,8 @@
 /* topo_scan — see topo_scan.h. */
 #include "topo_scan.h"
 
+#include <errno.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,6 +146,146 @@ json_t *topo_scan_value(const struct topo_scan *sc, const struct topo_span *sp)
                       JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, NULL);
 }
 
+/* ------------------------------------------------------------------------
+ * Flat objects, read without jansson.
+ */
+static bool plain_string(struct scanner *sc, const char **s, size_t *len)
+{
+    bool plain = true;
+    size_t start = sc->at;
+    if (!skip_string(sc, &plain) || !plain)
+        return false;
+    *s = sc->s + start + 1;
+    *len = sc->at - start - 2;
+    return true;
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* A JSON number, read as jansson reads it: an integer (no fraction or
+ * exponent) by its digits, a real by strtod, which is what jansson calls.
+ * Integers of more than 18 digits, reals strtod cannot hold, and reals
+ * under a locale whose decimal point is not '.' are left to jansson. */
+static bool flat_number(struct scanner *sc, bool c_point, struct topo_flat_member *m)
+{
+    const char *s = sc->s;
+    size_t at = sc->at, start = at, end = sc->len;
+    bool neg = at < end && s[at] == '-';
+    if (neg)
+        at++;
+    size_t digits = at;
+    if (at < end && s[at] == '0')
+        at++;
+    else
+        while (at < end && is_digit(s[at]))
+            at++;
+    if (at == digits)
+        return false;
+    size_t int_end = at;
+    if (at < end && s[at] == '.') {
+        size_t f = ++at;
+        while (at < end && is_digit(s[at]))
+            at++;
+        if (at == f)
+            return false;
+    }
+    if (at < end && (s[at] == 'e' || s[at] == 'E')) {
+        at++;
+        if (at < end && (s[at] == '+' || s[at] == '-'))
+            at++;
+        size_t e = at;
+        while (at < end && is_digit(s[at]))
+            at++;
+        if (at == e)
+            return false;
+    }
+    sc->at = at;
+    m->kind = TOPO_FLAT_NUMBER;
+    m->integer = at == int_end;
+    if (m->integer) {
+        if (int_end - digits > 18)
+            return false;
+        long long v = 0;
+        for (size_t i = digits; i < int_end; i++)
+            v = v * 10 + (s[i] - '0');
+        m->number = (double)(neg ? -v : v);
+        return true;
+    }
+    char buf[64];
+    if (!c_point || at - start >= sizeof buf)
+        return false;
+    memcpy(buf, s + start, at - start);
+    buf[at - start] = '\0';
+    errno = 0;
+    m->number = strtod(buf, NULL);
+    return errno == 0;
+}
+
+int topo_scan_flat(const struct topo_scan *sc, const struct topo_span *sp, struct topo_flat *out)
+{
+    struct scanner r = {sc->text, sp->val + sp->val_len, sp->val};
+    out->n = 0;
+    if (r.at >= r.len || r.s[r.at++] != '{')
+        return -1;
+    skip_space(&r);
+    if (r.at < r.len && r.s[r.at] == '}')
+        return -1;                      /* {} has nothing to be quick about */
+    for (;;) {
+        if (out->n == TOPO_FLAT_MAX)
+            return -1;
+        struct topo_flat_member *m = &out->m[out->n];
+        skip_space(&r);
+        if (!plain_string(&r, &m->key, &m->key_len))
+            return -1;
+        for (size_t i = 0; i < out->n; i++)
+            if (out->m[i].key_len == m->key_len && memcmp(out->m[i].key, m->key, m->key_len) == 0)
+                return -1;              /* jansson names the duplicate */
+        skip_space(&r);
+        if (r.at >= r.len || r.s[r.at++] != ':')
+            return -1;
+        skip_space(&r);
+        if (r.at >= r.len)
+            return -1;
+        char c = r.s[r.at];
+        if (c == '"') {
+            m->kind = TOPO_FLAT_STRING;
+            if (!plain_string(&r, &m->str[0], &m->str_len[0]))
+                return -1;
+        } else if (c == '[') {
+            m->kind = TOPO_FLAT_PAIR;
+            for (int k = 0; k < 2; k++) {
+                r.at++;                 /* '[' or ',' */
+                skip_space(&r);
+                if (!plain_string(&r, &m->str[k], &m->str_len[k]))
+                    return -1;
+                skip_space(&r);
+                if (r.at >= r.len || r.s[r.at] != (k == 0 ? ',' : ']'))
+                    return -1;
+            }
+            r.at++;
+        } else if (c == '-' || is_digit(c)) {
+            if (!flat_number(&r, sc->c_point, m))
+                return -1;
+        } else {
+            return -1;
+        }
+        out->n++;
+        skip_space(&r);
+        if (r.at >= r.len)
+            return -1;
+        if (r.s[r.at] == '}')
+            break;
+        if (r.s[r.at++] != ',')
+            return -1;
+    }
+    r.at++;
+    skip_space(&r);
+    return r.at == r.len ? 0 : -1;
+}
+
 static bool key_is(const struct scanner *sc, const struct topo_span *k, const char *name)
 {
     return k->key_len == strlen(name) && memcmp(sc->s + k->key, name, k->key_len) == 0;
@@ -151,7 +293,9 @@ static bool key_is(const struct scanner *sc, const struct topo_span *k, const ch
 
 int topo_scan(struct topo_scan *out, const char *text, size_t len)
 {
-    *out = (struct topo_scan){.text = text, .len = len, .rest = json_object()};
+    const char *point = localeconv()->decimal_point;
+    *out = (struct topo_scan){.text = text, .len = len, .rest = json_object(),
+                              .c_point = point && strcmp(point, ".") == 0};
     struct scanner sc = {text, len, 0};
     struct topo_span *top = NULL;
     size_t n_top = 0;

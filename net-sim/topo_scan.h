@@ -36,7 +36,37 @@ struct topo_scan {
     size_t n_nodes;
     struct topo_span *links;            /* NULL: "links" is absent or not an array */
     size_t n_links;
+    bool c_point;                       /* the locale's decimal point is '.' (strtod) */
 };
+
+/* A flat object read straight from the text, for the shape most members
+ * of a big file have ({"endpoints": ["n1", "n2"], "delay_ms": 5}): each
+ * value a plain string, a number, or a list of two plain strings. Plain:
+ * printable ASCII without escapes, so the text is the string. */
+#define TOPO_FLAT_MAX 8
+
+enum topo_flat_kind { TOPO_FLAT_STRING, TOPO_FLAT_NUMBER, TOPO_FLAT_PAIR };
+
+struct topo_flat_member {
+    const char *key;                    /* into the text, key_len bytes */
+    size_t key_len;
+    enum topo_flat_kind kind;
+    const char *str[2];                 /* STRING: str[0]; PAIR: both */
+    size_t str_len[2];
+    double number;                      /* as json_number_value() gives it */
+    bool integer;                       /* as json_is_integer() says */
+};
+
+struct topo_flat {
+    struct topo_flat_member m[TOPO_FLAT_MAX];
+    size_t n;
+};
+
+/* 0 with `out` filled in, or -1 when the member is not of that shape (a
+ * nested value, an escape, a duplicate key, a number jansson would read
+ * otherwise or refuse): the caller parses it with jansson instead, so
+ * what is read here is exactly what jansson would have given. */
+int topo_scan_flat(const struct topo_scan *sc, const struct topo_span *sp, struct topo_flat *out);
 
 /* 0 with `sc` filled in (free with topo_scan_free), or -1 when the text
  * is not what the scanner knows (the caller parses it whole). */

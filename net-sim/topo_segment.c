@@ -50,7 +50,7 @@ static struct topo_iface *iface_of(struct topo *t, struct topo_end e)
 /* Members in the order links list them, then addressed interfaces that no
  * link joins (each a segment of its own). */
 static int collect_members(struct topo *t, const size_t *base, int *parent, int *seg_of_root,
-                           size_t total, char *err)
+                           size_t total, bool **any_addressed, char *err)
 {
     struct topo_end *order = malloc((total + 1) * sizeof *order);
     size_t *count = NULL;
@@ -80,7 +80,8 @@ static int collect_members(struct topo *t, const size_t *base, int *parent, int 
     }
     t->segments = calloc(t->n_segments + 1, sizeof *t->segments);
     count = calloc(t->n_segments + 1, sizeof *count);
-    if (!t->segments || !count)
+    *any_addressed = calloc(t->n_segments + 1, sizeof **any_addressed);
+    if (!t->segments || !count || !*any_addressed)
         goto oom;
     for (size_t i = 0; i < n_order; i++)
         count[seg_of_root[find_root(parent, (int)(base[order[i].node] + (size_t)order[i].iface))]]++;
@@ -91,7 +92,9 @@ static int collect_members(struct topo *t, const size_t *base, int *parent, int 
         int s = seg_of_root[find_root(parent, (int)(base[order[i].node] + (size_t)order[i].iface))];
         struct topo_segment *sg = &t->segments[s];
         sg->members[sg->n_members++] = order[i];
-        iface_of(t, order[i])->segment = s;
+        struct topo_iface *f = iface_of(t, order[i]);
+        f->segment = s;
+        (*any_addressed)[s] |= f->ipv4.len >= 0;
     }
     free(order);
     free(count);
@@ -181,8 +184,10 @@ static int index_address(struct topo *t, struct topo_end e, char *err)
     return 0;
 }
 
-/* Unaddressed members of an addressed segment get its lowest free hosts. */
-static int fill_segment(struct topo *t, struct topo_segment *sg, char *err)
+/* Unaddressed members of a segment get its lowest free hosts. `fresh`:
+ * the network was just picked from the pool, clear of every address the
+ * file gives, so no host of it can be taken yet. */
+static int fill_segment(struct topo *t, struct topo_segment *sg, bool fresh, char *err)
 {
     uint32_t next = sg->net.addr + 1;
     uint32_t last = sg->net.len >= 31 ? (sg->net.addr | ~addr_mask(sg->net.len))
@@ -193,7 +198,7 @@ static int fill_segment(struct topo *t, struct topo_segment *sg, char *err)
         struct topo_iface *f = iface_of(t, sg->members[m]);
         if (f->ipv4.len >= 0)
             continue;
-        while (next <= last && imap_get(&t->index->addrs, next) >= 0)
+        while (!fresh && next <= last && imap_get(&t->index->addrs, next) >= 0)
             next++;
         if (next > last || next == 0) {
             char a[ADDR_IPV4_STRLEN], net[ADDR_PREFIX_STRLEN];
@@ -222,10 +227,15 @@ int topo_segments_build(struct topo *t, char *err)
     }
     int *parent = malloc((total + 1) * sizeof *parent);
     int *seg_of_root = malloc((total + 1) * sizeof *seg_of_root);
+    /* per segment: some member has an address the file gives (its
+     * interfaces are visited once here, for a topology of 100,000
+     * nodes a cache miss each, so not again by check_one_network) */
     bool *addressed = NULL;
     struct ipv4_prefix *used = NULL;
     int rc = -1;
-    if (!parent || !seg_of_root)
+    /* every interface on a link gets an address: room for them at once,
+     * rather than rehashing the table twenty times on the way */
+    if (!parent || !seg_of_root || !imap_reserve(&t->index->addrs, total))
         goto oom;
     for (size_t i = 0; i < total; i++) {
         parent[i] = (int)i;
@@ -237,16 +247,17 @@ int topo_segments_build(struct topo *t, char *err)
         int b = find_root(parent, (int)(base[l->end[1].node] + (size_t)l->end[1].iface));
         parent[a] = b;
     }
-    if (collect_members(t, base, parent, seg_of_root, total, err) < 0)
+    if (collect_members(t, base, parent, seg_of_root, total, &addressed, err) < 0)
         goto out;
 
     /* Addresses the file gives first, so that assigned ones avoid them. */
-    addressed = calloc(t->n_segments + 1, sizeof *addressed);
     used = calloc(t->n_segments + 1, sizeof *used);
     size_t n_used = 0;
-    if (!addressed || !used)
+    if (!used)
         goto oom;
     for (size_t s = 0; s < t->n_segments; s++) {
+        if (!addressed[s])
+            continue;
         int r = check_one_network(t, &t->segments[s], err);
         if (r < 0)
             goto out;
@@ -267,7 +278,7 @@ int topo_segments_build(struct topo *t, char *err)
                      "networks of this topology; give some interfaces addresses", t->file);
             goto out;
         }
-        if (fill_segment(t, sg, err) < 0)
+        if (fill_segment(t, sg, !addressed[s], err) < 0)
             goto out;
         int old;
         uint64_t key = (uint64_t)sg->net.addr << 6 | (uint64_t)sg->net.len;

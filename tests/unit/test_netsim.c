@@ -420,6 +420,41 @@ static void test_default_world(void **state)
     topo_free(t);
 }
 
+/* An event names its links without copying them: one on a hub's
+ * interface borrows the interface's list (a thousand events on a hub of
+ * 400,000 links once took gigabytes), one on two endpoints holds its link. */
+static void test_events_borrow_their_links(void **state)
+{
+    (void)state;
+    char err[TOPO_ERROR_MAX];
+    struct topo *t = load("{\"nodes\": {\"h\": {}, \"a\": {}, \"b\": {}, \"c\": {}},"
+                          " \"links\": [{\"endpoints\": [\"h:eth0\", \"a\"]},"
+                          " {\"endpoints\": [\"h:eth0\", \"b\"]}, {\"endpoints\": [\"b\", \"c\"]}],"
+                          " \"events\": [{\"at_ms\": 1, \"link\": \"h:eth0\", \"state\": \"down\"},"
+                          " {\"at_ms\": 2, \"link\": [\"c\", \"b\"], \"state\": \"down\"},"
+                          " {\"at_ms\": 3, \"link\": \"h:eth0\", \"state\": \"up\"}]}", err);
+    if (!t)
+        fail_msg("%s", err);
+    const struct topo_iface *hub = &t->nodes[topo_node_index(t, "h")].ifaces[0];
+    assert_int_equal(t->n_events, 3);
+    assert_ptr_equal(t->events[0].links, hub->links);
+    assert_ptr_equal(t->events[2].links, hub->links);
+    assert_int_equal(t->events[0].n_links, 2);
+    assert_int_equal(t->events[1].n_links, 1);
+    assert_int_equal(t->events[1].links[0], 2);
+    struct sim *s = sim_new(t, 1);
+    sim_run(s, 2500);
+    assert_false(t->links[0].up);
+    assert_false(t->links[1].up);
+    assert_false(t->links[2].up);
+    sim_run(s, INT64_MAX);
+    assert_true(t->links[0].up);
+    assert_true(t->links[1].up);
+    assert_false(t->links[2].up);
+    sim_free(s);
+    topo_free(t);
+}
+
 /* ------------------------------------------------------------------------
  * Files: read member by member (topo_scan.c), bounded before parsing.
  */
@@ -534,6 +569,141 @@ static void test_file_too_many_values(void **state)
     assert_string_equal(err, want);
 }
 
+/* The values are counted as the file is read, a piece at a time, and a
+ * string's commas are not values even when an escape straddles two
+ * pieces: here a backslash ends the first MiB and the quote after it
+ * opens nine million commas inside the label. */
+static void test_file_values_counted_across_pieces(void **state)
+{
+    (void)state;
+    size_t commas = TOPO_VALUES_MAX + 1000000, k = 0, start;
+    char *text = malloc(((size_t)1 << 20) + commas + 64);
+    assert_non_null(text);
+    k = start = (size_t)sprintf(text, "{\"nodes\": {\"a\": {\"label\": {\"en\": \"");
+    while (k < ((size_t)1 << 20) - 1)
+        text[k++] = 'x';
+    text[k++] = '\\';
+    text[k++] = '"';
+    memset(text + k, ',', commas);
+    strcpy(text + k + commas, "\"}}}}");
+    const char *path = write_file(text);
+    free(text);
+    char err[TOPO_ERROR_MAX];
+    struct topo *t = topo_load_file(path, NULL, err);
+    unlink(path);
+    if (!t)
+        fail_msg("%s", err);
+    /* the x's, the escaped quote, the commas */
+    assert_int_equal(strlen(t->nodes[0].label_en), ((size_t)1 << 20) - 1 - start + 1 + commas);
+    topo_free(t);
+}
+
+/* A link of the usual flat shape is read from the text rather than by
+ * jansson (topo_scan_flat): whatever it holds, the file must load exactly
+ * as its parsed tree does, or be refused with the same message. */
+static void same_as_tree(const char *links)
+{
+    char text[2048], err_file[TOPO_ERROR_MAX] = "", err_tree[TOPO_ERROR_MAX] = "";
+    snprintf(text, sizeof text, "{\"nodes\": {\"a\": {}, \"b\": {}, \"c\": {\"interfaces\": "
+             "{\"eth0\": {\"ipv4\": \"192.0.2.1/24\"}}}}, \"links\": [%s]}", links);
+    const char *path = write_file(text);
+    struct topo *f = topo_load_file(path, NULL, err_file);
+    json_error_t jerr;
+    json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+    struct topo *t = doc ? topo_load_doc(doc, path, NULL, err_tree) : NULL;
+    if (!doc)
+        snprintf(err_tree, sizeof err_tree, "%s:%d:%d: %s", path, jerr.line, jerr.column,
+                 jerr.text);
+    json_decref(doc);
+    unlink(path);
+    if (!f || !t) {
+        if (f || t || strcmp(err_file, err_tree) != 0)
+            fail_msg("%s: read from the text: \"%s\", from the tree: \"%s\"", links,
+                     f ? "(loaded)" : err_file, t ? "(loaded)" : err_tree);
+        return;
+    }
+    assert_int_equal(f->n_links, t->n_links);
+    for (size_t i = 0; i < f->n_links; i++) {
+        const struct topo_link *x = &f->links[i], *y = &t->links[i];
+        if (x->delay_us != y->delay_us || x->bandwidth_kbps != y->bandwidth_kbps ||
+            x->loss_pct != y->loss_pct || x->queue != y->queue || x->mtu != y->mtu ||
+            x->up != y->up || x->up_in_file != y->up_in_file ||
+            memcmp(x->end, y->end, sizeof x->end) != 0)
+            fail_msg("%s: link %zu differs", links, i);
+    }
+    for (size_t n = 0; n < f->n_nodes; n++) {
+        assert_int_equal(f->nodes[n].n_ifaces, t->nodes[n].n_ifaces);
+        for (size_t k = 0; k < f->nodes[n].n_ifaces; k++) {
+            assert_string_equal(f->nodes[n].ifaces[k].name, t->nodes[n].ifaces[k].name);
+            assert_int_equal(f->nodes[n].ifaces[k].ipv4.addr, t->nodes[n].ifaces[k].ipv4.addr);
+        }
+    }
+    topo_free(f);
+    topo_free(t);
+}
+
+static void test_flat_links_read_as_jansson_reads_them(void **state)
+{
+    (void)state;
+    static const char *const cases[] = {
+        "{\"endpoints\": [\"a\", \"b\"]}",
+        "{\"endpoints\":[\"a\",\"b\"],\"delay_ms\":5}, {\"endpoints\": [\"b\", \"c:eth0\"]}",
+        " {\n\t\"delay_ms\" : 0.5 ,\r\n \"endpoints\" : [ \"a\" , \"b:eth7\" ] } ",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": 1e3, \"loss_pct\": 2.5E-1}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": -0, \"bandwidth_kbps\": 0.001}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": 0.0001234, \"queue\": 1000000}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": 3600000, \"mtu\": 68, \"state\": \"down\"}",
+        "{\"endpoints\": [\"a\", \"b\"], \"queue\": 2.0}",
+        "{\"endpoints\": [\"a\", \"b\"], \"queue\": 0}",
+        "{\"endpoints\": [\"a\", \"b\"], \"mtu\": 67}",
+        "{\"endpoints\": [\"a\", \"b\"], \"mtu\": 65536}",
+        "{\"endpoints\": [\"a\", \"b\"], \"bandwidth_kbps\": 0}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": -1}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": 3600000.5}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": 1234567890123456789}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": 12345678901234567890}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": 1e400}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": 1e-400}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": 01}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": 1.}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": .5}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": \"5\"}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": true}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": null}",
+        "{\"endpoints\": [\"a\", \"b\"], \"state\": \"Up\"}",
+        "{\"endpoints\": [\"a\", \"b\"], \"state\": 1}",
+        "{\"endpoints\": [\"a\", \"b\"], \"dealy_ms\": 1}",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": 1, \"delay_ms\": 2}",
+        "{\"endpoints\": [\"a\", \"b\"], \"endpoints\": [\"a\", \"c\"]}",
+        "{\"endpoints\": [\"a\", \"\\u0062\"]}",
+        "{\"endpoints\": [\"a\", \"b\\u0000\"]}",
+        "{\"endpoints\": [\"a\", \"b\"], \"state\": \"d\\u006fwn\"}",
+        "{\"endpoints\": [\"a\", \"a\"]}",
+        "{\"endpoints\": [\"a\", \"r9\"]}",
+        "{\"endpoints\": [\"a\", \"b:\"]}",
+        "{\"endpoints\": [\"a\", \":eth0\"]}",
+        "{\"endpoints\": [\"a\", \"b:eth0:1\"]}",
+        "{\"endpoints\": [\"a\", \"b:0123456789abcdef\"]}",
+        "{\"endpoints\": [\"a\", \"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"]}",
+        "{\"endpoints\": [\"a\", \"b\", \"c\"]}",
+        "{\"endpoints\": [\"a\"]}",
+        "{\"endpoints\": []}",
+        "{\"endpoints\": [\"a\", 5]}",
+        "{\"endpoints\": \"a\"}",
+        "{\"endpoints\": [\"a\", [\"b\"]]}",
+        "{\"delay_ms\": 5}",
+        "{}",
+        "[\"a\", \"b\"]",
+        "\"a\"",
+        "{\"endpoints\": [\"a\", \"b\"], \"delay_ms\": 1, \"bandwidth_kbps\": 2, \"loss_pct\": 3,"
+        " \"queue\": 4, \"mtu\": 1500, \"state\": \"up\", \"x\": 1, \"y\": 2}",
+        "{\"endpoints\": [\"a\", \"c\"]}, {\"endpoints\": [\"b\", \"c:eth0\"], \"mtu\": 9000}",
+        "{\"endpoints\": [\"a\", \"b\"]} , {\"endpoints\" : [\"b\",\"a\"] , \"loss_pct\" : 100}",
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        same_as_tree(cases[i]);
+}
+
 /* Bare endpoints take the first free ethN, around the names the file
  * gives: a has eth0 and eth2, so its three bare links get eth1, eth3, eth4. */
 static void test_bare_endpoints_named_in_order(void **state)
@@ -556,6 +726,65 @@ static void test_bare_endpoints_named_in_order(void **state)
         assert_string_equal(a->ifaces[i].name, want[i]);
     assert_string_equal(t->links[3].end[1].iface == 4 ? "eth4" : "?", "eth4");
     topo_free(t);
+
+    /* A name that a link gives after the counter has started is avoided
+     * too, and "eth01" is not "eth1": a gets eth0, then eth2 is named by
+     * a link, then eth1, eth3; b has eth01 and gets eth0, eth1. */
+    path = write_file(
+        "{\"nodes\": {\"a\": {}, \"b\": {\"interfaces\": {\"eth01\": {}}},"
+        " \"c\": {}, \"d\": {}, \"e\": {}},"
+        " \"links\": [{\"endpoints\": [\"a\", \"c\"]}, {\"endpoints\": [\"a:eth2\", \"d\"]},"
+        " {\"endpoints\": [\"a\", \"b\"]}, {\"endpoints\": [\"e\", \"a\"]},"
+        " {\"endpoints\": [\"b\", \"d\"]}]}");
+    t = topo_load_file(path, NULL, err);
+    unlink(path);
+    if (!t)
+        fail_msg("%s", err);
+    a = &t->nodes[topo_node_index(t, "a")];
+    const char *want_a[] = {"eth0", "eth2", "eth1", "eth3"};
+    assert_int_equal(a->n_ifaces, 4);
+    for (size_t i = 0; i < 4; i++)
+        assert_string_equal(a->ifaces[i].name, want_a[i]);
+    const struct topo_node *b = &t->nodes[topo_node_index(t, "b")];
+    const char *want_b[] = {"eth01", "eth0", "eth1"};
+    assert_int_equal(b->n_ifaces, 3);
+    for (size_t i = 0; i < 3; i++)
+        assert_string_equal(b->ifaces[i].name, want_b[i]);
+    topo_free(t);
+
+    /* A node of many bare links: eth0 to eth254, and the 256th is refused. */
+    char *text = malloc(64 * 1024);
+    assert_non_null(text);
+    for (int links = 255; links <= 256; links++) {
+        size_t k = (size_t)sprintf(text, "{\"nodes\": {\"hub\": {}");
+        for (int i = 0; i < links; i++)
+            k += (size_t)sprintf(text + k, ", \"n%d\": {}", i);
+        k += (size_t)sprintf(text + k, "}, \"links\": [");
+        for (int i = 0; i < links; i++)
+            k += (size_t)sprintf(text + k, "%s{\"endpoints\": [\"n%d\", \"hub\"]}",
+                                 i ? ", " : "", i);
+        strcpy(text + k, "]}");
+        path = write_file(text);
+        t = topo_load_file(path, NULL, err);
+        unlink(path);
+        if (links == 256) {
+            assert_null(t);
+            assert_non_null(strstr(err, ": $.links[255].endpoints[1]: node \"hub\" has more "
+                                        "than 255 interfaces"));
+            break;
+        }
+        if (!t)
+            fail_msg("%s", err);
+        const struct topo_node *hub = &t->nodes[0];
+        assert_int_equal(hub->n_ifaces, 255);
+        char name[16];
+        for (int i = 0; i < 255; i++) {
+            snprintf(name, sizeof name, "eth%d", i);
+            assert_string_equal(hub->ifaces[i].name, name);
+        }
+        topo_free(t);
+    }
+    free(text);
 }
 
 int main(void)
@@ -572,9 +801,12 @@ int main(void)
         cmocka_unit_test(test_link_down_no_way_round),
         cmocka_unit_test(test_congestion),
         cmocka_unit_test(test_default_world),
+        cmocka_unit_test(test_events_borrow_their_links),
         cmocka_unit_test(test_file_messages_as_jansson_gives_them),
         cmocka_unit_test(test_file_too_large),
         cmocka_unit_test(test_file_too_many_values),
+        cmocka_unit_test(test_file_values_counted_across_pieces),
+        cmocka_unit_test(test_flat_links_read_as_jansson_reads_them),
         cmocka_unit_test(test_bare_endpoints_named_in_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
