@@ -322,6 +322,83 @@ int zone_text_fields(struct zone_reader *rd, struct zone_scan *sc, uint64_t *ttl
 }
 
 /* ------------------------------------------------------------------------
+ * Records ldns must not see.
+ */
+/* Where the record starting at `from` ends: the first line end outside
+ * parentheses, as ldns's reader takes a record. */
+static size_t record_end(const struct zone_reader *rd, size_t from)
+{
+    const char *b = rd->buf;
+    size_t i = from;
+    int depth = 0;
+    while (i < rd->len) {
+        char c = b[i];
+        if (c == '\\' && i + 1 < rd->len) {
+            i += 2;
+            continue;
+        }
+        if (c == ';') {
+            while (i < rd->len && b[i] != '\n')
+                i++;
+            continue;
+        }
+        if (c == '"') {
+            for (i++; i < rd->len && b[i] != '"' && b[i] != '\n'; i++)
+                if (b[i] == '\\' && i + 1 < rd->len)
+                    i++;
+            if (i < rd->len && b[i] == '"')
+                i++;
+            continue;
+        }
+        if (c == '(')
+            depth++;
+        else if (c == ')' && depth > 0)
+            depth--;
+        else if (c == '\n' && depth == 0)
+            return i;
+        i++;
+    }
+    return i;
+}
+
+/* A CERT type ldns reads as 0: its ldns_str2rdf_int16 (strtol cut to 16
+ * bits) comes to 0. */
+static bool cert_type_zero(const struct zone_reader *rd, const struct zone_token *t)
+{
+    if (t->quoted || t->len == 0)
+        return false;
+    char *end;
+    long v = strtol(rd->buf + t->off, &end, 10);
+    return end == rd->buf + t->off + t->len && (uint16_t)v == 0;
+}
+
+int zone_text_precheck(struct zone_reader *rd, size_t from)
+{
+    from = zone_text_skip_blank(rd, from, rd->len);
+    struct zone_scan sc;
+    if (zone_text_scan(rd, from, record_end(rd, from), &sc) < 0) {
+        rd->err[0] = '\0';         /* the reader says it, where ldns ends */
+        return 0;
+    }
+    /* the type: the first field after the owner, a TTL and a class */
+    for (size_t i = sc.has_owner ? 1 : 0, k = 0; i < sc.n_tok && k < 3; i++, k++) {
+        const struct zone_token *t = &sc.tok[i];
+        if (t->quoted || t->text[0] == '$')
+            return 0;
+        if (ldns_get_rr_class_by_name(t->text) != 0 || is_digit(t->text[0]))
+            continue;
+        if (ldns_get_rr_type_by_name(t->text) != LDNS_RR_TYPE_CERT)
+            return 0;
+        if (i + 1 < sc.n_tok && cert_type_zero(rd, &sc.tok[i + 1]))
+            return zone_text_fail(rd, sc.tok[i + 1].line,
+                                  "bad CERT type \"%s\" (a number 1-65535 or a name like PKIX; "
+                                  "0 is reserved, RFC 4398 2.1)", sc.tok[i + 1].text);
+        return 0;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------
  * What is wrong with a record's data.
  */
 /* What the data of a common type looks like, for the messages. */

@@ -816,6 +816,18 @@ static void test_bad_records(void **state)
     load_bad(f, HEAD "x IN 300 A 192.0.2.1\n",
              ":5: write the TTL before the class (\"300 IN\", not \"IN 300\")");
     load_bad(f, HEAD "x 5x IN A 192.0.2.1\n", ":5: bad TTL \"5x\"");
+    /* ldns refuses these itself but leaks the field it read (fuzz_zone);
+     * a number is cut to 16 bits there, so 65536 and -0 are 0 too */
+    load_bad(f, HEAD "x IN CERT 0 1 1 AAAA\n",
+             ":5: bad CERT type \"0\" (a number 1-65535 or a name like PKIX; 0 is reserved, "
+             "RFC 4398 2.1)");
+    load_bad(f, HEAD "x 300 CERT ( 65536 1 1\n AAAA )\n",
+             ":5: bad CERT type \"65536\" (a number 1-65535 or a name like PKIX; 0 is reserved, "
+             "RFC 4398 2.1)");
+    load_bad(f, HEAD "x IN TYPE37 -0 1 1 AAAA\n",
+             ":5: bad CERT type \"-0\" (a number 1-65535 or a name like PKIX; 0 is reserved, "
+             "RFC 4398 2.1)");
+    load_ok(f, "cert.zone", "a.example.", HEAD "x IN CERT PKIX 1 1 AAAA\n; CERT 0\n");
     /* a field holding an escaped line end is quoted on one line (fuzz_zone) */
     load_bad(f, HEAD "x 5\\\nx IN A 192.0.2.1\n", ":5: bad TTL \"5\\\\nx\"");
 }
