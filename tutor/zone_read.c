@@ -55,7 +55,7 @@ static int read_zone(struct zone_reader *rd, struct zone *z, int **lines)
         int dummy = 0;
         if (from_dollar)
             ttl = dollar_ttl;
-        if (before >= 0 && zone_text_precheck(rd, (size_t)before) < 0)
+        if (zone_text_precheck(rd, fp) < 0)
             goto done;
         ldns_status st = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &org, &prev, &dummy);
         long after = ftell(fp);

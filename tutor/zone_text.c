@@ -5,6 +5,7 @@
  */
 #include "zone_text.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -324,78 +325,109 @@ int zone_text_fields(struct zone_reader *rd, struct zone_scan *sc, uint64_t *ttl
 /* ------------------------------------------------------------------------
  * Records ldns must not see.
  */
-/* Where the record starting at `from` ends: the first line end outside
- * parentheses, as ldns's reader takes a record. */
-static size_t record_end(const struct zone_reader *rd, size_t from)
+/* A CERT type ldns reads as 0: ldns_str2rdf_int16 is strtol cut to 16
+ * bits. */
+static bool cert_type_zero(const char *s)
 {
-    const char *b = rd->buf;
-    size_t i = from;
-    int depth = 0;
-    while (i < rd->len) {
-        char c = b[i];
-        if (c == '\\' && i + 1 < rd->len) {
-            i += 2;
-            continue;
-        }
-        if (c == ';') {
-            while (i < rd->len && b[i] != '\n')
-                i++;
-            continue;
-        }
-        if (c == '"') {
-            for (i++; i < rd->len && b[i] != '"' && b[i] != '\n'; i++)
-                if (b[i] == '\\' && i + 1 < rd->len)
-                    i++;
-            if (i < rd->len && b[i] == '"')
-                i++;
-            continue;
-        }
-        if (c == '(')
-            depth++;
-        else if (c == ')' && depth > 0)
-            depth--;
-        else if (c == '\n' && depth == 0)
-            return i;
-        i++;
-    }
-    return i;
-}
-
-/* A CERT type ldns reads as 0: its ldns_str2rdf_int16 (strtol cut to 16
- * bits) comes to 0. */
-static bool cert_type_zero(const struct zone_reader *rd, const struct zone_token *t)
-{
-    if (t->quoted || t->len == 0)
-        return false;
     char *end;
-    long v = strtol(rd->buf + t->off, &end, 10);
-    return end == rd->buf + t->off + t->len && (uint16_t)v == 0;
+    long v = strtol(s, &end, 10);
+    return *s && !*end && (uint16_t)v == 0;
 }
 
-int zone_text_precheck(struct zone_reader *rd, size_t from)
+/* ldns's rr.c limits on a record's TTL, class and type fields (not in
+ * its headers) */
+#define RR_SYNTAX_DATALEN 16
+#define RR_TTL_DATALEN 21
+
+/* A new buffer holding s, for ldns_bget_token; NULL when out of memory. */
+static ldns_buffer *buffer_of(const char *s)
 {
-    from = zone_text_skip_blank(rd, from, rd->len);
-    struct zone_scan sc;
-    if (zone_text_scan(rd, from, record_end(rd, from), &sc) < 0) {
-        rd->err[0] = '\0';         /* the reader says it, where ldns ends */
-        return 0;
+    ldns_buffer *b = ldns_buffer_new(strlen(s) + 1);
+    if (b) {
+        ldns_buffer_write(b, s, strlen(s));
+        ldns_buffer_flip(b);
     }
-    /* the type: the first field after the owner, a TTL and a class */
-    for (size_t i = sc.has_owner ? 1 : 0, k = 0; i < sc.n_tok && k < 3; i++, k++) {
-        const struct zone_token *t = &sc.tok[i];
-        if (t->quoted || t->text[0] == '$')
-            return 0;
-        if (ldns_get_rr_class_by_name(t->text) != 0 || is_digit(t->text[0]))
-            continue;
-        if (ldns_get_rr_type_by_name(t->text) != LDNS_RR_TYPE_CERT)
-            return 0;
-        if (i + 1 < sc.n_tok && cert_type_zero(rd, &sc.tok[i + 1]))
-            return zone_text_fail(rd, sc.tok[i + 1].line,
-                                  "bad CERT type \"%s\" (a number 1-65535 or a name like PKIX; "
-                                  "0 is reserved, RFC 4398 2.1)", sc.tok[i + 1].text);
-        return 0;
+    return b;
+}
+
+/* The first field of a CERT record's data, split from the line as
+ * ldns_rr_new_frm_str splits it (rr.c: the owner; a TTL, a class or the
+ * type; a class or the type; the type; then the data), into rd; false
+ * when the record is no CERT or ldns stops before its data. */
+static bool cert_first_field(const char *line, char *rdata, char *rd)
+{
+    char owner[LDNS_MAX_DOMAINLEN + 1], ttl[RR_TTL_DATALEN], clas[RR_SYNTAX_DATALEN],
+        type[RR_SYNTAX_DATALEN];
+    ldns_buffer *b = buffer_of(line), *d = NULL;
+    bool ok = false;
+    const char *t = NULL;
+    if (!b || ldns_bget_token(b, owner, "\t\n ", LDNS_MAX_DOMAINLEN) == -1 ||
+        ldns_bget_token(b, ttl, "\t\n ", sizeof ttl) == -1)
+        goto done;
+    if (owner[0] && strcmp(owner, "@") != 0) {
+        ldns_rdf *o = ldns_dname_new_frm_str(owner);
+        ldns_rdf_deep_free(o);
+        if (!o)
+            goto done;
     }
-    return 0;
+    if (ttl[0] && !isdigit((unsigned char)ttl[0])) {
+        if (ldns_get_rr_class_by_name(ttl) == 0)
+            t = ttl;
+    } else {
+        if (ldns_bget_token(b, clas, "\t\n ", sizeof clas) == -1)
+            goto done;
+        if (ldns_get_rr_class_by_name(clas) == 0)
+            t = clas;
+    }
+    if (!t) {
+        if (ldns_bget_token(b, type, "\t\n ", sizeof type) == -1)
+            goto done;
+        t = type;
+    }
+    if (ldns_get_rr_type_by_name(t) != LDNS_RR_TYPE_CERT)
+        goto done;
+    rdata[0] = '\0';
+    (void)ldns_bget_token(b, rdata, "\0", LDNS_MAX_PACKETLEN);
+    if (!(d = buffer_of(rdata)))
+        goto done;
+    while (ldns_buffer_remaining(d) > 0 && *ldns_buffer_current(d) == ' ')
+        ldns_buffer_skip(d, 1);
+    ok = ldns_bget_token(d, rd, "\n\t ", LDNS_MAX_RDFLEN) != -1;
+done:
+    ldns_buffer_free(b);
+    ldns_buffer_free(d);
+    return ok;
+}
+
+int zone_text_precheck(struct zone_reader *rd, FILE *fp)
+{
+    long at = ftell(fp);
+    char *line = malloc(LDNS_MAX_LINELEN + 1), *rdata = malloc(LDNS_MAX_PACKETLEN + 1),
+         *field = malloc(LDNS_MAX_RDFLEN);
+    int ret = 0, dummy = 0;
+    if (at < 0 || !line || !rdata || !field)
+        goto done;              /* the reader finds the same trouble */
+    /* the line as ldns_rr_new_frm_fp_l reads it, then the fp back */
+    ssize_t n = ldns_fget_token_l(fp, line, LDNS_PARSE_SKIP_SPACE, LDNS_MAX_LINELEN, &dummy);
+    if (fseek(fp, at, SEEK_SET) != 0) {
+        ret = zone_text_fail(rd, line_at(rd, (size_t)at), "cannot tell where the reader is");
+        goto done;
+    }
+    /* the directives ldns_rr_new_frm_fp_l takes, which are no records */
+    if (n <= 0 || (strncmp(line, "$ORIGIN", 7) == 0 && isspace((unsigned char)line[7])) ||
+        (strncmp(line, "$TTL", 4) == 0 && isspace((unsigned char)line[4])) ||
+        strncmp(line, "$INCLUDE", 8) == 0)
+        goto done;
+    if (!cert_first_field(line, rdata, field) || !cert_type_zero(field))
+        goto done;
+    ret = zone_text_fail(rd, line_at(rd, zone_text_skip_blank(rd, (size_t)at, rd->len)),
+                         "bad CERT type \"%.*s\" (a number 1-65535 or a name like PKIX; "
+                         "0 is reserved, RFC 4398 2.1)", QUOTE_MAX, field);
+done:
+    free(line);
+    free(rdata);
+    free(field);
+    return ret;
 }
 
 /* ------------------------------------------------------------------------

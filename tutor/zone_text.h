@@ -99,11 +99,11 @@ bool zone_text_ttl(const char *s, uint64_t *out);
 int zone_text_fields(struct zone_reader *rd, struct zone_scan *sc, uint64_t *ttl,
                      bool *explicit_ttl);
 
-/* Looks at the record starting at `from` before ldns reads it, to refuse
- * what ldns cannot refuse cleanly: a CERT record of type 0 (ldns 1.8.3's
- * ldns_str2rdf_cert_alg refuses it and leaks the field it made). 0, or -1
- * with rd->err. */
-int zone_text_precheck(struct zone_reader *rd, size_t from);
+/* Looks at the record ldns reads next from fp (which it leaves where it
+ * was) to refuse what ldns cannot refuse cleanly: a CERT record of type
+ * 0, which ldns 1.8.3 refuses but leaks the field it made for (str2host.c,
+ * ldns_str2rdf_cert_alg). 0, or -1 with rd->err. */
+int zone_text_precheck(struct zone_reader *rd, FILE *fp);
 
 /* A record ldns refused with `st`, after zone_text_fields found its
  * fields sound: says what is wrong with its data. Returns -1. */

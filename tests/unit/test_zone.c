@@ -827,7 +827,12 @@ static void test_bad_records(void **state)
     load_bad(f, HEAD "x IN TYPE37 -0 1 1 AAAA\n",
              ":5: bad CERT type \"-0\" (a number 1-65535 or a name like PKIX; 0 is reserved, "
              "RFC 4398 2.1)");
-    load_ok(f, "cert.zone", "a.example.", HEAD "x IN CERT PKIX 1 1 AAAA\n; CERT 0\n");
+    load_bad(f, HEAD "\r \n\rab\rCERT\r\r0\n",
+             ":6: bad CERT type \"0\" (a number 1-65535 or a name like PKIX; 0 is reserved, "
+             "RFC 4398 2.1)");
+    load_ok(f, "cert.zone", "a.example.",
+            HEAD "x IN CERT PKIX 1 1 AAAA\n; CERT 0\ncert 0 IN A 192.0.2.9\n"
+                 "t IN TXT cert 0\n");
     /* a field holding an escaped line end is quoted on one line (fuzz_zone) */
     load_bad(f, HEAD "x 5\\\nx IN A 192.0.2.1\n", ":5: bad TTL \"5\\\\nx\"");
 }
