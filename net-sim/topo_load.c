@@ -240,14 +240,15 @@ static double get_number(struct loader *ld, const char *path, json_t *obj, const
     if (!number_ok(x, json_is_number(v), json_is_integer(v), lo, hi, lo_open, integer)) {
         char range[64];
         if (isnan(hi))
-            snprintf(range, sizeof range, "%s %s %g", integer ? "a whole number" : "a number",
+            snprintf(range, sizeof range, "%s %s %.15g", integer ? "a whole number" : "a number",
                      lo_open ? ">" : "≥", lo);
         else
-            snprintf(range, sizeof range, "%s from %g to %g",
+            snprintf(range, sizeof range, "%s from %.15g to %.15g",
                      integer ? "a whole number" : "a number", lo, hi);
         char *shown = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
         fail(ld, path, "\"%s\" must be %s, not %s", key, range, shown ? shown : "that");
         free(shown);
+        return dflt;            /* the load fails; x may not even fit the field */
     }
     return x;
 }

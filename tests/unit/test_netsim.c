@@ -44,6 +44,11 @@ static void test_errors(void **state)
     refused("{\"nodes\": {\"a\": {}, \"b\": {}}, \"links\": [{\"endpoints\": [\"a\", \"b\"], "
             "\"delay_ms\": -5}]}", "$.links[0]: \"delay_ms\" must be a number from 0");
     refused("{\"nodes\": {\"r1\": {\"adress\": 1}}}", "$.nodes.r1: unknown key \"adress\"");
+    /* out of range far past an int: refused, never converted (fuzz_topology) */
+    refused("{\"nodes\": {\"a\": {}}, \"links\": [{\"mtu\": 5555555555555555555555.5}]}",
+            "$.links[0]: \"mtu\" must be a whole number from 68 to 65535, not 5.5555555555555557e21");
+    refused("{\"nodes\": {\"a\": {}}, \"defaults\": {\"link\": {\"queue\": -1e300}}}",
+            "\"queue\" must be a whole number from 1 to 1000000, not -1.0000000000000001e300");
     /* a file's control characters are shown escaped: a message is one line */
     refused("{\"nodes\": {\"a\": {}}, \"links\": [{\"\\ndpoints\": [\"a\", \"b\"]}]}",
             "$.links[0]: unknown key \"\\ndpoints\"");
