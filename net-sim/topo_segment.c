@@ -53,10 +53,11 @@ static int collect_members(struct topo *t, const size_t *base, int *parent, int 
                            size_t total, bool **any_addressed, char *err)
 {
     struct topo_end *order = malloc((total + 1) * sizeof *order);
+    int *seg = malloc((total + 1) * sizeof *seg);     /* order[i]'s segment */
     size_t *count = NULL;
     bool *seen = calloc(total + 1, sizeof *seen);
     size_t n_order = 0;
-    if (!order || !seen)
+    if (!order || !seg || !seen)
         goto oom;
     for (size_t li = 0; li < t->n_links; li++)
         for (int k = 0; k < 2; k++) {
@@ -73,10 +74,13 @@ static int collect_members(struct topo *t, const size_t *base, int *parent, int 
                 seen[base[ni] + fi] = true;
                 order[n_order++] = (struct topo_end){(int)ni, (int)fi};
             }
+    /* each member's root looked up once: parent[] is as long as all the
+     * interfaces, and every look a cache miss */
     for (size_t i = 0; i < n_order; i++) {
         int r = find_root(parent, (int)(base[order[i].node] + (size_t)order[i].iface));
         if (seg_of_root[r] < 0)
             seg_of_root[r] = (int)t->n_segments++;
+        seg[i] = seg_of_root[r];
     }
     t->segments = calloc(t->n_segments + 1, sizeof *t->segments);
     count = calloc(t->n_segments + 1, sizeof *count);
@@ -84,12 +88,12 @@ static int collect_members(struct topo *t, const size_t *base, int *parent, int 
     if (!t->segments || !count || !*any_addressed)
         goto oom;
     for (size_t i = 0; i < n_order; i++)
-        count[seg_of_root[find_root(parent, (int)(base[order[i].node] + (size_t)order[i].iface))]]++;
+        count[seg[i]]++;
     for (size_t s = 0; s < t->n_segments; s++)
         if (!(t->segments[s].members = malloc(count[s] * sizeof(struct topo_end))))
             goto oom;
     for (size_t i = 0; i < n_order; i++) {
-        int s = seg_of_root[find_root(parent, (int)(base[order[i].node] + (size_t)order[i].iface))];
+        int s = seg[i];
         struct topo_segment *sg = &t->segments[s];
         sg->members[sg->n_members++] = order[i];
         struct topo_iface *f = iface_of(t, order[i]);
@@ -97,11 +101,13 @@ static int collect_members(struct topo *t, const size_t *base, int *parent, int 
         (*any_addressed)[s] |= f->ipv4.len >= 0;
     }
     free(order);
+    free(seg);
     free(count);
     free(seen);
     return 0;
 oom:
     free(order);
+    free(seg);
     free(count);
     free(seen);
     snprintf(err, TOPO_ERROR_MAX, "%s: out of memory", t->file);
