@@ -111,11 +111,11 @@ void imap_free(struct imap *m)
 }
 
 /* FNV-1a: names are short and this is all the spreading they need. */
-static uint64_t hash_name(const char *s)
+static uint64_t hash_bytes(const char *s, size_t n)
 {
     uint64_t h = 0xcbf29ce484222325ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
     /* FNV's low bits, which the mask keeps, hardly depend on the last
      * characters ("n12345", "n12346"): fold the high bits in (the
      * murmur3 finalizer), or such names crowd into a few slots */
@@ -123,6 +123,21 @@ static uint64_t hash_name(const char *s)
     h *= 0xff51afd7ed558ccdULL;
     h ^= h >> 33;
     return h;
+}
+
+static uint64_t hash_name(const char *s)
+{
+    return hash_bytes(s, strlen(s));
+}
+
+void topo_node_prefetch(const struct topo *t, const char *name, size_t len)
+{
+    const struct nmap *m = &t->index->names;
+    if (m->cap) {
+#if defined(__GNUC__)
+        __builtin_prefetch(&m->slots[(uint32_t)hash_bytes(name, len) & (m->cap - 1)]);
+#endif
+    }
 }
 
 struct topo_index *topo_index_new(void)

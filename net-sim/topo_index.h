@@ -43,6 +43,12 @@ struct nmap {
     size_t cap, used;
 };
 
+/* Asks the memory for the slot where the node called name[0, len) would
+ * be, ahead of topo_node_index: the loader does it for the links it is
+ * about to read, so that their look-ups do not wait one after another on
+ * a table bigger than the caches. */
+void topo_node_prefetch(const struct topo *t, const char *name, size_t len);
+
 struct topo_index {
     struct nmap names;
     struct imap addrs;          /* address -> node << 8 | iface */

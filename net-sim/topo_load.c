@@ -291,7 +291,7 @@ static bool eth_like(const char *name)
 }
 
 /* Adds an interface to node `ni`; its index, or -1 (with the reason set).
- * `counted`: the name is the ethN counter's own (resolve_end). */
+ * `counted`: the name is one of eth_names, from the counter of resolve_end. */
 static int add_iface(struct loader *ld, const char *path, int ni, const char *name,
                      bool counted)
 {
@@ -310,7 +310,7 @@ static int add_iface(struct loader *ld, const char *path, int ni, const char *na
         ld->eth_named[ni] = true;
     struct topo_iface *f = &n->ifaces[n->n_ifaces];
     memset(f, 0, sizeof *f);
-    if (!(f->name = keep(ld, name)))
+    if (!(f->name = counted ? name : keep(ld, name)))
         return -1;
     f->ipv4.len = -1;
     f->node = ni;
@@ -453,6 +453,19 @@ static void load_node(struct loader *ld, int ni, const char *name, json_t *jn)
  * Links.
  */
 
+/* The names a bare endpoint's interfaces get, eth0 to eth254: shared by
+ * every topology rather than copied 800,000 times into the arena of a
+ * large one. */
+#define ETH_TEN(d) "eth" #d "0", "eth" #d "1", "eth" #d "2", "eth" #d "3", "eth" #d "4", \
+                   "eth" #d "5", "eth" #d "6", "eth" #d "7", "eth" #d "8", "eth" #d "9"
+static const char *const eth_names[IFACES_MAX] = {
+    "eth0", "eth1", "eth2", "eth3", "eth4", "eth5", "eth6", "eth7", "eth8", "eth9",
+    ETH_TEN(1), ETH_TEN(2), ETH_TEN(3), ETH_TEN(4), ETH_TEN(5), ETH_TEN(6), ETH_TEN(7),
+    ETH_TEN(8), ETH_TEN(9), ETH_TEN(10), ETH_TEN(11), ETH_TEN(12), ETH_TEN(13), ETH_TEN(14),
+    ETH_TEN(15), ETH_TEN(16), ETH_TEN(17), ETH_TEN(18), ETH_TEN(19), ETH_TEN(20), ETH_TEN(21),
+    ETH_TEN(22), ETH_TEN(23), ETH_TEN(24), "eth250", "eth251", "eth252", "eth253", "eth254",
+};
+
 /* "node" or "node:iface" to an end; a bare node gets a new interface. */
 static bool resolve_end(struct loader *ld, const char *path, const char *s, struct topo_end *e)
 {
@@ -487,15 +500,14 @@ static bool resolve_end(struct loader *ld, const char *path, const char *s, stru
      * added, so it never goes back. Only a node whose file names some
      * ethN itself needs its names checked, and then only from where the
      * counter stands (at most IFACES_MAX names, each checked once). */
-    char name[16];
     int *k = &ld->next_eth[e->node];
-    for (;; ++*k) {
-        snprintf(name, sizeof name, "eth%d", *k);
-        if (!ld->eth_named[e->node] || find_iface(n, name) < 0)
-            break;
+    while (*k < IFACES_MAX && ld->eth_named[e->node] && find_iface(n, eth_names[*k]) >= 0)
+        ++*k;
+    if (*k >= IFACES_MAX) {
+        fail(ld, path, "node \"%s\" has more than %d interfaces", n->name, IFACES_MAX);
+        return false;
     }
-    ++*k;
-    e->iface = add_iface(ld, path, e->node, name, true);
+    e->iface = add_iface(ld, path, e->node, eth_names[(*k)++], true);
     return e->iface >= 0;
 }
 
@@ -735,14 +747,65 @@ static void load_links(struct loader *ld, json_t *links)
 
 /* The links of a scanned file: each read from the text when it has the
  * usual flat shape, else parsed by jansson, loaded and let go. */
+#define LINKS_AHEAD 8            /* links scanned before they are loaded */
+
+/* Scans link li into *f (false: not flat) and prefetches its ends' slots
+ * in the name table (topo_node_prefetch). */
+static bool scan_ahead(struct loader *ld, size_t li, struct topo_flat *f)
+{
+    if (topo_scan_flat(ld->scan, &ld->scan->links[li], f) < 0)
+        return false;
+    for (size_t i = 0; i < f->n; i++)
+        if (f->m[i].kind == TOPO_FLAT_PAIR)
+            for (int e = 0; e < 2; e++) {
+                const char *colon = memchr(f->m[i].str[e], ':', f->m[i].str_len[e]);
+                topo_node_prefetch(ld->t, f->m[i].str[e],
+                                   colon ? (size_t)(colon - f->m[i].str[e]) : f->m[i].str_len[e]);
+            }
+    return true;
+}
+
+/* The nodes link f joins, asked of the memory: their slots were
+ * prefetched LINKS_AHEAD / 2 links ago, so the look-up is quick, and
+ * add_iface then finds the node in the cache. */
+static void warm_nodes(struct loader *ld, const struct topo_flat *f)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (f->m[i].kind == TOPO_FLAT_PAIR)
+            for (int e = 0; e < 2; e++) {
+                char node[TOPO_NAME_MAX + 1];
+                const char *colon = memchr(f->m[i].str[e], ':', f->m[i].str_len[e]);
+                size_t n = colon ? (size_t)(colon - f->m[i].str[e]) : f->m[i].str_len[e];
+                if (n > TOPO_NAME_MAX)
+                    continue;
+                memcpy(node, f->m[i].str[e], n);
+                node[n] = '\0';
+                int ni = topo_node_index(ld->t, node);
+#if defined(__GNUC__)
+                if (ni >= 0)
+                    __builtin_prefetch(&ld->t->nodes[ni]);
+#endif
+            }
+}
+
 static void load_links_scanned(struct loader *ld)
 {
     const struct topo_scan *sc = ld->scan;
     if (!alloc_links(ld, sc->n_links))
         return;
+    struct topo_flat ahead[LINKS_AHEAD];
+    bool flat_ahead[LINKS_AHEAD];
+    for (size_t li = 0; li < LINKS_AHEAD && li < sc->n_links; li++)
+        flat_ahead[li] = scan_ahead(ld, li, &ahead[li]);
     for (size_t li = 0; li < sc->n_links && !ld->failed; li++) {
-        struct topo_flat flat;
-        if (topo_scan_flat(sc, &sc->links[li], &flat) == 0 && load_link_flat(ld, li, &flat))
+        size_t k = li % LINKS_AHEAD;
+        bool loaded = flat_ahead[k] && load_link_flat(ld, li, &ahead[k]);
+        if (li + LINKS_AHEAD < sc->n_links)
+            flat_ahead[k] = scan_ahead(ld, li + LINKS_AHEAD, &ahead[k]);
+        size_t half = (li + LINKS_AHEAD / 2) % LINKS_AHEAD;
+        if (li + LINKS_AHEAD / 2 < sc->n_links && flat_ahead[half])
+            warm_nodes(ld, &ahead[half]);
+        if (loaded)
             continue;
         json_t *jl = topo_scan_value(sc, &sc->links[li]);
         if (!jl) {
