@@ -232,7 +232,7 @@ done:
 }
 
 const struct command net_commands[] = {
-    {.name = "ipconfig", .args = "[/all]", .help = N_("show this computer's address, mask, gateway and DNS server"), .run = cmd_ipconfig},
+    {.name = "ipconfig", .opts = "-a", .args = "[/all]", .help = N_("show this computer's address, mask, gateway and DNS server"), .run = cmd_ipconfig},
     {.name = "hosts", .help = N_("list the world's hosts, their addresses and services"), .run = cmd_hosts},
     {.name = "telnet", .args = "HOST [SERVICE|PORT]", .help = N_("talk to a server by hand, e.g. telnet mail.a.example smtp"), .run = cmd_telnet},
     {NULL},

@@ -316,10 +316,10 @@ static int cmd_tap(struct repl *r, int argc, char **argv)
 }
 
 const struct command netsim_commands[] = {
-    {.name = "traceroute", .args = "[-n] HOST",
+    {.name = "traceroute", .opts = "-n", .args = "[-n] HOST",
      .help = N_("list the routers on the way to HOST: each answers when the TTL runs out"),
      .run = cmd_traceroute},
-    {.name = "ping", .args = "[-c COUNT] HOST", .help = N_("is HOST there? echo requests and their round trips"),
+    {.name = "ping", .opts = "-c=", .args = "[-c COUNT] HOST", .help = N_("is HOST there? echo requests and their round trips"),
      .run = cmd_ping},
     {.name = "link", .args = "[down|up A B]", .help = N_("list the links, or cut or mend the one between A and B"),
      .run = cmd_link},

@@ -35,6 +35,21 @@ void repl_print_commands(FILE *f)
             help_line(f, c);
 }
 
+void repl_print_help(FILE *f, const struct command *c)
+{
+    help_line(f, c);
+    if (c->more) {
+        fputc('\n', f);
+        /* each line of the longer text wraps by itself */
+        char *more = strdup(_(c->more));
+        for (char *line = more ? strtok(more, "\n") : NULL; line; line = strtok(NULL, "\n")) {
+            fprintf(f, "  ");
+            term_wrap(f, line, 2, 4, HELP_WIDTH);
+        }
+        free(more);
+    }
+}
+
 static int cmd_help(struct repl *r, int argc, char **argv)
 {
     (void)r;
@@ -44,17 +59,7 @@ static int cmd_help(struct repl *r, int argc, char **argv)
             term_error(_("%1$s: unknown command (type \"help\" for the list)"), argv[1]);
             return 1;
         }
-        help_line(stdout, c);
-        if (c->more) {
-            putchar('\n');
-            /* each line of the longer text wraps by itself */
-            char *more = strdup(_(c->more));
-            for (char *line = more ? strtok(more, "\n") : NULL; line; line = strtok(NULL, "\n")) {
-                printf("  ");
-                term_wrap(stdout, line, 2, 4, HELP_WIDTH);
-            }
-            free(more);
-        }
+        repl_print_help(stdout, c);
         return 0;
     }
     printf("%s\n", _("Commands:"));
@@ -73,8 +78,19 @@ static int cmd_quit(struct repl *r, int argc, char **argv)
 
 static int cmd_reset(struct repl *r, int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    bool yes = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--yes") != 0) {
+            term_error(_("usage: reset [--yes]"));
+            return 2;
+        }
+        yes = true;
+    }
+    if (!yes && !repl_confirm(r, _("Empty every mailbox and queue, and bring every link up? "
+                                   "[y/N] "))) {
+        printf("%s\n", _("Nothing was reset."));
+        return 0;
+    }
     char err[RT_ERROR_MAX];
     if (rt_reset(r->rt, err) < 0) {
         term_error("%s", err);
@@ -101,6 +117,6 @@ const struct command repl_commands[] = {
     {.name = "quit", .help = N_("leave the tutor (also: exit, Ctrl-D)"), .run = cmd_quit},
     {.name = "exit", .help = N_("leave the tutor"), .run = cmd_quit},
     {.name = "clear", .help = N_("clear the screen"), .run = cmd_clear},
-    {.name = "reset", .help = N_("start the world afresh: empty mailboxes and queues"), .run = cmd_reset},
+    {.name = "reset", .args = "[--yes]", .opts = "--yes", .help = N_("start the world afresh: empty mailboxes and queues (asks first)"), .run = cmd_reset},
     {NULL},
 };

@@ -195,22 +195,9 @@ int main(int argc, char **argv)
     repl_open(&r, &rt, state);
     int rc;
     if (optind < argc) {
-        /* one command from the command line, words kept as given */
-        size_t len = 1;
-        for (int i = optind; i < argc; i++)
-            len += strlen(argv[i]) * 2 + 3;
-        char *line = malloc(len), *p = line;
-        for (int i = optind; line && i < argc; i++) {
-            *p++ = '\'';
-            for (const char *s = argv[i]; *s; s++)
-                *p++ = *s == '\'' ? '"' : *s;
-            *p++ = '\'';
-            *p++ = ' ';
-        }
-        if (line)
-            *p = '\0';
-        rc = line ? repl_run_line(&r, line) : 1;
-        free(line);
+        /* one command from the command line, its words as the shell gave
+         * them: nothing is joined and split again */
+        rc = repl_run_argv(&r, argc - optind, argv + optind);
     } else {
         rc = repl_loop(&r);
     }

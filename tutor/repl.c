@@ -66,6 +66,75 @@ int repl_split(const char *line, char *buf, char **argv)
     return argc;
 }
 
+/* Whether `word` is one of the options in `opts` (struct command), and
+ * whether it takes a value (the next word). */
+static bool known_option(const char *opts, const char *word, bool *takes_value)
+{
+    size_t len = strlen(word);
+    for (const char *o = opts ? opts : ""; *o;) {
+        size_t n = strcspn(o, " =");
+        bool valued = o[n] == '=';
+        if (n == len && strncmp(o, word, n) == 0) {
+            *takes_value = valued;
+            return true;
+        }
+        o += n + valued;
+        o += strspn(o, " ");
+    }
+    return false;
+}
+
+/* Looks at c's words as getopt would: 0 to run it, 1 when --help was
+ * asked for (and shown), 2 for an unknown option or a missing value.
+ * Words after "--" and the values of options are not options. */
+static int check_options(const struct command *c, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0)
+            return 0;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            repl_print_help(stdout, c);
+            return 1;
+        }
+        if (a[0] != '-' || a[1] == '\0')
+            continue;
+        bool valued = false;
+        if (!known_option(c->opts, a, &valued)) {
+            term_error(_("%1$s: unknown option %2$s (\"%1$s --help\" lists its options)"),
+                       c->name, a);
+            return 2;
+        }
+        if (valued && ++i >= argc) {
+            term_error(_("%1$s: %2$s needs a value (\"%1$s --help\" says which)"), c->name, a);
+            return 2;
+        }
+    }
+    return 0;
+}
+
+int repl_run_argv(struct repl *r, int argc, char **argv)
+{
+    if (argc == 0)
+        return 0;
+    const struct command *c = repl_command(argv[0]);
+    if (!c) {
+        term_error(_("%1$s: unknown command (type \"help\" for the list)"), argv[0]);
+        fflush(stdout);
+        return 1;
+    }
+    int rc = check_options(c, argc, argv);
+    if (rc == 0) {
+        sbx_clear_interrupt();          /* a Ctrl-C at the prompt is spent */
+        rc = c->run(r, argc, argv);
+        repl_run_queue(r);
+    } else if (rc == 1) {
+        rc = 0;                         /* the help asked for is shown */
+    }
+    fflush(stdout);
+    return rc;
+}
+
 int repl_run_line(struct repl *r, const char *line)
 {
     char *buf = malloc(strlen(line) + 1);
@@ -80,15 +149,7 @@ int repl_run_line(struct repl *r, const char *line)
         rc = 1;
     } else if (argc > 0) {
         argv[argc] = NULL;
-        const struct command *c = repl_command(argv[0]);
-        if (!c) {
-            term_error(_("%1$s: unknown command (type \"help\" for the list)"), argv[0]);
-            rc = 1;
-        } else {
-            sbx_clear_interrupt();      /* a Ctrl-C at the prompt is spent */
-            rc = c->run(r, argc, argv);
-            repl_run_queue(r);
-        }
+        rc = repl_run_argv(r, argc, argv);
     }
     free(buf);
     fflush(stdout);
@@ -154,6 +215,18 @@ char *repl_read_line(struct repl *r, const char *prompt, size_t *len)
     if (line && *line && line[0] != ESCAPE_CHAR && !r->verbs)
         add_history(line);
     return line;
+}
+
+bool repl_confirm(struct repl *r, const char *question)
+{
+    if (!r->tty)
+        return true;                    /* a script has said what it wants */
+    char *answer = readline(question);
+    bool yes = answer && (answer[0] == 'y' || answer[0] == 'Y');
+    if (!answer)
+        putchar('\n');
+    free(answer);
+    return yes;
 }
 
 /* Ctrl-] ends the line at once and marks it as the escape. */

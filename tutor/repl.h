@@ -30,6 +30,11 @@ struct command {
     const char *args;                   /* synopsis of the arguments */
     const char *help;                   /* N_(), one line */
     const char *more;                   /* N_(), more for "help NAME"; may be NULL */
+    /* The options it takes, space-separated, "=" after one that takes a
+     * value ("-s= --subject= --delete"); every other word of the form
+     * -X or --X is refused before it runs, and --help (or -h) shows its
+     * help instead of running it. */
+    const char *opts;
     /* 0 when the command did what was asked, 1 otherwise (the message is
      * already printed). */
     int (*run)(struct repl *r, int argc, char **argv);
@@ -62,7 +67,20 @@ const struct command *repl_command(const char *name);
  * holds. A line ended by Ctrl-] comes back as "\035". */
 char *repl_read_line(struct repl *r, const char *prompt, size_t *len);
 
-/* Runs one command line. 0 on success, 1 on failure. */
+/* Asks a yes-or-no question on a terminal (not kept in the history):
+ * true for an answer starting with y. Without a terminal, true: piped
+ * commands are a script that has already decided. */
+bool repl_confirm(struct repl *r, const char *question);
+
+/* "help NAME": the command's line, then its longer text. */
+void repl_print_help(FILE *f, const struct command *c);
+
+/* Runs one command given as words (argv[argc] is NULL), as typed or as
+ * the shell passed them: 0 on success, 1 on failure, 2 for a command
+ * used wrongly (an unknown option, an option without its value). */
+int repl_run_argv(struct repl *r, int argc, char **argv);
+
+/* Splits a command line into words and runs it (repl_run_argv). */
 int repl_run_line(struct repl *r, const char *line);
 
 /* The loop: until quit or end of input. 0 when every command succeeded. */

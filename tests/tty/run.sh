@@ -105,5 +105,23 @@ else
     pass=$((pass + 1)); echo "ok      a message's text stays out of history"
 fi
 
+# reset on a terminal asks first: "n" (or Enter) keeps every mailbox.
+tm new-session -d -s t -x 80 -y 24 \
+    "env XDG_STATE_HOME=$state TERM=xterm-256color NO_COLOR=1 LANG=C.UTF-8 $bin --lang en"
+check "a session to reset in" "tutor>"
+tm send-keys -t t 'clear' Enter 'reset' Enter
+check "reset asks first" "bring every link up? [y/N]"
+tm send-keys -t t 'n' Enter
+check "a no keeps everything" "Nothing was reset."
+tm send-keys -t t 'clear' Enter 'mailbox bob' Enter
+check "bob's mail is still there" "Mailbox of bob@b.example: 1 message"
+tm send-keys -t t 'clear' Enter 'reset' Enter 'y' Enter
+check "a yes resets" "The world starts afresh"
+tm send-keys -t t 'clear' Enter 'mailbox bob' Enter
+check "and the mailbox is empty" "No messages for bob@b.example."
+tm send-keys -t t 'quit' Enter
+i=0
+while tm has-session -t t 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

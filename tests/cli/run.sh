@@ -1,0 +1,67 @@
+#!/bin/sh
+# The tutor as a shell command: one command from argv, as the shell gave
+# its words; --help and -h show a command's help and do nothing else; an
+# unknown option is a usage error (exit 2) and changes nothing.
+# Usage: run.sh [TUTOR_BINARY]
+bin=$(realpath "${1:-build/tutor}")
+pass=0 fail=0
+state=$(mktemp -d)
+trap 'rm -rf "$state"' EXIT
+export XDG_STATE_HOME="$state" LC_ALL=C NO_COLOR=1
+
+ok() { pass=$((pass + 1)); echo "ok      $1"; }
+bad() { fail=$((fail + 1)); echo "FAILED  $1"; [ -n "$2" ] && printf '%s\n' "$2" | sed 's/^/        | /'; }
+
+# Runs the tutor with the given words; its exit status in $rc, what it
+# printed (stdout and stderr) in $out.
+run() {
+    out=$("$bin" "$@" 2>&1)
+    rc=$?
+}
+
+# expect NAME STATUS TEXT WORDS...: exit STATUS, output containing TEXT.
+expect() {
+    name=$1 want=$2 text=$3
+    shift 3
+    run "$@"
+    if [ "$rc" = "$want" ] && printf '%s' "$out" | grep -qF -- "$text"; then
+        ok "$name"
+    else
+        bad "$name (exit $rc, expected $want; wanted \"$text\")" "$out"
+    fi
+}
+
+# Words reach the command as they are: an apostrophe stays one.
+run send -s "it's fine" -m "Bob's mail" bob@b.example
+expect "the subject arrives intact" 0 "it's fine" mailbox bob
+expect "the text arrives intact" 0 "Bob's mail" mailbox bob 1
+
+# --help and -h: the command's help, and nothing done.
+expect "reset --help shows reset's help" 0 "reset [--yes]" reset --help
+expect "reset -h shows it too" 0 "reset [--yes]" reset -h
+expect "and bob's mail is still there" 0 "1 message" mailbox bob
+expect "reset --dry-run is an unknown option" 2 "reset: unknown option --dry-run" reset --dry-run
+expect "and still nothing is lost" 0 "1 message" mailbox bob
+expect "help after other words" 0 "send [OPTIONS] [TO...]" send bob@b.example --help
+expect "an option's value is not an option" 0 "-h" send -s "-h" -m "dash" bob@b.example
+
+# Every command answers --help with its own line, exit 0.
+for c in $("$bin" help | sed -n 's/^  \([a-z][a-z]*\) .*/\1/p; s/^  \([a-z][a-z]*\)$/\1/p'); do
+    run "$c" --help
+    if [ "$rc" = 0 ] && printf '%s\n' "$out" | head -n 1 | grep -q "^  $c\b"; then
+        ok "$c --help"
+    else
+        bad "$c --help (exit $rc)" "$out"
+    fi
+done
+
+# Usage errors are 2; a command that fails is 1.
+expect "an unknown option of hosts" 2 "hosts: unknown option --bogus" hosts --bogus
+expect "an option without its value" 2 "ping: -c needs a value" ping -c
+expect "traceroute's own option still works" 0 "traceroute to" traceroute -n mail.b.example
+expect "a command that fails" 1 "no such user" mailbox nosuch
+expect "reset --yes resets" 0 "The world starts afresh" reset --yes
+expect "and bob's mailbox is empty" 0 "No messages for bob@b.example." mailbox bob
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
