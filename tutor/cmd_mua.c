@@ -213,19 +213,15 @@ static int cmd_send(struct repl *r, int argc, char **argv)
     if (parse_send(argc, argv, &a) < 0)
         goto done;
     if (!a.to) {
-        if (!(asked_to = ask(r, "To: ")))
+        if (!(asked_to = ask(r, "To: "))) {
+            term_error(_("send: the input ended before a recipient was given "
+                         "(e.g. send -s Hello -m Hi bob@b.example)"));
             goto done;
+        }
         a.to = strdup(asked_to);
     }
-    if (!a.subject) {
-        if (!(asked_subject = ask(r, "Subject: ")))
-            goto done;
-        a.subject = asked_subject;
-    }
-    body = a.text ? NULL : ask_body(r);
-    if (!a.text && !body)
-        goto done;
-
+    /* the recipients are checked before the text is asked for: a typo
+     * in an address should not cost the student a typed message */
     char err[MIME_ERROR_MAX];
     if (!a.to || compose_addresses(a.to, rcpts, &n_rcpts, err) < 0 ||
         (a.cc && compose_addresses(a.cc, rcpts, &n_rcpts, err) < 0)) {
@@ -236,6 +232,17 @@ static int cmd_send(struct repl *r, int argc, char **argv)
         term_error(_("send: no recipient; give at least one address"));
         goto done;
     }
+    if (!a.subject) {
+        if (!(asked_subject = ask(r, "Subject: "))) {
+            term_error(_("send: the input ended before the subject was given"));
+            goto done;
+        }
+        a.subject = asked_subject;
+    }
+    body = a.text ? NULL : ask_body(r);
+    if (!a.text && !body)
+        goto done;
+
     char from[512], date[40], mid[128], text_id[16];
     snprintf(from, sizeof from, "%s <%s>", u->name, u->address);
     rt_format_date(rt, rt_now(rt), date);

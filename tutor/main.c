@@ -5,8 +5,10 @@
  * chooses the language, loads the world and hands over to the REPL, or runs
  * one REPL command given on the command line.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,13 +75,37 @@ static void find_datadir(char datadir[PATH_MAX], char world[PATH_MAX], char loca
         snprintf(localedir, PATH_MAX, "%s/../share/locale", exe);
 }
 
-static void state_root(char out[PATH_MAX])
+/* $XDG_STATE_HOME/tutor, else ~/.local/state/tutor, the home from $HOME
+ * or, when HOME is unset, from the passwd entry (as the shell finds ~):
+ * never a folder other users share. false when there is no home. */
+static bool state_root(char out[PATH_MAX])
 {
     const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-    if (x && x[0] == '/')
+    if (x && x[0] == '/') {
         snprintf(out, PATH_MAX, "%s/tutor", x);
-    else
-        snprintf(out, PATH_MAX, "%s/.local/state/tutor", home && *home ? home : "/tmp");
+        return true;
+    }
+    if (!home || !*home) {
+        const struct passwd *pw = getpwuid(getuid());
+        home = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
+    }
+    if (!home)
+        return false;
+    snprintf(out, PATH_MAX, "%s/.local/state/tutor", home);
+    return true;
+}
+
+/* The end of the output, as coreutils' close_stdout has it: a write that
+ * failed (a full disk, a closed pipe's reader gone) is an error, said on
+ * stderr, not a silent success. */
+static int finish_stdout(int rc)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return rc;
+    fprintf(stderr, "tutor: %s%s%s\n", _("cannot write the output"), errno ? ": " : "",
+            errno ? strerror(errno) : "");
+    return 1;
 }
 
 /* Scripts' tutor.log lines go to STATE/server.log, like a real server's
@@ -152,8 +178,8 @@ int main(int argc, char **argv)
      * (ipconfig /all) are left alone */
     while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
         switch (o) {
-        case 'h': usage(stdout); return 0;
-        case 'V': printf("tutor %s\n", TUTOR_VERSION); return 0;
+        case 'h': usage(stdout); return finish_stdout(0);
+        case 'V': printf("tutor %s\n", TUTOR_VERSION); return finish_stdout(0);
         case 'l': break;
         case 'w': world_opt = optarg; break;
         case 'r': reset = true; break;
@@ -163,7 +189,11 @@ int main(int argc, char **argv)
         }
     }
     term_init(color);
-    state_root(state);
+    if (!state_root(state)) {
+        fprintf(stderr, "%s", _("tutor: no home folder to keep the state in: set HOME or "
+                                "XDG_STATE_HOME\n"));
+        return 2;
+    }
     if (optind < argc && strcmp(argv[optind], "serve") == 0) {
         struct serve_env env = {datadir, world_opt ? world_opt : world_path, state, reset};
         return serve_main(&env, argc - optind, argv + optind);
@@ -204,5 +234,5 @@ int main(int argc, char **argv)
     repl_close(&r);
     rt_close(&rt);
     world_free(w);
-    return rc;
+    return finish_stdout(rc);
 }

@@ -63,5 +63,30 @@ expect "a command that fails" 1 "no such user" mailbox nosuch
 expect "reset --yes resets" 0 "The world starts afresh" reset --yes
 expect "and bob's mailbox is empty" 0 "No messages for bob@b.example." mailbox bob
 
+# Output that cannot be written is a failure, said on stderr.
+out=$("$bin" hosts 2>&1 >/dev/full); rc=$?
+if [ "$rc" = 1 ] && [ "$out" = "tutor: cannot write the output" ]; then
+    ok "hosts > /dev/full fails with a message"
+else
+    bad "hosts > /dev/full (exit $rc)" "$out"
+fi
+out=$("$bin" --help 2>&1 >/dev/full); rc=$?
+[ "$rc" = 1 ] && ok "--help > /dev/full fails too" || bad "--help > /dev/full (exit $rc)" "$out"
+
+# send with nothing to read says why.
+out=$("$bin" send </dev/null 2>&1); rc=$?
+if [ "$rc" = 1 ] && printf '%s' "$out" | grep -qF "the input ended before a recipient was given"; then
+    ok "send </dev/null says why it fails"
+else
+    bad "send </dev/null (exit $rc)" "$out"
+fi
+# only the To line is given: the address is judged before the input runs out
+out=$(printf 'nobody-at-all\n' | "$bin" send 2>&1); rc=$?
+if [ "$rc" = 1 ] && printf '%s' "$out" | grep -qF '"nobody-at-all" is not a mail address'; then
+    ok "send checks the recipient before asking for the rest"
+else
+    bad "send checks the recipient first (exit $rc)" "$out"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
