@@ -318,7 +318,7 @@ static int cmd_dig(struct repl *r, int argc, char **argv)
     struct runtime *rt = r->rt;
     struct dig_opts o;
     if (parse_dig(argc, argv, &o) < 0)
-        return 1;
+        return 2;          /* used wrongly: a usage error */
     const struct world_node *pc = world_node(rt->world, rt->world->student);
     uint32_t server = pc && pc->n_dns ? pc->dns[0] : 0;
     if (o.server && server_addr(rt, o.server, &server) < 0)
@@ -464,7 +464,7 @@ static int cmd_host(struct repl *r, int argc, char **argv)
     }
     if (!name || (type && !ldns_get_rr_type_by_name(type))) {
         term_error(_("usage: host [-t TYPE] NAME|ADDRESS"));
-        return 1;
+        return 2;
     }
     uint32_t a4;
     bool reverse = addr_parse_ipv4(name, &a4) == 0 || strchr(name, ':');
@@ -510,7 +510,7 @@ static int cmd_nslookup(struct repl *r, int argc, char **argv)
     struct runtime *rt = r->rt;
     if (argc != 2) {
         term_error(_("usage: nslookup NAME|ADDRESS"));
-        return 1;
+        return 2;
     }
     const char *name = argv[1];
     uint32_t a4, server = default_resolver(rt);

@@ -40,7 +40,7 @@ static int cmd_mailbox(struct repl *r, int argc, char **argv)
 {
     if (argc < 2 || argc > 3) {
         term_error(_("usage: mailbox USER [N]"));
-        return 1;
+        return 2;
     }
     const struct world_user *u = repl_find_user(r->rt->world, argv[1]);
     if (!u)

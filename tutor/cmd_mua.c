@@ -83,7 +83,7 @@ static int cmd_login(struct repl *r, int argc, char **argv)
     struct runtime *rt = r->rt;
     if (argc > 2) {
         term_error(_("usage: login [USER]"));
-        return 1;
+        return 2;
     }
     const struct world_user *u = argc == 2 ? repl_find_user(rt->world, argv[1]) : mua_user(rt);
     if (!u)
@@ -384,7 +384,7 @@ static int cmd_inbox(struct repl *r, int argc, char **argv)
     bool delete = argc == 2 && strcmp(argv[1], "--delete") == 0;
     if (argc > 2 || (argc == 2 && !delete)) {
         term_error(_("usage: inbox [--delete]"));
-        return 1;
+        return 2;
     }
     const struct world_user *u = mua_user(rt);
     if (!u) {
@@ -515,7 +515,7 @@ static int cmd_read(struct repl *r, int argc, char **argv)
         view = VIEW_RAW;
     if (argc < 2 || argc > 3 || (argc == 3 && view == VIEW_READ)) {
         term_error(_("usage: read N [--headers|--raw]"));
-        return 1;
+        return 2;
     }
     return show_message(r, argv[1], view);
 }
@@ -524,7 +524,7 @@ static int cmd_headers(struct repl *r, int argc, char **argv)
 {
     if (argc != 2) {
         term_error(_("usage: headers N"));
-        return 1;
+        return 2;
     }
     return show_message(r, argv[1], VIEW_HEADER_ONLY);
 }

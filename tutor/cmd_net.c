@@ -45,7 +45,7 @@ static int cmd_ipconfig(struct repl *r, int argc, char **argv)
     bool all = argc > 1 && (strcasecmp(argv[1], "/all") == 0 || strcmp(argv[1], "-a") == 0);
     if (argc > 1 && !all) {
         term_error(_("usage: ipconfig [/all]"));
-        return 1;
+        return 2;
     }
     struct world *w = r->rt->world;
     const struct world_node *pc = world_node(w, w->student);
@@ -144,7 +144,7 @@ static int cmd_telnet(struct repl *r, int argc, char **argv)
 {
     if (argc < 2 || argc > 3) {
         term_error(_("usage: telnet HOST [SERVICE|PORT]"));
-        return 1;
+        return 2;
     }
     struct runtime *rt = r->rt;
     const char *svcname = argc == 3 ? argv[2] : "telnet";

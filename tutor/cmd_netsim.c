@@ -79,7 +79,7 @@ static int cmd_traceroute(struct repl *r, int argc, char **argv)
     bool numeric = argc == 3 && strcmp(argv[1], "-n") == 0;
     if (argc != 2 && !numeric) {
         term_error(_("usage: traceroute [-n] HOST"));
-        return 1;
+        return 2;
     }
     const char *host = argv[argc - 1];
     struct netsim_rt n;
@@ -141,12 +141,12 @@ static int cmd_ping(struct repl *r, int argc, char **argv)
             host = argv[i];
         } else {
             term_error(_("usage: ping [-c COUNT] HOST"));
-            return 1;
+            return 2;
         }
     }
     if (!host) {
         term_error(_("usage: ping [-c COUNT] HOST"));
-        return 1;
+        return 2;
     }
     struct netsim_rt n;
     if (netsim_rt_open(&n, r->rt, NULL, -1) < 0)
@@ -227,7 +227,7 @@ static int cmd_link(struct repl *r, int argc, char **argv)
     struct netsim_rt n;
     if (argc != 1 && (argc != 4 || (strcmp(argv[1], "down") && strcmp(argv[1], "up")))) {
         term_error(_("usage: link [down|up A B]"));
-        return 1;
+        return 2;
     }
     if (netsim_rt_open(&n, r->rt, NULL, -1) < 0)
         return 1;
@@ -256,7 +256,7 @@ static int cmd_congest(struct repl *r, int argc, char **argv)
     bool off = argc == 4 && strcmp(argv[3], "off") == 0;
     if (argc != 3 && !off) {
         term_error(_("usage: congest A B [off]"));
-        return 1;
+        return 2;
     }
     struct netsim_rt n;
     if (netsim_rt_open(&n, r->rt, NULL, -1) < 0)
@@ -282,7 +282,7 @@ static int cmd_trace(struct repl *r, int argc, char **argv)
 {
     if (argc != 2 || (strcmp(argv[1], "on") && strcmp(argv[1], "off"))) {
         term_error(_("usage: trace on|off"));
-        return 1;
+        return 2;
     }
     r->rt->net_trace = strcmp(argv[1], "on") == 0;
     printf("%s\n", r->rt->net_trace ? _("Every dialogue now shows the hops its bytes take.")
@@ -294,7 +294,7 @@ static int cmd_tap(struct repl *r, int argc, char **argv)
 {
     if (argc != 2) {
         term_error(_("usage: tap NODE|off"));
-        return 1;
+        return 2;
     }
     if (strcmp(argv[1], "off") == 0) {
         r->rt->net_tap = -1;

@@ -121,7 +121,7 @@ static int cmd_relay(struct repl *r, int argc, char **argv)
 {
     struct relay_args a;
     if (parse_relay(argc, argv, &a) < 0)
-        return 1;
+        return 2;          /* used wrongly: a usage error */
     struct netsim_rt net;
     if (netsim_rt_open(&net, r->rt, a.topology, a.seed) < 0)
         return 1;
@@ -182,7 +182,7 @@ static int cmd_topo(struct repl *r, int argc, char **argv)
             file = argv[i];
         else {
             term_error(_("usage: topo [FILE] [--dot]"));
-            return 1;
+            return 2;
         }
     }
     struct netsim_rt net;

@@ -59,6 +59,8 @@ done
 expect "an unknown option of hosts" 2 "hosts: unknown option --bogus" hosts --bogus
 expect "an option without its value" 2 "ping: -c needs a value" ping -c
 expect "traceroute's own option still works" 0 "traceroute to" traceroute -n mail.b.example
+expect "too many words is a usage error" 2 "usage: inbox [--delete]" inbox one two
+expect "dig without a name is one too" 2 "usage: dig" dig
 expect "a command that fails" 1 "no such user" mailbox nosuch
 expect "reset --yes resets" 0 "The world starts afresh" reset --yes
 expect "and bob's mailbox is empty" 0 "No messages for bob@b.example." mailbox bob
