@@ -9,13 +9,32 @@ static const char *current = "en";
 
 const char *i18n_lang(void) { return current; }
 
+/* The language as a GNU gettext program picks it: the locale's (LC_ALL,
+ * LC_MESSAGES, LANG, the first one set), except that a non-empty LANGUAGE
+ * list outranks it unless the locale is C, each entry tried in turn
+ * (LANGUAGE=fr:ja: no French, so Japanese); a list with neither language
+ * leaves the messages untranslated, that is English. */
 static const char *lang_from_locale(void)
 {
     static const char *const vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
-    for (size_t i = 0; i < 3; i++) {
+    const char *locale = NULL;
+    for (size_t i = 0; i < 3 && !locale; i++) {
         const char *v = getenv(vars[i]);
         if (v && *v)
-            return strncmp(v, "ja", 2) == 0 ? "ja" : "en";
+            locale = v;
+    }
+    if (!locale || strcmp(locale, "C") == 0 || strcmp(locale, "POSIX") == 0)
+        return "en";
+    const char *list = getenv("LANGUAGE");
+    if (!list || !*list)
+        return strncmp(locale, "ja", 2) == 0 ? "ja" : "en";
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ":");
+        if (n >= 2 && strncmp(p, "ja", 2) == 0)
+            return "ja";
+        if ((n >= 2 && strncmp(p, "en", 2) == 0) || (n == 1 && *p == 'C'))
+            return "en";
+        p += n + (p[n] == ':');
     }
     return "en";
 }

@@ -90,5 +90,18 @@ else
     bad "send checks the recipient first (exit $rc)" "$out"
 fi
 
+# LANGUAGE outranks the locale, as in GNU gettext programs, but not C's.
+lang_of() { env -u LC_ALL "$@" "$bin" help 2>&1 | sed -n 2p; }
+for e in "LANG=ja_JP.UTF-8:ja" "LANG=ja_JP.UTF-8 LANGUAGE=en:en" "LANG=en_US.UTF-8 LANGUAGE=fr:ja:ja" \
+         "LANG=C LANGUAGE=ja:en" "LANG=de_DE.UTF-8 LANGUAGE=de:en"; do
+    vars=${e%:*} want=${e##*:}
+    # shellcheck disable=SC2086
+    line=$(lang_of $vars)
+    case $want in
+        ja) printf '%s' "$line" | grep -q 'コマンド' ;;
+        en) printf '%s' "$line" | grep -q 'list the commands' ;;
+    esac && ok "$vars speaks $want" || bad "$vars should speak $want" "$line"
+done
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
