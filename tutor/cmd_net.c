@@ -231,8 +231,22 @@ done:
     return rc;
 }
 
+/* The lecture's slide shows Windows 95's winipcfg: the same as ipconfig
+ * /all here. */
+static int cmd_winipcfg(struct repl *r, int argc, char **argv)
+{
+    if (argc > 1) {
+        term_error(_("usage: winipcfg"));
+        return 2;
+    }
+    char slash_all[] = "/all";
+    char *all[] = {argv[0], slash_all, NULL};
+    return cmd_ipconfig(r, 2, all);
+}
+
 const struct command net_commands[] = {
     {.name = "ipconfig", .opts = "-a", .args = "[/all]", .help = N_("show this computer's address, mask, gateway and DNS server"), .run = cmd_ipconfig},
+    {.name = "winipcfg", .help = N_("ipconfig /all, as Windows 95's winipcfg showed it"), .run = cmd_winipcfg},
     {.name = "hosts", .help = N_("list the world's hosts, their addresses and services"), .run = cmd_hosts},
     {.name = "telnet", .args = "HOST [SERVICE|PORT]", .help = N_("talk to a server by hand, e.g. telnet mail.a.example smtp"), .run = cmd_telnet},
     {NULL},

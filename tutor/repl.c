@@ -113,13 +113,118 @@ static int check_options(const struct command *c, int argc, char **argv)
     return 0;
 }
 
+/* Edit distance between a and b (Levenshtein), up to short names. */
+static size_t distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 31 || lb > 31)
+        return 99;
+    size_t row[32];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* An unknown command, with the known ones nearest to it, as git does. */
+static void unknown_command(const char *name)
+{
+    char near[256] = "";
+    size_t best = 3;                    /* at most two edits away */
+    for (size_t f = 0; repl_families[f]; f++)
+        for (const struct command *c = repl_families[f]; c->name; c++) {
+            size_t d = distance(name, c->name);
+            if (d < best) {
+                best = d;
+                near[0] = '\0';
+            }
+            if (d == best && strlen(near) + strlen(c->name) + 3 < sizeof near)
+                snprintf(near + strlen(near), sizeof near - strlen(near), "%s%s",
+                         near[0] ? ", " : "", c->name);
+        }
+    if (near[0])
+        term_error(_("%1$s: unknown command; did you mean %2$s? (\"help\" lists them all)"),
+                   name, near);
+    else
+        term_error(_("%1$s: unknown command (type \"help\" for the list)"), name);
+}
+
+/* The words as the command reads them: "ipconfig/all" (as Windows takes
+ * it) is "ipconfig" "/all", and an option's value written onto it
+ * ("ping -c1", getopt's short form) is a word of its own. The new words
+ * point into argv and into *w. */
+struct words {
+    char *v[2 * REPL_ARGS_MAX + 1];
+    int n;
+    char name[32];                      /* a command's name cut at '/' */
+    char flags[REPL_ARGS_MAX][3];       /* "-c" cut from "-c1" */
+};
+
+static void normalise(int argc, char **argv, struct words *w)
+{
+    w->n = 0;
+    const char *slash = strchr(argv[0], '/');
+    size_t len = slash ? (size_t)(slash - argv[0]) : 0;
+    if (len > 0 && len < sizeof w->name) {
+        memcpy(w->name, argv[0], len);
+        w->name[len] = '\0';
+    }
+    if (len > 0 && len < sizeof w->name && repl_command(w->name)) {
+        w->v[w->n++] = w->name;
+        w->v[w->n++] = (char *)slash;
+    } else {
+        w->v[w->n++] = argv[0];
+    }
+    const struct command *c = repl_command(w->v[0]);
+    bool options = c != NULL;
+    for (int i = 1; i < argc && i < REPL_ARGS_MAX; i++) {
+        const char *a = argv[i];
+        bool valued = false;
+        if (strcmp(a, "--") == 0)
+            options = false;
+        if (options && a[0] == '-' && a[1] && a[1] != '-' && a[2]) {
+            char *flag = w->flags[i];
+            flag[0] = a[0];
+            flag[1] = a[1];
+            flag[2] = '\0';
+            if (known_option(c->opts, flag, &valued) && valued) {
+                w->v[w->n++] = flag;
+                w->v[w->n++] = argv[i] + 2;
+                continue;
+            }
+        }
+        w->v[w->n++] = argv[i];
+        if (options && known_option(c->opts, a, &valued) && valued && i + 1 < argc &&
+            i + 1 < REPL_ARGS_MAX)
+            w->v[w->n++] = argv[++i];   /* a value is never an option */
+    }
+    w->v[w->n] = NULL;
+}
+
 int repl_run_argv(struct repl *r, int argc, char **argv)
 {
     if (argc == 0)
         return 0;
+    struct words w;
+    normalise(argc, argv, &w);
+    argc = w.n;
+    argv = w.v;
     const struct command *c = repl_command(argv[0]);
     if (!c) {
-        term_error(_("%1$s: unknown command (type \"help\" for the list)"), argv[0]);
+        unknown_command(argv[0]);
         fflush(stdout);
         return 1;
     }

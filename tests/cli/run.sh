@@ -55,6 +55,13 @@ for c in $("$bin" help | sed -n 's/^  \([a-z][a-z]*\) .*/\1/p; s/^  \([a-z][a-z]
     fi
 done
 
+# Spellings students bring: Windows' ipconfig/all and winipcfg, getopt's
+# -c1, and a typo answered with the nearest commands.
+expect "ipconfig/all is ipconfig /all" 0 "Node in the world" ipconfig/all
+expect "winipcfg is ipconfig /all" 0 "Node in the world" winipcfg
+expect "ping -c1 takes the count on the flag" 0 "1 packets transmitted" ping -c1 mail.b.example
+expect "a typo gets the nearest commands" 1 "did you mean hosts?" hots
+
 # Usage errors are 2; a command that fails is 1.
 expect "an unknown option of hosts" 2 "hosts: unknown option --bogus" hosts --bogus
 expect "an option without its value" 2 "ping: -c needs a value" ping -c
