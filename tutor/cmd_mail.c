@@ -7,6 +7,7 @@
 #include "fsutil.h"
 #include "i18n.h"
 #include "maildir.h"
+#include "mime.h"
 #include "queue.h"
 #include "relay.h"
 #include "repl.h"
@@ -88,11 +89,17 @@ static int cmd_mailbox(struct repl *r, int argc, char **argv)
             char size[16];
             snprintf(size, sizeof size, "%zu", m[i].size);
             printf("%4zu  %7s ", i + 1, size);
-            term_fit(stdout, m[i].from, 28);
+            /* decoded as a mail client shows them (=?UTF-8?B?...?= is for
+             * the wire); "mailbox USER N" shows the message as stored */
+            char *from = mime_decode_header(m[i].from), *subject = mime_decode_header(m[i].subject);
+            term_fit(stdout, from ? from : m[i].from, 28);
             putchar(' ');
             /* "   1     123 " and the From column come first */
-            term_cut(stdout, m[i].subject, SCREEN_WIDTH - 4 - 2 - 7 - 1 - 28 - 1);
+            term_cut(stdout, subject ? subject : m[i].subject,
+                     SCREEN_WIDTH - 4 - 2 - 7 - 1 - 28 - 1);
             putchar('\n');
+            free(from);
+            free(subject);
         }
     }
     maildir_list_free(m, n);

@@ -62,6 +62,19 @@ expect "winipcfg is ipconfig /all" 0 "Node in the world" winipcfg
 expect "ping -c1 takes the count on the flag" 0 "1 packets transmitted" ping -c1 mail.b.example
 expect "a typo gets the nearest commands" 1 "did you mean hosts?" hots
 
+# mailbox lists subjects decoded, as a mail client shows them, and a
+# decoded control character is shown, never obeyed.
+run send -s "こんにちは" -m hi bob@b.example
+expect "mailbox decodes an encoded subject" 0 "こんにちは" mailbox bob
+printf 'telnet mail.b.example smtp\nHELO pc1\nMAIL FROM:<x@a.example>\nRCPT TO:<bob@b.example>\nDATA
+Subject: =?UTF-8?B?G1sySg==?=\n\nhi\n.\nQUIT\n' | "$bin" >/dev/null 2>&1
+run mailbox bob
+if printf '%s' "$out" | grep -qF '^[[2J' && ! printf '%s' "$out" | grep -q "$(printf '\033')"; then
+    ok "a decoded escape is shown, not sent to the terminal"
+else
+    bad "a decoded escape reached the terminal" "$out"
+fi
+
 # Usage errors are 2; a command that fails is 1.
 expect "an unknown option of hosts" 2 "hosts: unknown option --bogus" hosts --bogus
 expect "an option without its value" 2 "ping: -c needs a value" ping -c
