@@ -1,0 +1,25 @@
+#!/bin/sh
+# The man page covers what --help shows: every command "help" lists and
+# every option a command takes (its .opts in tutor/cmd_*.c).
+# Usage: manpage.sh [TUTOR_BINARY]
+bin=${1:-build/tutor}
+man=$(dirname "$0")/../../tutor/tutor.1
+src=$(dirname "$0")/../../tutor
+pass=0 fail=0
+for c in $(LC_ALL=C "$bin" --lang en help | sed -n 's/^  \([a-z][a-z]*\).*/\1/p'); do
+    if grep -qE "^\.(B|BR) (.*[ \"])?$c([ \"]|$)" "$man"; then
+        pass=$((pass + 1)); echo "ok      command $c"
+    else
+        fail=$((fail + 1)); echo "FAILED  command $c is not in tutor.1"
+    fi
+done
+for o in $(sed -n 's/.*\.opts = "\([^"]*\)".*/\1/p' "$src"/cmd_*.c | tr ' ' '\n' | tr -d '=' | sort -u); do
+    # groff writes a hyphen as \-
+    if grep -qF -- "$(printf '%s' "$o" | sed 's/-/\\-/g')" "$man"; then
+        pass=$((pass + 1)); echo "ok      option $o"
+    else
+        fail=$((fail + 1)); echo "FAILED  option $o is not in tutor.1"
+    fi
+done
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
