@@ -12,6 +12,7 @@ LOCALEDIR = $(PREFIX)/share/locale
 MANDIR   = $(PREFIX)/share/man/man1
 
 CC      ?= cc
+PKG_CONFIG ?= pkg-config
 PKGS     = readline lua5.4 jansson libmd ldns
 VERSION  = 0.1.0
 
@@ -20,10 +21,13 @@ VERSION  = 0.1.0
 WARN     = -Wall -Wextra -Wshadow -Wundef -Wwrite-strings -Wmissing-prototypes \
            -Wstrict-prototypes -Wold-style-definition -Wno-format-truncation
 CFLAGS  ?= -O2 -g
+# CPPFLAGS, CFLAGS and LDFLAGS are the builder's (dpkg-buildflags sets all
+# three); WERROR is -Werror under `make check`.
 ALL_CFLAGS = -std=c17 -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 \
            -pthread -DTUTOR_VERSION='"$(VERSION)"' -Itutor -Inet-sim \
-           $(WARN) $(CFLAGS) $(shell pkg-config --cflags-only-I $(PKGS) 2>/dev/null)
-LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
+           $(WARN) $(WERROR) $(CPPFLAGS) $(CFLAGS) \
+           $(shell $(PKG_CONFIG) --cflags-only-I $(PKGS) 2>/dev/null)
+LIBS     = $(LDFLAGS) $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm -pthread
 
 # readline's .pc file adds -D_XOPEN_SOURCE=600, which fights ours: take
 # only the include paths from pkg-config.
@@ -40,7 +44,17 @@ MO       = $(PO:tutor/po/%.po=$(B)/locale/%/LC_MESSAGES/tutor.mo)
 
 all: $(B)/tutor $(MO)
 
-$(O)/%.o: %.c $(wildcard tutor/*.h net-sim/*.h)
+# Before the first compile: every library there, or pkg-config's own word
+# on which is missing (rather than a compiler's "lua.h: No such file").
+$(B)/.libraries:
+	@$(PKG_CONFIG) --print-errors --exists $(PKGS) || \
+	  { echo "tutor: a library is missing (sh tests/deps.sh installs them)" >&2; exit 1; }
+	@mkdir -p $(B) && touch $@
+
+# the folders make install fills, for a program that cannot find itself
+$(O)/tutor/main.o: ALL_CFLAGS += -DTUTOR_DATADIR='"$(DATADIR)"' -DTUTOR_LOCALEDIR='"$(LOCALEDIR)"'
+
+$(O)/%.o: %.c $(wildcard tutor/*.h net-sim/*.h) | $(B)/.libraries
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -54,7 +68,7 @@ $(B)/locale/%/LC_MESSAGES/tutor.mo: tutor/po/%.po
 # Unit tests link the same objects as the program.
 $(B)/tests/%: tests/unit/%.c $(CORE_OBJ) tests/unit/unit.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(CORE_OBJ) $(LIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(CORE_OBJ) $(LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
 
 unit: $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
@@ -72,7 +86,7 @@ FZ       = $(B)/fuzz
 FUZZ_CFLAGS = -std=c17 -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 -pthread \
            -DTUTOR_VERSION='"$(VERSION)"' -Itutor -Inet-sim -Itests/fuzz -g -O1 \
            -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
-           $(shell pkg-config --cflags-only-I $(PKGS) 2>/dev/null)
+           $(shell $(PKG_CONFIG) --cflags-only-I $(PKGS) 2>/dev/null)
 FUZZ_OBJ = $(CORE_SRC:%.c=$(FZ)/obj/%.o) $(NETSIM_SRC:%.c=$(FZ)/obj/%.o) \
            $(FZ)/obj/tests/fuzz/fuzz_host.o
 FUZZ_RUNS ?= 10000000
@@ -116,13 +130,17 @@ deps:
 run: deps all
 	./$(B)/tutor
 
+# `make check` builds and runs every suite and installs nothing (a
+# package build has no network); `make test` first installs what is
+# missing, so the README's two commands set up a fresh machine.
 test: deps
-	$(MAKE) CFLAGS='-O2 -g -Werror' all unit
+	$(MAKE) check
+
+check:
+	$(MAKE) WERROR=-Werror all unit
 	$(MAKE) asan
 	$(MAKE) fuzz-build
 	sh tests/run-all.sh
-
-check: test
 
 pot:
 	xgettext --from-code=UTF-8 -k_ -kN_ -kngettext:1,2 -o tutor/po/tutor.pot tutor/*.c

@@ -47,6 +47,17 @@ static void exe_dir(char out[PATH_MAX])
 /* DATADIR holds scripts/ and the default world. In the source tree the
  * program is build/tutor and the data is beside build/; installed, it is
  * PREFIX/share/tutor. TUTOR_DATADIR overrides both. */
+#ifndef TUTOR_DATADIR
+#define TUTOR_DATADIR "/usr/local/share/tutor"
+#endif
+#ifndef TUTOR_LOCALEDIR
+#define TUTOR_LOCALEDIR "/usr/local/share/locale"
+#endif
+
+/* The scripts, world and catalogs: TUTOR_DATADIR from the environment;
+ * else beside the program (the source tree, or PREFIX/share after make
+ * install), found through /proc/self/exe; else, with no /proc, the
+ * folders make install was built for; else the current folder. */
 static void find_datadir(char datadir[PATH_MAX], char world[PATH_MAX], char localedir[PATH_MAX])
 {
     char exe[PATH_MAX], p[PATH_MAX + 64];
@@ -60,12 +71,19 @@ static void find_datadir(char datadir[PATH_MAX], char world[PATH_MAX], char loca
         if (exists(p))
             up = ups[i];
     }
+    snprintf(p, sizeof p, "%s/../share/tutor/scripts/smtp.lua", exe);
+    bool installed = exists(p);
     if (env && *env)
         snprintf(datadir, PATH_MAX, "%s", env);
     else if (up)
         snprintf(datadir, PATH_MAX, "%s%s", exe, up);
-    else
+    else if (installed)
         snprintf(datadir, PATH_MAX, "%s/../share/tutor", exe);
+    else if (exists(TUTOR_DATADIR "/scripts/smtp.lua"))
+        /* no /proc to find the program by: where make install put it */
+        snprintf(datadir, PATH_MAX, "%s", TUTOR_DATADIR);
+    else
+        snprintf(datadir, PATH_MAX, ".");  /* run from the source tree */
     snprintf(world, PATH_MAX, "%s/tutor/world/default.json", datadir);
     if (!exists(world))
         snprintf(world, PATH_MAX, "%s/world/default.json", datadir);
@@ -73,6 +91,9 @@ static void find_datadir(char datadir[PATH_MAX], char world[PATH_MAX], char loca
     snprintf(p, sizeof p, "%s/locale/ja/LC_MESSAGES/tutor.mo", exe);
     if (!exists(p))
         snprintf(localedir, PATH_MAX, "%s/../share/locale", exe);
+    snprintf(p, sizeof p, "%s/ja/LC_MESSAGES/tutor.mo", localedir);
+    if (!exists(p))
+        snprintf(localedir, PATH_MAX, "%s", TUTOR_LOCALEDIR);
 }
 
 /* $XDG_STATE_HOME/tutor, else ~/.local/state/tutor, the home from $HOME
