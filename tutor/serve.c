@@ -75,7 +75,8 @@ static void usage(FILE *f)
                        "                           or only HOST's users when HOST= is given\n"
                        "  --dns [HOST=]ADDR:PORT   DNS over UDP and TCP (default: the student's\n"
                        "                           resolver)\n"
-                       "  ADDR is 127.0.0.1 when left out; [::1] for IPv6; port 0 picks a free one\n\n"
+                       "  ADDR is 127.0.0.1 when left out; [::1] for IPv6; localhost is both\n"
+                       "  127.0.0.1 and ::1 (as /etc/hosts has it); port 0 picks a free one\n\n"
                        "  --world FILE             serve this world instead of the built-in one\n"
                        "  --verbose                show every dialogue as it happens\n"
                        "  --log FILE               write every dialogue to FILE, as JSON lines\n"
@@ -206,6 +207,39 @@ static int bind_listener(struct listener *l)
             return -1;
         }
     }
+    return 0;
+}
+
+/* The ::1 twin of a "localhost" listener l, on the port l got. A machine
+ * without IPv6 has only 127.0.0.1, and says nothing of it. 0, or -1 after
+ * saying why. */
+static int bind_ipv6_loopback(struct serve *sv, const struct listener *l)
+{
+    struct sockaddr_storage got;
+    socklen_t glen = sizeof got;
+    if (getsockname(l->fd, (struct sockaddr *)&got, &glen) < 0)
+        return 0;
+    struct listener *six = &sv->ls[sv->n_ls];
+    *six = *l;
+    six->fd = six->udp_fd = -1;
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&six->spec.sa;
+    memset(&six->spec.sa, 0, sizeof six->spec.sa);
+    s6->sin6_family = AF_INET6;
+    s6->sin6_addr = in6addr_loopback;
+    s6->sin6_port = ((struct sockaddr_in *)&got)->sin_port;
+    six->spec.sa_len = sizeof *s6;
+    six->spec.localhost = false;
+    /* is there a ::1 at all? (no IPv6, or none on lo) */
+    struct sockaddr_in6 probe = {.sin6_family = AF_INET6, .sin6_addr = in6addr_loopback};
+    int fd = socket(AF_INET6, SOCK_STREAM, 0);
+    bool has_v6 = fd >= 0 && bind(fd, (struct sockaddr *)&probe, sizeof probe) == 0;
+    if (fd >= 0)
+        close(fd);
+    if (!has_v6)
+        return 0;
+    if (bind_listener(six) < 0)
+        return -1;
+    sv->n_ls++;
     return 0;
 }
 
@@ -664,6 +698,8 @@ int serve_main(const struct serve_env *env, int argc, char **argv)
         *l = (struct listener){.kind = (enum serve_kind)k, .proto = protos[k], .spec = specs[k],
                                .fd = -1, .udp_fd = -1, .idle_s = idle[k]};
         if (choose_host(&sv, l) < 0 || bind_listener(l) < 0)
+            goto out;
+        if (l->spec.localhost && bind_ipv6_loopback(&sv, l) < 0)
             goto out;
     }
     if (log_path) {

@@ -63,8 +63,10 @@ int listen_spec_parse(const char *text, struct listen_spec *out, char err[256])
             addr[colon - text] = '\0';
         }
         port = colon ? colon + 1 : text;
-        if (strcmp(addr, "localhost") == 0)
+        if (strcmp(addr, "localhost") == 0) {
             strcpy(addr, "127.0.0.1");
+            out->localhost = true;
+        }
     }
     int p = parse_port(port, err);
     if (p < 0)

@@ -2,12 +2,15 @@
  * serve_addr — the listener addresses of `tutor serve`: "[HOST=]ADDR:PORT"
  * with ADDR an IPv4 address, "[IPv6]" or "localhost" (127.0.0.1 when left
  * out, so "2525" and ":2525" mean 127.0.0.1:2525), and the text of a peer's
- * address for logs and for the scripts.
+ * address for logs and for the scripts. "localhost" is 127.0.0.1 and ::1
+ * both, as /etc/hosts has it: a real "telnet localhost 2525" tries ::1
+ * first.
  */
 #ifndef TUTOR_SERVE_ADDR_H
 #define TUTOR_SERVE_ADDR_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <sys/socket.h>
 
 #define SERVE_ADDR_TEXT_MAX (INET6_ADDRSTRLEN + 8)     /* "[addr]:65535" */
@@ -16,6 +19,7 @@ struct listen_spec {
     char host[256];                     /* "mail.b.example" of HOST=, or "" */
     struct sockaddr_storage sa;
     socklen_t sa_len;
+    bool localhost;                     /* "localhost": ::1 is wanted too */
 };
 
 /* Parses `text`. 0, or -1 with err saying what is wrong with it. */

@@ -93,7 +93,7 @@ struct serve_sync {
 
 struct serve {
     struct runtime *rt;
-    struct listener ls[3];
+    struct listener ls[6];              /* a "localhost" one is two: 127.0.0.1 and ::1 */
     size_t n_ls;
     struct conn **conns;
     size_t n_conns, cap_conns;

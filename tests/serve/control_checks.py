@@ -294,6 +294,22 @@ def ipv6():
               "IPv6: the DNS listener answers over UDP")
         stop_and_check(srv, "IPv6")
 
+    # "localhost" is both loopbacks, on one port, as /etc/hosts has it
+    state = new_state("lh")
+    with Serve(state, "--smtp", "localhost:0", "--dns", "localhost:0") as srv:
+        m = re.search(r"smtp 127\.0\.0\.1:(\d+) .*smtp \[::1\]:(\d+) .*"
+                      r"dns 127\.0\.0\.1:(\d+) .*dns \[::1\]:(\d+)", srv.ready_line)
+        check(m and m.group(1) == m.group(2) and m.group(3) == m.group(4),
+              "--smtp localhost:0: 127.0.0.1 and [::1] on the same port", srv.ready_line)
+        port = int(m.group(1)) if m else 0
+        greetings = []
+        for host in ("::1", "127.0.0.1"):
+            with socket.create_connection((host, port), timeout=10 * SLOW) as c:
+                greetings.append(c.recv(200).decode(errors="replace"))
+        check(all(g.startswith("220 mail.a.example") for g in greetings),
+              "a client of localhost is greeted over ::1 and over 127.0.0.1", greetings)
+        stop_and_check(srv, "localhost")
+
 
 if __name__ == "__main__":
     for group in (start_and_stop, hosts_world_reset, verbose_and_log, ipv6):
