@@ -27,7 +27,7 @@ const struct command *const repl_families[] = {repl_commands, net_commands, dns_
 
 /* readline's completion callbacks take no context: the one REPL is here. */
 static struct repl *active;
-static volatile sig_atomic_t got_sigint;
+static volatile sig_atomic_t got_sigint, got_hangup;
 
 const struct command *repl_command(const char *name)
 {
@@ -314,7 +314,11 @@ char *repl_read_line(struct repl *r, const char *prompt, size_t *len)
 {
     if (!r->tty)
         return read_plain(len);
-    char *line = readline(prompt);
+    char *line = got_hangup ? NULL : readline(prompt);
+    if (got_hangup) {
+        free(line);                     /* half typed when the terminal went */
+        return NULL;
+    }
     if (line && len)
         *len = strlen(line);
     if (line && *line && line[0] != ESCAPE_CHAR && !r->verbs)
@@ -357,8 +361,21 @@ static void on_sigint(int sig)
     sbx_interrupt();
 }
 
+/* A closed terminal (SIGHUP) or a kill (SIGTERM): the prompt ends as at
+ * Ctrl-D, so that repl_close keeps the history, as bash does. */
+static void on_hangup(int sig)
+{
+    (void)sig;
+    got_hangup = 1;
+    sbx_interrupt();
+}
+
 static int on_signal_event(void)
 {
+    if (got_hangup) {
+        rl_done = 1;
+        return 0;
+    }
     if (got_sigint) {
         got_sigint = 0;
         rl_free_line_state();
@@ -463,6 +480,9 @@ void repl_open(struct repl *r, struct runtime *rt, const char *state_root)
     sa.sa_handler = on_sigint;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);           /* no SA_RESTART: reads return */
+    sa.sa_handler = on_hangup;
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     using_history();
     stifle_history(HISTORY_MAX);
     read_history(r->history);

@@ -123,5 +123,25 @@ tm send-keys -t t 'quit' Enter
 i=0
 while tm has-session -t t 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
 
+# A closed terminal (SIGHUP) keeps the history, as bash does; a half-typed
+# line is neither run nor kept.
+hup_state=$(mktemp -d)
+tm new-session -d -s t -x 80 -y 24 \
+    "env XDG_STATE_HOME=$hup_state TERM=xterm-256color NO_COLOR=1 LANG=C.UTF-8 $bin --lang en"
+check "a session to hang up" "tutor>"
+tm send-keys -t t 'hosts' Enter
+check "a command before the hangup" "pc1.a.example"
+tm send-keys -t t 'half typed'
+sleep 0.2
+tm kill-session -t t
+i=0
+while [ ! -s "$hup_state/tutor/history" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+if [ "$(cat "$hup_state/tutor/history" 2>/dev/null)" = "hosts" ]; then
+    pass=$((pass + 1)); echo "ok      the history survives a closed terminal"
+else
+    fail=$((fail + 1)); echo "FAILED  the history after SIGHUP: $(cat "$hup_state/tutor/history" 2>&1)"
+fi
+rm -rf "$hup_state"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
