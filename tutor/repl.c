@@ -361,8 +361,9 @@ static void on_sigint(int sig)
     sbx_interrupt();
 }
 
-/* A closed terminal (SIGHUP) or a kill (SIGTERM): the prompt ends as at
- * Ctrl-D, so that repl_close keeps the history, as bash does. */
+/* A closed terminal (SIGHUP): the prompt ends as at Ctrl-D, so that
+ * repl_close keeps the history, as bash does. (SIGTERM keeps its default:
+ * a kill is a kill.) */
 static void on_hangup(int sig)
 {
     (void)sig;
@@ -482,7 +483,6 @@ void repl_open(struct repl *r, struct runtime *rt, const char *state_root)
     sigaction(SIGINT, &sa, NULL);           /* no SA_RESTART: reads return */
     sa.sa_handler = on_hangup;
     sigaction(SIGHUP, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
     using_history();
     stifle_history(HISTORY_MAX);
     read_history(r->history);
