@@ -13,6 +13,7 @@
 #include <ldns/ldns.h>
 
 #include "digview.h"
+#include "dns_wire.h"
 #include "dns_client.h"
 #include "dnsview.h"
 #include "i18n.h"
@@ -126,7 +127,7 @@ static int ask(struct runtime *rt, const struct dig_opts *o, uint32_t server, co
         dnsview_print(stdout, r.wire, r.len);
         putchar('\n');
     }
-    ldns_status st = ldns_wire2pkt(&a->resp, r.wire, r.len);
+    ldns_status st = dns_wire_decode(&a->resp, r.wire, r.len);
     a->bytes = r.len;
     free(r.wire);
     if (st != LDNS_STATUS_OK) {

@@ -96,7 +96,7 @@ enum dns_outcome dns_ask(struct runtime *rt, uint32_t from, uint32_t server, con
     struct dns_reply r;
     enum dns_outcome out = dns_send(rt, from, server, wire, wire_len, NULL, NULL, &r, err);
     free(wire);
-    if (out == DNS_OK && ldns_wire2pkt(resp, r.wire, r.len) != LDNS_STATUS_OK) {
+    if (out == DNS_OK && dns_wire_decode(resp, r.wire, r.len) != LDNS_STATUS_OK) {
         snprintf(err, RT_ERROR_MAX, "a malformed response");
         out = DNS_TIMEOUT;
     }

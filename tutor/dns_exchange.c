@@ -471,7 +471,7 @@ static enum dns_outcome exchange(struct runtime *rt, const struct world_node *as
      * reads, as for each line: so a cached answer is seen to age */
     rt_tick(rt, 1);
     ldns_pkt *query = NULL;
-    if (ldns_wire2pkt(&query, q, q_len) != LDNS_STATUS_OK || !names_point_back(q, q_len)) {
+    if (dns_wire_decode(&query, q, q_len) != LDNS_STATUS_OK || !names_point_back(q, q_len)) {
         ldns_pkt_free(query);
         *resp = formerr(q, q_len, resp_len);
         return *resp ? DNS_OK : DNS_TIMEOUT;

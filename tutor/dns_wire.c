@@ -1,6 +1,7 @@
 /* dns_wire — see dns_wire.h. */
 #include "dns_wire.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 
 static uint8_t lower(uint8_t c)
@@ -52,4 +53,62 @@ ldns_status dns_wire_encode(const ldns_pkt *pkt, uint8_t **wire, size_t *len)
     }
     ldns_buffer_free(b);
     return st;
+}
+
+/* Skips the name at *pos: labels up to a root label or a pointer, each
+ * length byte taken as a length, more leniently than ldns reads them, so
+ * every name ldns reads is skipped here too. false past the end. */
+static bool skip_name(const uint8_t *m, size_t len, size_t *pos)
+{
+    for (size_t p = *pos; p < len;) {
+        uint8_t l = m[p];
+        if ((l & 0xc0) == 0xc0) {
+            *pos = p + 2;
+            return *pos <= len;
+        }
+        if (l == 0) {
+            *pos = p + 1;
+            return true;
+        }
+        p += 1 + (size_t)l;
+    }
+    return false;
+}
+
+/* Is there a record after a TSIG record? Records are walked in the order
+ * ldns reads them; where the bytes end the walk stops, as ldns does. */
+static bool tsig_before_record(const uint8_t *m, size_t len)
+{
+    if (len < 12)
+        return false;
+    size_t pos = 12;
+    unsigned qd = (unsigned)m[4] << 8 | m[5];
+    unsigned rrs = ((unsigned)m[6] << 8 | m[7]) + ((unsigned)m[8] << 8 | m[9]) +
+                   ((unsigned)m[10] << 8 | m[11]);
+    for (unsigned i = 0; i < qd; i++) {
+        if (!skip_name(m, len, &pos) || len - pos < 4)
+            return false;
+        pos += 4;                               /* QTYPE, QCLASS */
+    }
+    bool tsig_seen = false;
+    for (unsigned i = 0; i < rrs; i++) {
+        if (tsig_seen)
+            return true;
+        if (!skip_name(m, len, &pos) || len - pos < 10)
+            return false;
+        tsig_seen = ((unsigned)m[pos] << 8 | m[pos + 1]) == LDNS_RR_TYPE_TSIG;
+        size_t rdlength = (size_t)m[pos + 8] << 8 | m[pos + 9];
+        if (len - pos - 10 < rdlength)
+            return false;
+        pos += 10 + rdlength;                   /* TYPE CLASS TTL RDLENGTH RDATA */
+    }
+    return false;
+}
+
+ldns_status dns_wire_decode(ldns_pkt **pkt, const uint8_t *wire, size_t len)
+{
+    *pkt = NULL;
+    if (tsig_before_record(wire, len))
+        return LDNS_STATUS_WIRE_RDATA_ERR;
+    return ldns_wire2pkt(pkt, wire, len);
 }

@@ -10,6 +10,7 @@
 #include <lauxlib.h>
 #include <ldns/ldns.h>
 
+#include "dns_wire.h"
 #include "dns_client.h"
 #include "dns_lua.h"
 #include "server.h"
@@ -246,7 +247,7 @@ int host_dns_query(lua_State *L)
         return 2;
     }
     ldns_pkt *r = NULL;
-    ldns_status st = ldns_wire2pkt(&r, reply.wire, reply.len);
+    ldns_status st = dns_wire_decode(&r, reply.wire, reply.len);
     pbox->p = r;
     if (st != LDNS_STATUS_OK) {
         lua_pushnil(L);

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "dns_wire.h"
 #include "dns_exchange.h"
 #include "serve_internal.h"
 
@@ -22,7 +23,7 @@
 static void describe_question(const uint8_t *q, size_t n, char out[300])
 {
     ldns_pkt *p = NULL;
-    if (ldns_wire2pkt(&p, q, n) != LDNS_STATUS_OK || ldns_pkt_qdcount(p) < 1) {
+    if (dns_wire_decode(&p, q, n) != LDNS_STATUS_OK || ldns_pkt_qdcount(p) < 1) {
         snprintf(out, 300, "%zu bytes that are no DNS query", n);
         ldns_pkt_free(p);
         return;
@@ -42,7 +43,7 @@ static void describe_question(const uint8_t *q, size_t n, char out[300])
 static void describe_answer(const uint8_t *r, size_t n, char out[300])
 {
     ldns_pkt *p = NULL;
-    if (ldns_wire2pkt(&p, r, n) != LDNS_STATUS_OK) {
+    if (dns_wire_decode(&p, r, n) != LDNS_STATUS_OK) {
         snprintf(out, 300, "%zu bytes", n);
         ldns_pkt_free(p);
         return;

@@ -30,6 +30,7 @@
 #include <ldns/ldns.h>
 
 #include "dns_exchange.h"
+#include "dns_wire.h"
 #include "fuzz_host.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -73,7 +74,7 @@ static size_t udp_limit(const uint8_t *q, size_t q_len)
 {
     size_t limit = DNS_UDP_MAX;
     ldns_pkt *p = NULL;
-    if (ldns_wire2pkt(&p, q, q_len) == LDNS_STATUS_OK && ldns_pkt_edns(p) &&
+    if (dns_wire_decode(&p, q, q_len) == LDNS_STATUS_OK && ldns_pkt_edns(p) &&
         ldns_pkt_edns_udp_size(p) > DNS_UDP_MAX)
         limit = ldns_pkt_edns_udp_size(p) < DNS_EDNS_SIZE ? ldns_pkt_edns_udp_size(p)
                                                           : DNS_EDNS_SIZE;
@@ -119,7 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int host_formerr = resp_len == 12 && (resp[3] & 0x0f) == LDNS_RCODE_FORMERR;
     if (!host_formerr) {
         ldns_pkt *p = NULL;
-        if (ldns_wire2pkt(&p, resp, resp_len) != LDNS_STATUS_OK)
+        if (dns_wire_decode(&p, resp, resp_len) != LDNS_STATUS_OK)
             broken("response does not decode", resp, resp_len);
         ldns_pkt_free(p);
     }

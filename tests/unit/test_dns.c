@@ -26,6 +26,7 @@
 #include <ldns/ldns.h>
 
 #include "host_dns.h"
+#include "dns_wire.h"
 #include "runtime.h"
 #include "sandbox.h"
 #include "server.h"
@@ -160,7 +161,7 @@ static enum dns_outcome send_bytes(struct fx *f, const char *to, const void *q, 
     memset(r, 0, sizeof *r);
     r->out = dns_exchange(&f->rt, f->pc, addr(to), q, q_len, tcp, &r->wire, &r->len, &r->rtt,
                           r->err);
-    if (r->out == DNS_OK && ldns_wire2pkt(&r->pkt, r->wire, r->len) != LDNS_STATUS_OK)
+    if (r->out == DNS_OK && dns_wire_decode(&r->pkt, r->wire, r->len) != LDNS_STATUS_OK)
         r->pkt = NULL;
     return r->out;
 }
@@ -417,6 +418,33 @@ static const uint8_t POINTER_FORWARD_LATER[] = {
     4, 'm', 'a', 'i', 'l', 4, 't', 'e', 's', 't', 0, 0, 1, 0, 1,       /* 12: mail.test. */
     3, 'w', 'w', 'w', 0xc0, 37, 0, 1, 0, 1,                             /* 27: www + ptr 37 */
     4, 't', 'e', 's', 't', 0};                                          /* 37: test. */
+
+/* Three TSIG records, none of them last but one (RFC 8945 5.1: FORMERR):
+ * ldns 1.8.3 keeps the last TSIG and lost the others' memory, 48 bytes a
+ * query, found by tests/fuzz/fuzz_exchange.c. */
+#define TSIG_RR 0, 0, 250, 0, 255, 0, 0, 0, 0, 0, 0
+static const uint8_t TSIGS[] = {0x12, 0x07, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 3,
+                                0, 0, 1, 0, 1, TSIG_RR, TSIG_RR, TSIG_RR};
+/* a TSIG first, then an ordinary record */
+static const uint8_t TSIG_NOT_LAST[] = {0x12, 0x08, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 2,
+                                        0, 0, 1, 0, 1, TSIG_RR, 0, 0, 16, 0, 1, 0, 0, 0, 0, 0, 0};
+static const uint8_t TSIG_LAST[] = {0x12, 0x09, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1,
+                                    0, 0, 1, 0, 1, TSIG_RR};
+
+static void test_tsig_not_last(void **state)
+{
+    struct fx *f = *state;
+    expect_formerr(f, "192.0.2.53", TSIGS, sizeof TSIGS);
+    expect_formerr(f, "203.0.113.53", TSIG_NOT_LAST, sizeof TSIG_NOT_LAST);
+    /* the same rule for answers, which scripts may send as raw bytes */
+    ldns_pkt *p = NULL;
+    assert_int_equal(dns_wire_decode(&p, TSIGS, sizeof TSIGS), LDNS_STATUS_WIRE_RDATA_ERR);
+    assert_null(p);
+    assert_int_equal(dns_wire_decode(&p, TSIG_LAST, sizeof TSIG_LAST), LDNS_STATUS_OK);
+    assert_non_null(ldns_pkt_tsig(p));
+    ldns_pkt_free(p);
+    assert_string_equal(f->notices, "");
+}
 
 static void test_garbage_gets_formerr(void **state)
 {
@@ -1147,6 +1175,7 @@ int main(void)
         T_DEFAULT(test_edns_gets_opt),
         T_DEFAULT(test_id_and_rd_copied),
         T_DEFAULT(test_garbage_gets_formerr),
+        T_DEFAULT(test_tsig_not_last),
         T_DEFAULT(test_many_questions_formerr),
         T_DEFAULT(test_damaged_queries),
         T_DEFAULT(test_nobody_there),
