@@ -103,6 +103,8 @@ struct topo {
     size_t n_events;
     struct topo_segment *segments;
     size_t n_segments;
+    struct topo_end *segment_members;   /* every segment's members, one block */
+    size_t n_segment_members;
     struct topo_index *index;   /* name and address look-ups (topo_index.c) */
     bool any_layout;
 };

@@ -23,28 +23,21 @@ static uint64_t mix64(uint64_t x)
 /* Rehashes into a table of `cap` slots (a power of two, above used * 2). */
 static bool imap_rehash(struct imap *m, size_t cap)
 {
-    uint64_t *keys = malloc(cap * sizeof *keys);
-    int *vals = malloc(cap * sizeof *vals);
-    if (!keys || !vals) {
-        free(keys);
-        free(vals);
+    struct islot *slots = malloc(cap * sizeof *slots);
+    if (!slots)
         return false;
-    }
     for (size_t i = 0; i < cap; i++)
-        keys[i] = EMPTY_KEY;
+        slots[i].key = EMPTY_KEY;
     for (size_t i = 0; i < m->cap; i++) {
-        if (m->keys[i] == EMPTY_KEY)
+        if (m->slots[i].key == EMPTY_KEY)
             continue;
-        size_t h = mix64(m->keys[i]) & (cap - 1);
-        while (keys[h] != EMPTY_KEY)
+        size_t h = mix64(m->slots[i].key) & (cap - 1);
+        while (slots[h].key != EMPTY_KEY)
             h = (h + 1) & (cap - 1);
-        keys[h] = m->keys[i];
-        vals[h] = m->vals[i];
+        slots[h] = m->slots[i];
     }
-    free(m->keys);
-    free(m->vals);
-    m->keys = keys;
-    m->vals = vals;
+    free(m->slots);
+    m->slots = slots;
     m->cap = cap;
     return true;
 }
@@ -67,16 +60,15 @@ bool imap_put(struct imap *m, uint64_t key, int val, int *old)
     if ((m->used + 1) * 2 > m->cap && !imap_grow(m))
         return false;
     size_t h = mix64(key) & (m->cap - 1);
-    while (m->keys[h] != EMPTY_KEY) {
-        if (m->keys[h] == key) {
+    while (m->slots[h].key != EMPTY_KEY) {
+        if (m->slots[h].key == key) {
             if (old)
-                *old = m->vals[h];
+                *old = m->slots[h].val;
             return true;
         }
         h = (h + 1) & (m->cap - 1);
     }
-    m->keys[h] = key;
-    m->vals[h] = val;
+    m->slots[h] = (struct islot){key, val};
     m->used++;
     if (old)
         *old = -1;
@@ -88,9 +80,9 @@ int imap_get(const struct imap *m, uint64_t key)
     if (!m->cap)
         return -1;
     size_t h = mix64(key) & (m->cap - 1);
-    while (m->keys[h] != EMPTY_KEY) {
-        if (m->keys[h] == key)
-            return m->vals[h];
+    while (m->slots[h].key != EMPTY_KEY) {
+        if (m->slots[h].key == key)
+            return m->slots[h].val;
         h = (h + 1) & (m->cap - 1);
     }
     return -1;
@@ -99,14 +91,13 @@ int imap_get(const struct imap *m, uint64_t key)
 void imap_clear(struct imap *m)
 {
     for (size_t i = 0; i < m->cap; i++)
-        m->keys[i] = EMPTY_KEY;
+        m->slots[i].key = EMPTY_KEY;
     m->used = 0;
 }
 
 void imap_free(struct imap *m)
 {
-    free(m->keys);
-    free(m->vals);
+    free(m->slots);
     memset(m, 0, sizeof *m);
 }
 

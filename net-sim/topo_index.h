@@ -10,10 +10,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* uint64 key to int value; keys are never removed. */
+/* uint64 key to int value; keys are never removed. Key and value share
+ * a slot: a put into a table larger than the caches is one miss, not two. */
+struct islot {
+    uint64_t key;
+    int val;
+};
+
 struct imap {
-    uint64_t *keys;
-    int *vals;
+    struct islot *slots;
     size_t cap, used;           /* cap is a power of two; 0 before the first put */
 };
 

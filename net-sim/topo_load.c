@@ -1139,8 +1139,7 @@ void topo_free(struct topo *t)
     free(t->nodes);
     free(t->links);
     free(t->events);
-    for (size_t i = 0; i < t->n_segments; i++)
-        free(t->segments[i].members);
+    free(t->segment_members);
     free(t->segments);
     while (t->arena) {
         struct topo_arena *next = t->arena->next;
