@@ -20,6 +20,7 @@ have_pc cmocka || need="$need libcmocka-dev"
 have_cmd msgfmt || need="$need gettext"
 have_cmd lua5.4 || need="$need lua5.4"
 have_cmd tmux || need="$need tmux"
+have_cmd less || need="$need less"
 have_cmd python3 || need="$need python3"
 # the fuzz harnesses (make fuzz-build, smoke-run by make test) are libFuzzer's
 have_cmd clang || need="$need clang"

@@ -1,8 +1,8 @@
-/* cmd_dns — names and numbers from the student's PC: dig, host, nslookup,
- * in the layouts of the real tools (BIND 9.18's dig; its record and
- * header lines are digview.c's), against the world's DNS servers. Queries
- * leave from the student's PC; the resolver it uses is the one ipconfig
- * shows. */
+/* cmd_dns — names and numbers at the prompt: dig, host, nslookup, in the
+ * layouts of the real tools (BIND 9.18's dig; its record and header lines
+ * are digview.c's), against the world's DNS servers. Queries leave from
+ * the node the prompt is on (the student's PC unless "ssh" moved it); the
+ * resolver they use is the one ipconfig shows there. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,14 +91,14 @@ static void say_truncated(void *ud)
     printf(";; Truncated, retrying in TCP mode.\n");
 }
 
-/* Sends (name, type) to `server` from the student's PC; prints dig's
+/* Sends (name, type) to `server` from the prompt's node; prints dig's
  * error lines when nothing comes back. 0 with a->resp, or -1. */
 static int ask(struct runtime *rt, const struct dig_opts *o, uint32_t server, const ldns_rdf *name,
                ldns_rr_type type, bool rd, struct asked *a)
 {
     memset(a, 0, sizeof *a);
     a->sent = rt_now(rt);
-    const struct world_node *pc = world_node(rt->world, rt->world->student);
+    const struct world_node *pc = rt_here(rt);
     uint8_t *wire = NULL;
     size_t wire_len = 0;
     if (dns_query_wire(rt, name, type, rd, o->edns, &wire, &wire_len) < 0)
@@ -320,7 +320,7 @@ static int cmd_dig(struct repl *r, int argc, char **argv)
     struct dig_opts o;
     if (parse_dig(argc, argv, &o) < 0)
         return 2;          /* used wrongly: a usage error */
-    const struct world_node *pc = world_node(rt->world, rt->world->student);
+    const struct world_node *pc = rt_here(rt);
     uint32_t server = pc && pc->n_dns ? pc->dns[0] : 0;
     if (o.server && server_addr(rt, o.server, &server) < 0)
         return 1;
@@ -422,10 +422,10 @@ static void host_line(const ldns_rr *rr)
     free(data);
 }
 
-/* The resolver of the student's PC. */
+/* The resolver of the prompt's node. */
 static uint32_t default_resolver(struct runtime *rt)
 {
-    const struct world_node *pc = world_node(rt->world, rt->world->student);
+    const struct world_node *pc = rt_here(rt);
     return pc && pc->n_dns ? pc->dns[0] : 0;
 }
 
@@ -567,7 +567,7 @@ static int cmd_nslookup(struct repl *r, int argc, char **argv)
 }
 
 const struct command dns_commands[] = {
-    {.name = "dig", .opts = "-x=", .args = "[@SERVER] NAME [TYPE] [+OPTIONS]", .help = N_("ask a DNS server, as dig does (\"help dig\" for the options)"),
+    {.name = "dig", .paged = "", .opts = "-x=", .args = "[@SERVER] NAME [TYPE] [+OPTIONS]", .help = N_("ask a DNS server, as dig does (\"help dig\" for the options)"),
      .more = N_("dig NAME asks the resolver of this computer (ipconfig shows it) for NAME's A record; give a TYPE (MX, AAAA, NS, TXT, SOA, PTR, CNAME) for another.\n"
                 "@SERVER asks that server instead, e.g. @a.root-servers.example. -x ADDRESS asks for the name of an address (PTR).\n"
                 "+norecurse: ask without RD, so a server answers only from what it knows. +trace: dig itself walks from the root, one referral after another.\n"

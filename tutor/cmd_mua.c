@@ -530,8 +530,8 @@ static int cmd_headers(struct repl *r, int argc, char **argv)
 }
 
 const struct command mua_commands[] = {
-    {.name = "login", .args = "[USER]", .help = N_("use the mail client as USER, or show who"), .run = cmd_login},
-    {.name = "send", .opts = "-s= --subject= -c= --cc= --from= --charset= -m= --message=", .args = "[OPTIONS] [TO...]", .help = N_("write and send a message (\"help send\" for the options)"),
+    {.name = "login", .on_pc = true, .args = "[USER]", .help = N_("use the mail client as USER, or show who"), .run = cmd_login},
+    {.name = "send", .on_pc = true, .opts = "-s= --subject= -c= --cc= --from= --charset= -m= --message=", .args = "[OPTIONS] [TO...]", .help = N_("write and send a message (\"help send\" for the options)"),
      .more = N_("Options: -s SUBJECT, -c CC, --from FROM, --charset CHARSET, -m TEXT.\n"
                 "What is not given is asked for: To, Subject, then the text, which ends with a line holding only \".\".\n"
                 "-s SUBJECT, -c CC: the Subject and Cc. -m TEXT: the text, where \\n starts a new line.\n"
@@ -539,17 +539,17 @@ const struct command mua_commands[] = {
                 "--charset iso-2022-jp: write the message as Japanese mail was written in 2002 (the default is UTF-8).\n"
                 "The message goes to your own mail server on port 587, after AUTH, and that server relays it."),
      .run = cmd_send},
-    {.name = "inbox", .opts = "--delete", .args = "[--delete]", .help = N_("fetch your mail over POP3 and list it"),
+    {.name = "inbox", .on_pc = true, .opts = "--delete", .args = "[--delete]", .help = N_("fetch your mail over POP3 and list it"),
      .more = N_("The client logs in to your mail server with USER and PASS, and fetches (RETR) what it does not have yet, which it knows by UIDL.\n"
                 "Mail stays on the server, unless --delete: then every message the client has is deleted there (DELE), fetched now or before.\n"
                 "New messages are marked with *. \"read N\" shows one."),
      .run = cmd_inbox},
-    {.name = "check", .opts = "--delete", .args = "[--delete]", .help = N_("the same as inbox"), .run = cmd_inbox},
-    {.name = "read", .opts = "--headers --raw", .args = "N [--headers|--raw]", .help = N_("show message N decoded; --headers: its whole header too"),
+    {.name = "check", .on_pc = true, .opts = "--delete", .args = "[--delete]", .help = N_("the same as inbox"), .run = cmd_inbox},
+    {.name = "read", .paged = "", .on_pc = true, .opts = "--headers --raw", .args = "N [--headers|--raw]", .help = N_("show message N decoded; --headers: its whole header too"),
      .more = N_("read N shows the Date, From, To, Cc and Subject lines and the text, decoded (MIME, RFC 2047, charsets), and says when the envelope sender differs from From.\n"
                 "--headers shows every header line as stored (Received, Return-Path, Message-ID...) before the decoded text.\n"
                 "--raw shows the whole message as stored: encoded words, MIME parts and their boundaries."),
      .run = cmd_read},
-    {.name = "headers", .args = "N", .help = N_("the header of message N, every line as stored"), .run = cmd_headers},
+    {.name = "headers", .paged = "", .on_pc = true, .args = "N", .help = N_("the header of message N, every line as stored"), .run = cmd_headers},
     {NULL},
 };

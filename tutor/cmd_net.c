@@ -1,4 +1,4 @@
-/* cmd_net — the student's view of the network: ipconfig, hosts, telnet. */
+/* cmd_net — the network from the prompt's node: ipconfig, hosts, telnet, ssh. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +7,7 @@
 #include "i18n.h"
 #include "netsim_rt.h"
 #include "repl.h"
+#include "resolve.h"
 #include "server.h"
 #include "session.h"
 #include "term.h"
@@ -47,8 +48,7 @@ static int cmd_ipconfig(struct repl *r, int argc, char **argv)
         term_error(_("usage: ipconfig [/all]"));
         return 2;
     }
-    struct world *w = r->rt->world;
-    const struct world_node *pc = world_node(w, w->student);
+    const struct world_node *pc = rt_here(r->rt);
     char a[ADDR_IPV4_STRLEN];
     printf("\n%s\n\n", _("IP configuration of this computer"));
     ipconfig_row(_("Host Name"), pc->hostname ? pc->hostname : pc->name);
@@ -140,6 +140,23 @@ static void show_output(struct session *s, struct net_show *net)
     fflush(stdout);
 }
 
+/* After "Connection refused" from the node's own loopback: where the
+ * service is, for a student who typed the lecture's "telnet localhost
+ * smtp" on a PC (the lecturer typed it on the mail server). */
+static void hint_loopback(struct runtime *rt, const struct world_node *here, int port,
+                          const char *service)
+{
+    const char *dot = here->hostname ? strchr(here->hostname, '.') : NULL;
+    const struct world_node *m = dot ? world_mail_host(rt->world, dot + 1) : NULL;
+    if (m && m != here && world_service_by_port(m, port))
+        term_info(_("%1$s runs no server on port %2$d. The lecture typed this on the mail "
+                    "server: \"ssh %3$s\" takes you there; or type \"telnet %3$s %4$s\"."),
+                  here->hostname, port, m->hostname, service);
+    else
+        term_info(_("%1$s runs no server on port %2$d (\"hosts\" lists who runs what)."),
+                  here->hostname ? here->hostname : here->name, port);
+}
+
 static int cmd_telnet(struct repl *r, int argc, char **argv)
 {
     if (argc < 2 || argc > 3) {
@@ -154,11 +171,12 @@ static int cmd_telnet(struct repl *r, int argc, char **argv)
         long p = strtol(argv[2], &end, 10);
         port = *end || p < 1 || p > 65535 ? world_port_of(argv[2]) : (int)p;
     }
-    const struct world_node *host = world_find_host(rt->world, argv[1]);
-    if (!host || !world_node_addr(host)) {
+    const struct world_node *here = rt_here(rt);
+    uint32_t to;
+    enum resolve_status st = resolve_host(rt, here, argv[1], &to);
+    if (st != RESOLVE_OK) {
         /* the words of the real telnet, so students meet them here first */
-        printf("telnet: could not resolve %s/%s: %s\n", argv[1], svcname,
-               _("Name or service not known"));
+        printf("telnet: could not resolve %s/%s: %s\n", argv[1], svcname, resolve_error(st));
         return 1;
     }
     if (port < 0) {
@@ -166,12 +184,20 @@ static int cmd_telnet(struct repl *r, int argc, char **argv)
                _("Servname not supported for ai_socktype"));
         return 1;
     }
+    bool loopback = resolve_is_loopback(to);
     char a[ADDR_IPV4_STRLEN];
-    const char *addr = addr_format_ipv4(world_node_addr(host), a);
-    printf("Trying %s...\n", addr);
+    printf("Trying %s...\n", addr_format_ipv4(to, a));
+    const struct world_node *host = loopback ? here : world_host_by_addr(rt->world, to);
+    if (!host) {
+        /* nobody has the address: the SYN goes unanswered */
+        printf("telnet: Unable to connect to remote host: Connection timed out\n");
+        return 1;
+    }
     const struct world_service *svc = world_service_by_port(host, port);
     if (!svc) {
         printf("telnet: Unable to connect to remote host: Connection refused\n");
+        if (loopback)
+            hint_loopback(rt, here, port, argc == 3 ? argv[2] : "23");
         return 1;
     }
     char err[RT_ERROR_MAX];
@@ -181,17 +207,19 @@ static int cmd_telnet(struct repl *r, int argc, char **argv)
         printf("telnet: Unable to connect to remote host: Connection refused\n");
         return 1;
     }
-    const struct world_node *pc = world_node(rt->world, rt->world->student);
     /* the connection's first packet must find its way, as a SYN would */
-    enum net_carry reach = netsim_rt_carry(rt, pc, world_node_addr(host), NULL, 60, NULL);
+    enum net_carry reach = loopback ? NET_CARRIED : netsim_rt_carry(rt, here, to, NULL, 60, NULL);
     if (reach != NET_CARRIED) {
         printf("telnet: Unable to connect to remote host: %s\n", netsim_rt_failure(reach));
         return 1;
     }
-    struct session_endpoint client = {.addr = world_node_addr(pc), .name = pc->hostname};
-    struct session_endpoint server = {.addr = world_node_addr(host), .port = port, .name = host->hostname};
+    /* over the loopback both ends are 127.0.0.1, and the server sees a
+     * client called localhost, as the lecture's Received: line shows */
+    struct session_endpoint client = {.addr = loopback ? to : world_node_addr(here),
+                                      .name = loopback ? "localhost" : here->hostname};
+    struct session_endpoint server = {.addr = to, .port = port, .name = host->hostname};
     client.port = EPHEMERAL_PORT_BASE + (int)(rt->next_session % 16000);
-    printf("Connected to %s.\n", host->hostname ? host->hostname : addr);
+    printf("Connected to %s.\n", loopback ? "localhost" : host->hostname ? host->hostname : a);
     printf("Escape character is '^]'.\n");
 
     struct session *s = session_open(srv, &client, &server);
@@ -199,7 +227,8 @@ static int cmd_telnet(struct repl *r, int argc, char **argv)
         term_error(_("out of memory"));
         return 1;
     }
-    struct net_show net = {.rt = rt, .client = pc, .server = host};
+    /* hops are shown for a dialogue that crosses the network */
+    struct net_show net = {.rt = rt, .client = here, .server = host, .loopback = loopback};
     show_output(s, &net);
     int rc = 0;
     r->verbs = srv_verbs(srv);
@@ -231,6 +260,53 @@ done:
     return rc;
 }
 
+/* ------------------------------------------------------------------------
+ * ssh: standing on another host, as the lecturer was logged in on the mail
+ * server. The commands that look at the network (ipconfig, telnet, dig,
+ * host, nslookup, ping, traceroute) then run there; the mail client stays
+ * on the student's PC. "exit" comes back.
+ */
+static int cmd_ssh(struct repl *r, int argc, char **argv)
+{
+    if (argc != 2) {
+        term_error(_("usage: ssh HOST"));
+        return 2;
+    }
+    struct runtime *rt = r->rt;
+    const struct world_node *here = rt_here(rt);
+    uint32_t to;
+    enum resolve_status st = resolve_host(rt, here, argv[1], &to);
+    if (st != RESOLVE_OK) {
+        term_error("ssh: Could not resolve hostname %s: %s", argv[1], resolve_error(st));
+        return 1;
+    }
+    const struct world_node *host = resolve_is_loopback(to) ? here : world_host_by_addr(rt->world, to);
+    char a[ADDR_IPV4_STRLEN];
+    if (!host) {
+        term_error("ssh: connect to host %s port 22: Connection timed out", argv[1]);
+        return 1;
+    }
+    if (host != here) {
+        enum net_carry reach = netsim_rt_carry(rt, here, to, NULL, 60, NULL);
+        if (reach != NET_CARRIED) {
+            term_error("ssh: connect to host %s port 22: %s", argv[1], netsim_rt_failure(reach));
+            return 1;
+        }
+    }
+    if (r->hops >= REPL_HOPS_MAX) {
+        term_error(_("ssh: %1$d hosts deep is enough: \"exit\" first"), REPL_HOPS_MAX);
+        return 1;
+    }
+    r->came_from[r->hops++] = here;
+    rt->here = host;
+    const char *name = host->hostname ? host->hostname : host->name;
+    term_info(_("You are now on %1$s (%2$s): ipconfig, telnet, dig, ping and traceroute "
+                "run here. \"exit\" goes back to %3$s."),
+              name, addr_format_ipv4(world_node_addr(host), a),
+              here->hostname ? here->hostname : here->name);
+    return 0;
+}
+
 /* The lecture's slide shows Windows 95's winipcfg: the same as ipconfig
  * /all here. */
 static int cmd_winipcfg(struct repl *r, int argc, char **argv)
@@ -249,5 +325,6 @@ const struct command net_commands[] = {
     {.name = "winipcfg", .help = N_("ipconfig /all, as Windows 95's winipcfg showed it"), .run = cmd_winipcfg},
     {.name = "hosts", .help = N_("list the world's hosts, their addresses and services"), .run = cmd_hosts},
     {.name = "telnet", .args = "HOST [SERVICE|PORT]", .help = N_("talk to a server by hand, e.g. telnet mail.a.example smtp"), .run = cmd_telnet},
+    {.name = "ssh", .args = "HOST", .help = N_("work on another host of the world (exit comes back)"), .more = N_("As the lecturer was logged in on the mail server: there \"telnet localhost smtp\" talks to the server on the same host, and ipconfig, dig, ping and traceroute run from it. The mail client (send, inbox) stays on your PC."), .run = cmd_ssh},
     {NULL},
 };

@@ -2,8 +2,9 @@
  * cmd_netsim — the world's network at the prompt: probing it (traceroute,
  * ping), breaking it (link down, congest) and watching it (trace on, tap).
  *
- * Probes go out from the student's PC over the world's network as it is
- * now. What "link" and "congest" change lasts until the tutor ends or
+ * Probes go out from the prompt's node (the student's PC unless "ssh"
+ * moved it) over the world's network as it is now, to a host named as
+ * the real tools take it (resolve.h). What "link" and "congest" change lasts until the tutor ends or
  * "reset"; every dialogue (telnet, the mail client, the servers' relay,
  * DNS) travels over the same network, so a cut link is felt everywhere.
  */
@@ -14,6 +15,7 @@
 #include "i18n.h"
 #include "netsim_rt.h"
 #include "repl.h"
+#include "resolve.h"
 #include "term.h"
 
 #define TRACEROUTE_HOPS_MAX 30      /* traceroute's default -m */
@@ -21,6 +23,8 @@
 #define PROBE_WAIT_US 5000000       /* traceroute waits 5 s for an answer */
 #define PING_COUNT_DEFAULT 4
 #define PING_INTERVAL_US 1000000
+#define LOOPBACK_RTT_US 30          /* an echo to oneself: 0.030 ms */
+#define LOOPBACK_TTL 64
 
 /* What came back for one probe. */
 struct probe_watch {
@@ -54,6 +58,15 @@ static void probe(struct sim *s, int src, uint32_t dst, int ttl, int64_t wait_us
                   struct probe_watch *w)
 {
     *w = (struct probe_watch){.sent_us = sim_now(s)};
+    if (resolve_is_loopback(dst)) {
+        /* the node's own loopback: no network to cross */
+        w->answered = true;
+        w->kind = PKT_ECHO_REPLY;
+        w->from = dst;
+        w->ttl = LOOPBACK_TTL;
+        w->rtt_us = LOOPBACK_RTT_US;
+        return;
+    }
     sim_observe(s, watch_probe, w);
     w->probe = sim_ping(s, src, dst, ttl);
     sim_run(s, w->sent_us + wait_us);
@@ -63,15 +76,27 @@ static void probe(struct sim *s, int src, uint32_t dst, int ttl, int64_t wait_us
 /* The host name of the node that owns `addr`, or the address. */
 static const char *name_of(const struct topo *t, uint32_t addr, char buf[ADDR_IPV4_STRLEN])
 {
+    if (resolve_is_loopback(addr))
+        return "localhost";
     int node = topo_addr_owner(t, addr, NULL);
     if (node >= 0 && t->nodes[node].hostname)
         return t->nodes[node].hostname;
     return addr_format_ipv4(addr, buf);
 }
 
-static int student_node(struct netsim_rt *n)
+static int here_node(struct netsim_rt *n)
 {
-    return topo_node_index(n->topo, n->rt->world->student);
+    return topo_node_index(n->topo, rt_here(n->rt)->name);
+}
+
+/* The address `host` names for a probe from the prompt's node, with the
+ * tool's words when there is none. */
+static int probe_target(struct repl *r, const char *cmd, const char *host, uint32_t *dst)
+{
+    enum resolve_status st = resolve_host(r->rt, rt_here(r->rt), host, dst);
+    if (st != RESOLVE_OK)
+        term_error("%s: %s: %s", cmd, host, resolve_error(st));
+    return st == RESOLVE_OK ? 0 : -1;
 }
 
 static int cmd_traceroute(struct repl *r, int argc, char **argv)
@@ -82,19 +107,17 @@ static int cmd_traceroute(struct repl *r, int argc, char **argv)
         return 2;
     }
     const char *host = argv[argc - 1];
+    uint32_t dst;
+    if (probe_target(r, "traceroute", host, &dst) < 0)
+        return 1;
     struct netsim_rt n;
     if (netsim_rt_open(&n, r->rt, NULL, -1) < 0)
         return 1;
-    uint32_t dst;
-    if (netsim_rt_address(&n, "traceroute", host, &dst) < 0) {
-        netsim_rt_close(&n);
-        return 1;
-    }
     char a[ADDR_IPV4_STRLEN], b[ADDR_IPV4_STRLEN];
     /* an echo request of 60 bytes, as traceroute -I sends */
     printf("traceroute to %s (%s), %d hops max, 60 byte packets\n", host,
            addr_format_ipv4(dst, a), TRACEROUTE_HOPS_MAX);
-    int src = student_node(&n);
+    int src = here_node(&n);
     bool arrived = false;
     for (int ttl = 1; ttl <= TRACEROUTE_HOPS_MAX && !arrived; ttl++) {
         printf("%2d ", ttl);
@@ -148,17 +171,15 @@ static int cmd_ping(struct repl *r, int argc, char **argv)
         term_error(_("usage: ping [-c COUNT] HOST"));
         return 2;
     }
+    uint32_t dst;
+    if (probe_target(r, "ping", host, &dst) < 0)
+        return 1;
     struct netsim_rt n;
     if (netsim_rt_open(&n, r->rt, NULL, -1) < 0)
         return 1;
-    uint32_t dst;
-    if (netsim_rt_address(&n, "ping", host, &dst) < 0) {
-        netsim_rt_close(&n);
-        return 1;
-    }
     char a[ADDR_IPV4_STRLEN], b[ADDR_IPV4_STRLEN];
     printf("PING %s (%s) 56(84) bytes of data.\n", host, addr_format_ipv4(dst, a));
-    int src = student_node(&n);
+    int src = here_node(&n);
     long received = 0;
     double min = 0, max = 0, sum = 0;
     for (long seq = 1; seq <= count; seq++) {
@@ -168,8 +189,10 @@ static int cmd_ping(struct repl *r, int argc, char **argv)
             continue;
         if (w.kind == PKT_ECHO_REPLY) {
             double ms = (double)w.rtt_us / 1000.0;
-            printf("64 bytes from %s (%s): icmp_seq=%ld ttl=%d time=%.2f ms\n",
-                   name_of(n.topo, w.from, b), addr_format_ipv4(w.from, a), seq, w.ttl, ms);
+            /* iputils' precision: three digits in all, at most three decimals */
+            int decimals = ms >= 100 ? 0 : ms >= 10 ? 1 : ms >= 1 ? 2 : 3;
+            printf("64 bytes from %s (%s): icmp_seq=%ld ttl=%d time=%.*f ms\n",
+                   name_of(n.topo, w.from, b), addr_format_ipv4(w.from, a), seq, w.ttl, decimals, ms);
             min = received == 0 || ms < min ? ms : min;
             max = ms > max ? ms : max;
             sum += ms;

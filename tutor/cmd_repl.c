@@ -76,6 +76,19 @@ static int cmd_quit(struct repl *r, int argc, char **argv)
     return 0;
 }
 
+/* As a shell's exit: after ssh it ends that login, and the prompt is back
+ * on the host it came from; on the student's own PC it leaves the tutor. */
+static int cmd_exit(struct repl *r, int argc, char **argv)
+{
+    if (r->hops == 0)
+        return cmd_quit(r, argc, argv);
+    const struct world_node *left = rt_here(r->rt);
+    const struct world_node *back = r->came_from[--r->hops];
+    r->rt->here = back == world_node(r->rt->world, r->rt->world->student) ? NULL : back;
+    printf("logout\nConnection to %s closed.\n", left->hostname ? left->hostname : left->name);
+    return 0;
+}
+
 static int cmd_reset(struct repl *r, int argc, char **argv)
 {
     bool yes = false;
@@ -113,9 +126,9 @@ static int cmd_clear(struct repl *r, int argc, char **argv)
 }
 
 const struct command repl_commands[] = {
-    {.name = "help", .args = "[COMMAND]", .help = N_("list the commands, or explain one"), .run = cmd_help},
+    {.name = "help", .paged = "", .args = "[COMMAND]", .help = N_("list the commands, or explain one"), .run = cmd_help},
     {.name = "quit", .help = N_("leave the tutor (also: exit, Ctrl-D)"), .run = cmd_quit},
-    {.name = "exit", .help = N_("leave the tutor"), .run = cmd_quit},
+    {.name = "exit", .help = N_("leave the tutor; after ssh, go back to the host you came from"), .run = cmd_exit},
     {.name = "clear", .help = N_("clear the screen"), .run = cmd_clear},
     {.name = "reset", .args = "[--yes]", .opts = "--yes", .help = N_("start the world afresh: empty mailboxes and queues (asks first)"), .run = cmd_reset},
     {NULL},

@@ -441,7 +441,7 @@ static enum dns_outcome exchange(struct runtime *rt, const struct world_node *as
     int64_t there_us = 0;
     enum net_carry reach = NET_CARRIED;
     if (asker)
-        reach = netsim_rt_carry(rt, asker, to, (const char *)q, q_len, &there_us);
+        reach = netsim_rt_carry_dns(rt, asker, to, q, q_len, &there_us);
     if (reach != NET_CARRIED) {
         snprintf(err, RT_ERROR_MAX, "%s: %s", addr_format_ipv4(to, a), netsim_rt_failure(reach));
         return DNS_TIMEOUT;
@@ -529,7 +529,7 @@ static enum dns_outcome exchange(struct runtime *rt, const struct world_node *as
     }
     int64_t back_us = 0;
     if (asker)
-        reach = netsim_rt_carry(rt, node, client->addr, (const char *)d.resp, d.resp_len, &back_us);
+        reach = netsim_rt_carry_dns(rt, node, client->addr, d.resp, d.resp_len, &back_us);
     if (reach != NET_CARRIED) {
         free(d.resp);
         snprintf(err, RT_ERROR_MAX, "the answer from %s: %s", addr_format_ipv4(to, a),

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "i18n.h"
+#include "pager.h"
 #include "repl.h"
 #include "runtime.h"
 #include "serve.h"
@@ -155,6 +156,8 @@ static void usage(FILE *f)
                        "  --reset         start the world afresh (empty mailboxes and queues)\n"
                        "  --color, --no-color\n"
                        "                  force colour on or off (default: on a terminal)\n"
+                       "  --no-pager      never page long output (default: $TUTOR_PAGER, $PAGER or\n"
+                       "                  less, on a terminal)\n"
                        "  --help          show this help and exit\n"
                        "  --version       show the version and exit\n\n"
                        "Commands (also at the prompt):\n"));
@@ -192,7 +195,8 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
         {"lang", required_argument, NULL, 'l'}, {"world", required_argument, NULL, 'w'},
         {"reset", no_argument, NULL, 'r'}, {"color", no_argument, NULL, 'c'},
-        {"no-color", no_argument, NULL, 'C'}, {NULL, 0, NULL, 0},
+        {"no-color", no_argument, NULL, 'C'}, {"no-pager", no_argument, NULL, 'P'},
+        {NULL, 0, NULL, 0},
     };
     int o;
     /* "+": options end at the first command word, so its own arguments
@@ -206,6 +210,7 @@ int main(int argc, char **argv)
         case 'r': reset = true; break;
         case 'c': color = 1; break;
         case 'C': color = 0; break;
+        case 'P': pager_disable(); break;
         default: usage(stderr); return 2;
         }
     }

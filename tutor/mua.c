@@ -112,7 +112,7 @@ static int converse(struct runtime *rt, const struct mua_route *route, const cha
         snprintf(out->text, sizeof out->text, "out of memory");
         return -1;
     }
-    struct net_show net = {rt, route->client, route->server, show, ud};
+    struct net_show net = {.rt = rt, .client = route->client, .server = route->server, .inner = show, .inner_ud = ud};
     session_pump(client, server, MUA_LINES_MAX, netsim_rt_show, &net);
     const struct session_result *r = session_result(client);
     if (session_failed(server))

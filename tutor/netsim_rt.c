@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnsline.h"
 #include "i18n.h"
 #include "term.h"
 
@@ -144,8 +145,8 @@ static int node_index(const struct runtime *rt, const struct world_node *n)
     return (int)(n - rt->world->nodes);
 }
 
-enum net_carry netsim_rt_carry(struct runtime *rt, const struct world_node *from, uint32_t dst,
-                               const char *bytes, size_t len, int64_t *us)
+static enum net_carry carry(struct runtime *rt, const struct world_node *from, uint32_t dst,
+                            const char *bytes, size_t len, int64_t *us, bool dns)
 {
     struct netsim_rt n;
     if (netsim_rt_open(&n, rt, NULL, -1) < 0)
@@ -180,7 +181,14 @@ enum net_carry netsim_rt_carry(struct runtime *rt, const struct world_node *from
         char a[ADDR_IPV4_STRLEN], b[ADDR_IPV4_STRLEN];
         printf("   [tap %s] %s > %s: ", n.topo->nodes[rt->net_tap].name,
                addr_format_ipv4(m->src, a), addr_format_ipv4(m->dst, b));
+        char line[512];
         size_t shown = len;
+        if (dns) {
+            fputs("DNS ", stdout);
+            dnsline_format((const uint8_t *)bytes, len, line, sizeof line);
+            bytes = line;
+            shown = strlen(line);
+        }
         while (shown && (bytes[shown - 1] == '\n' || bytes[shown - 1] == '\r'))
             shown--;
         term_text(stdout, bytes, shown);
@@ -188,6 +196,18 @@ enum net_carry netsim_rt_carry(struct runtime *rt, const struct world_node *from
     }
     netsim_rt_close(&n);
     return result;
+}
+
+enum net_carry netsim_rt_carry(struct runtime *rt, const struct world_node *from, uint32_t dst,
+                               const char *bytes, size_t len, int64_t *us)
+{
+    return carry(rt, from, dst, bytes, len, us, false);
+}
+
+enum net_carry netsim_rt_carry_dns(struct runtime *rt, const struct world_node *from, uint32_t dst,
+                                   const uint8_t *msg, size_t len, int64_t *us)
+{
+    return carry(rt, from, dst, (const char *)msg, len, us, true);
 }
 
 const char *netsim_rt_failure(enum net_carry c)
@@ -201,7 +221,7 @@ void netsim_rt_show(void *ud, bool from_client, const char *line)
     const struct world_node *a = from_client ? ns->client : ns->server;
     const struct world_node *b = from_client ? ns->server : ns->client;
     size_t len = strlen(line);
-    char *wire = malloc(len + 3);
+    char *wire = ns->loopback ? NULL : malloc(len + 3);
     if (wire) {
         memcpy(wire, line, len);
         memcpy(wire + len, "\r\n", 3);

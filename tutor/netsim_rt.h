@@ -46,14 +46,19 @@ enum net_carry {
  * sees them. The one-way time goes to `us` (may be NULL). */
 enum net_carry netsim_rt_carry(struct runtime *rt, const struct world_node *from, uint32_t dst,
                                const char *bytes, size_t len, int64_t *us);
+/* The same for a DNS message: the tap shows it as one line (dnsline.h). */
+enum net_carry netsim_rt_carry_dns(struct runtime *rt, const struct world_node *from, uint32_t dst,
+                                   const uint8_t *msg, size_t len, int64_t *us);
 /* The words a client prints for a failure: "No route to host". */
 const char *netsim_rt_failure(enum net_carry c);
 
 /* A session_pump() show function that first carries each line across the
- * network (netsim_rt_carry), then hands it to `inner`. */
+ * network (netsim_rt_carry), then hands it to `inner`. A loopback
+ * dialogue (client and server on one node, 127.0.0.1) crosses nothing. */
 struct net_show {
     struct runtime *rt;
     const struct world_node *client, *server;
+    bool loopback;
     void (*inner)(void *ud, bool from_client, const char *line);
     void *inner_ud;
 };

@@ -133,7 +133,7 @@ static void attempt(struct runtime *rt, const struct world_node *origin,
              netsim_rt_failure(reach));
     struct session *server = rcpts && reach == NET_CARRIED ? session_open(srv, &from, &to) : NULL;
     struct session *client = server ? session_open_client(cli, &from, &to, &job) : NULL;
-    struct net_show net = {rt, origin, target, log_line, log};
+    struct net_show net = {.rt = rt, .client = origin, .server = target, .inner = log_line, .inner_ud = log};
     if (client)
         session_pump(client, server, relay_lines_max(msg, len), netsim_rt_show, &net);
 

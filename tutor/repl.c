@@ -15,6 +15,7 @@
 #include <readline/readline.h>
 
 #include "i18n.h"
+#include "pager.h"
 #include "relay.h"
 #include "term.h"
 
@@ -87,6 +88,18 @@ static bool known_option(const char *opts, const char *word, bool *takes_value)
 /* Looks at c's words as getopt would: 0 to run it, 1 when --help was
  * asked for (and shown), 2 for an unknown option or a missing value.
  * Words after "--" and the values of options are not options. */
+static bool wants_pager(const struct command *c, int argc, char **argv)
+{
+    if (!c->paged)
+        return false;
+    if (!c->paged[0])
+        return true;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], c->paged) == 0)
+            return true;
+    return false;
+}
+
 static int check_options(const struct command *c, int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
@@ -229,12 +242,25 @@ int repl_run_argv(struct repl *r, int argc, char **argv)
         return 1;
     }
     int rc = check_options(c, argc, argv);
+    const struct world_node *h = r->rt->here;
+    if (rc == 0 && c->on_pc && h) {
+        const struct world_node *pc = world_node(r->rt->world, r->rt->world->student);
+        term_error(_("%1$s: the mail client is on your PC (%2$s), and you are on %3$s: "
+                     "\"exit\" goes back"),
+                   argv[0], pc->hostname ? pc->hostname : pc->name, h->hostname ? h->hostname : h->name);
+        rc = -1;
+    }
     if (rc == 0) {
         sbx_clear_interrupt();          /* a Ctrl-C at the prompt is spent */
+        bool paged = wants_pager(c, argc, argv) && pager_begin();
         rc = c->run(r, argc, argv);
+        if (paged)
+            pager_end();
         repl_run_queue(r);
     } else if (rc == 1) {
         rc = 0;                         /* the help asked for is shown */
+    } else if (rc < 0) {
+        rc = 1;
     }
     fflush(stdout);
     return rc;
@@ -511,7 +537,12 @@ int repl_loop(struct repl *r)
                 "Type \"help\" for the commands, \"quit\" or Ctrl-D to leave.\n"), stdout);
     }
     while (!r->quit) {
-        char *line = repl_read_line(r, "tutor> ", NULL);
+        /* the prompt names the host when ssh has moved it off the PC */
+        char prompt[300] = "tutor> ";
+        const struct world_node *h = r->rt->here;
+        if (h)
+            snprintf(prompt, sizeof prompt, "tutor@%s> ", h->hostname ? h->hostname : h->name);
+        char *line = repl_read_line(r, prompt, NULL);
         if (!line) {
             if (r->tty)
                 putchar('\n');

@@ -16,6 +16,7 @@
 #include "runtime.h"
 
 #define REPL_ARGS_MAX 32
+#define REPL_HOPS_MAX 8                 /* ssh within ssh, this deep */
 
 struct repl {
     struct runtime *rt;
@@ -23,6 +24,9 @@ struct repl {
     const char *const *verbs;           /* completion inside a dialogue */
     char history[PATH_MAX];             /* "" when not kept */
     bool quit;
+    /* the nodes "ssh" left, for "exit" to go back to (rt->here is now) */
+    const struct world_node *came_from[REPL_HOPS_MAX];
+    int hops;
 };
 
 struct command {
@@ -35,6 +39,11 @@ struct command {
      * -X or --X is refused before it runs, and --help (or -h) shows its
      * help instead of running it. */
     const char *opts;
+    /* the mail client: it runs on the student's PC, so not after ssh */
+    bool on_pc;
+    /* its output may be long: on a terminal it goes through the pager
+     * (pager.h). NULL: never; "": always; an option: when it is given */
+    const char *paged;
     /* 0 when the command did what was asked, 1 otherwise (the message is
      * already printed). */
     int (*run)(struct repl *r, int argc, char **argv);

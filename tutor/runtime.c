@@ -150,6 +150,11 @@ static void rt_close_servers(struct runtime *rt)
     rt->n_servers = 0;
 }
 
+const struct world_node *rt_here(const struct runtime *rt)
+{
+    return rt->here ? rt->here : world_node(rt->world, rt->world->student);
+}
+
 void rt_close(struct runtime *rt)
 {
     char err[RT_ERROR_MAX];

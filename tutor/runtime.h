@@ -59,6 +59,9 @@ struct runtime {
     bool log_held;                      /* lines wait for rt_flush_log (tutor serve) */
     bool clock_unsaved;                 /* the clock file could not be written: said once */
     char mua_address[256];              /* the mail client's user, for this run (login) */
+    /* the node the prompt's commands run on ("ssh" moves it); NULL: the
+     * student's PC, where the mail client is */
+    const struct world_node *here;
 };
 
 /* Opens the runtime of world `w`: state under `state_root` (created), the
@@ -66,6 +69,9 @@ struct runtime {
 int rt_open(struct runtime *rt, struct world *w, const char *datadir,
             const char *state_root, char err[RT_ERROR_MAX]);
 void rt_close(struct runtime *rt);
+
+/* The node the prompt's commands run on: rt->here, else the student's PC. */
+const struct world_node *rt_here(const struct runtime *rt);
 
 /* Forgets the world's mail, queue and clock: a fresh classroom. Servers are
  * closed too (their scripts start afresh). 0, or -1 with err. */

@@ -335,6 +335,11 @@ static int api_ptr(lua_State *L)
         lua_pushnil(L);
         return 1;
     }
+    if (a >> 24 == 127) {
+        /* the host's own loopback, named by its /etc/hosts (RFC 6761 6.3) */
+        lua_pushstring(L, "localhost");
+        return 1;
+    }
     if (srv->node->n_dns == 0) {
         const struct world_node *n = world_host_by_addr(srv->rt->world, a);
         if (n && n->hostname)

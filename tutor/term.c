@@ -15,9 +15,13 @@
 #define TERM_WRAP_WIDTH 79         /* the tool's own lines on an 80-column screen */
 
 static bool color;
+/* stdout was a terminal at the start: it still is one to the person
+ * reading while a pager (pager.h) sits between */
+static bool stdout_tty;
 
 void term_init(int force)
 {
+    stdout_tty = isatty(STDOUT_FILENO);
     if (force >= 0) {
         color = force;
         return;
@@ -54,7 +58,7 @@ static void vsay(FILE *f, const char *sgr, const char *marker, const char *fmt, 
     vsnprintf(text, sizeof text, fmt, ap);
     fputs(color ? sgr : marker, f);
     /* a pipe gets one line a message, for whatever greps it */
-    if (isatty(fileno(f)))
+    if (f == stdout ? stdout_tty : isatty(fileno(f)))
         term_wrap(f, text, color ? 0 : 4, 4, TERM_WRAP_WIDTH);
     else
         fprintf(f, "%s\n", text);
@@ -259,11 +263,31 @@ void term_wrap(FILE *f, const char *s, int col, int indent, int width)
             continue;
         }
         /* Japanese has no spaces between words: fill the line character by
-         * character */
+         * character, but keep a run of narrow ones ("ipconfig", "25") whole */
         for (size_t k = word; k < i; ) {
             size_t n;
             wchar_t wc;
             int cw = char_at(s + k, i - k, &n, &wc);
+            if (cw == 1) {
+                size_t run = k;
+                int rw = 0;
+                while (run < i) {
+                    size_t rn;
+                    wchar_t rc;
+                    if (char_at(s + run, i - run, &rn, &rc) != 1)
+                        break;
+                    rw++;
+                    run += rn;
+                }
+                if (col > indent && col + rw > width) {
+                    fprintf(f, "\n%*s", indent, "");
+                    col = indent;
+                }
+                fwrite(s + k, 1, run - k, f);
+                col += rw;
+                k = run;
+                continue;
+            }
             if (col > indent && col + cw > width && !no_line_start(wc)) {
                 fprintf(f, "\n%*s", indent, "");
                 col = indent;

@@ -123,5 +123,21 @@ for e in "LANG=ja_JP.UTF-8:ja" "LANG=ja_JP.UTF-8 LANGUAGE=en:en" "LANG=en_US.UTF
     esac && ok "$vars speaks $want" || bad "$vars should speak $want" "$line"
 done
 
+# Piped output never goes through the pager, whatever PAGER says.
+out=$(PAGER="echo PAGED; cat >/dev/null" TUTOR_PAGER= "$bin" help 2>&1)
+case $out in
+    *PAGED*) bad "piped help is not paged" "$out" ;;
+    *"Inside telnet"*) ok "piped help is not paged" ;;
+    *) bad "piped help is not paged (help is missing)" "$out" ;;
+esac
+expect "--no-pager is an option" 0 "pc1.a.example" --no-pager hosts
+
+# Host names: DNS first, localhost is the host itself, a PC has no mail server.
+expect "telnet asks the DNS (an alias)" 0 "Connected to mail.b.example." telnet www.b.example smtp
+expect "telnet localhost smtp on the PC is refused" 1 "Connection refused" telnet localhost smtp
+expect "with the lecture's hint" 1 "ssh mail.a.example" telnet localhost smtp
+expect "an unknown name, in getaddrinfo's words" 1 "Name or service not known" ping nosuch.example
+expect "ssh takes one host" 2 "usage: ssh HOST" ssh
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -1,14 +1,12 @@
 /*
- * fuzz_dnsview — libFuzzer harness for dnsview_print, whose input will come
- * from scripts and the network.
+ * fuzz_dnsview — libFuzzer harness for dnsview_print (dig +wire) and
+ * dnsline_format (the tap's one line), whose input comes from scripts and
+ * the network.
  *
- * Build and run (clang from apt-get install clang; not part of make test):
+ * Build and run from the repository root:
  *
- *     make fuzz        # or by hand:
- *     clang -g -O1 -fsanitize=fuzzer,address,undefined -Itutor \
- *         tests/fuzz/fuzz_dnsview.c tutor/dnsview.c -o build/fuzz_dnsview
- *     mkdir -p build/fuzz-corpus
- *     build/fuzz_dnsview -max_total_time=300 -max_len=1024 build/fuzz-corpus
+ *     make fuzz-build
+ *     build/fuzz/fuzz_dnsview -max_len=1500 CORPUS tests/fuzz/seeds/dnsview
  *
  * A crash leaves crash-<sha1> in the current directory; rerun it with
  * `build/fuzz_dnsview crash-<sha1>`, fix it, and add the bytes to
@@ -20,16 +18,38 @@
  * harness checks the dump's promises and aborts when one is broken: no line
  * wider than DNSVIEW_WIDTH, nothing but printable ASCII, and -1 exactly
  * when the last line, and only it, is "*** offset N: ..." with N at most
- * the message's length.
+ * the message's length. The one line must fit its buffer, even a short
+ * one, and end with the message's length when it was not cut.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnsline.h"
 #include "dnsview.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void broken(const char *why, const char *out);
+
+/* dnsline_format into a buffer of `size` bytes, with a guard byte after */
+static void check_line(const uint8_t *data, size_t len, size_t size)
+{
+    char buf[600];
+    memset(buf, 'x', sizeof buf);
+    dnsline_format(data, len, buf, size);
+    if (buf[size] != 'x')
+        broken("dnsline wrote past its buffer", "");
+    size_t n = strnlen(buf, size);
+    if (n == size)
+        broken("dnsline left its line unterminated", "");
+    char tail[32];
+    snprintf(tail, sizeof tail, "(%zu)", len);
+    if (n + 1 < size && strstr(buf, "no DNS message") == NULL &&
+        (n < strlen(tail) || strcmp(buf + n - strlen(tail), tail) != 0))
+        broken("dnsline does not end with the length", buf);
+}
 
 static void broken(const char *why, const char *out)
 {
@@ -39,6 +59,8 @@ static void broken(const char *why, const char *out)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    check_line(data, size, 24);
+    check_line(data, size, 512);
     char *out = NULL;
     size_t out_len = 0;
     FILE *f = open_memstream(&out, &out_len);

@@ -143,5 +143,44 @@ else
 fi
 rm -rf "$hup_state"
 
+# Long output goes through the pager (less, LESS=FRX as git sets it) on a
+# terminal; q gives the prompt back. --no-pager prints it all.
+last_line() { tm capture-pane -t t -p | grep -v '^ *$' | tail -n 1; }
+expect_last() {
+    i=0
+    while [ "$(last_line)" != "$2" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    if [ "$(last_line)" = "$2" ]; then
+        pass=$((pass + 1)); echo "ok      $1"
+    else
+        fail=$((fail + 1)); echo "FAILED  $1: last line \"$(last_line)\", not \"$2\""
+        tm capture-pane -t t -p | sed 's/^/        | /'
+    fi
+}
+pager_state=$(mktemp -d)
+tm new-session -d -s t -x 80 -y 24 \
+    "env -u PAGER -u TUTOR_PAGER -u LESS XDG_STATE_HOME=$pager_state TERM=xterm-256color NO_COLOR=1 LANG=C.UTF-8 $bin --lang en"
+check "a session to page in" "tutor>"
+tm send-keys -t t 'help' Enter
+expect_last "help waits in less, at its prompt" ":"
+tm send-keys -t t 'q'
+expect_last "q gives the prompt back" "tutor>"
+tm send-keys -t t 'clear' Enter 'hosts' Enter
+check "short output is not held" "ns.example"
+# ssh moves the prompt to the host, exit brings it back
+tm send-keys -t t 'clear' Enter 'ssh mail.a.example' Enter
+expect_last "ssh names the host in the prompt" "tutor@mail.a.example>"
+tm send-keys -t t 'exit' Enter
+expect_last "exit comes back to the PC" "tutor>"
+tm send-keys -t t 'quit' Enter
+i=0
+while tm has-session -t t 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+tm new-session -d -s t -x 80 -y 24 \
+    "env XDG_STATE_HOME=$pager_state TERM=xterm-256color NO_COLOR=1 LANG=C.UTF-8 $bin --lang en --no-pager"
+check "a session without the pager" "tutor>"
+tm send-keys -t t 'help' Enter
+expect_last "--no-pager prints help to the end" "tutor>"
+tm send-keys -t t 'quit' Enter
+rm -rf "$pager_state"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
