@@ -347,6 +347,13 @@ char *repl_read_line(struct repl *r, const char *prompt, size_t *len)
     }
     if (line && len)
         *len = strlen(line);
+    /* readline moves to a new line for an empty one only when a prompt
+     * is on it: in a dialogue (no prompt, as telnet has none) the empty
+     * line after a header would not show, so it is shown here */
+    if (line && !*line && !*prompt) {
+        putchar('\n');
+        fflush(stdout);
+    }
     if (line && *line && line[0] != ESCAPE_CHAR && !r->verbs)
         add_history(line);
     return line;
@@ -487,6 +494,21 @@ static char **complete(const char *text, int start, int end)
     return rl_completion_matches(text, next_candidate);
 }
 
+/* Tab in a dialogue: in the first word it completes a protocol verb
+ * ("HE" Tab: HELO); anywhere else, on an empty line above all, it is a
+ * Tab, as telnet sends it: a folded header line starts with one. */
+static int on_tab(int count, int key)
+{
+    if (active && active->verbs) {
+        bool first_word = rl_point > 0;
+        for (int i = 0; i < rl_point && first_word; i++)
+            first_word = rl_line_buffer[i] != ' ' && rl_line_buffer[i] != '\t';
+        if (!first_word)
+            return rl_insert_text("\t") >= 0 ? 0 : 1;
+    }
+    return rl_complete(count, key);
+}
+
 /* ------------------------------------------------------------------------
  * Life cycle.
  */
@@ -502,6 +524,7 @@ void repl_open(struct repl *r, struct runtime *rt, const char *state_root)
     rl_readline_name = "tutor";
     rl_attempted_completion_function = complete;
     rl_bind_key(ESCAPE_CHAR, on_escape);
+    rl_bind_key('\t', on_tab);
     rl_signal_event_hook = on_signal_event;
     struct sigaction sa = {0};
     sa.sa_handler = on_sigint;

@@ -180,6 +180,41 @@ check "a session without the pager" "tutor>"
 tm send-keys -t t 'help' Enter
 expect_last "--no-pager prints help to the end" "tutor>"
 tm send-keys -t t 'quit' Enter
+i=0
+while tm has-session -t t 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+
+# Typing a message after DATA: Tab at the start of a line is a Tab (a
+# folded header), the empty line before the body shows, and in the first
+# word Tab still completes a verb.
+tm new-session -d -s t -x 80 -y 24 \
+    "env XDG_STATE_HOME=$pager_state TERM=xterm-256color NO_COLOR=1 LANG=C.UTF-8 $bin --lang en"
+check "a session to write in" "tutor>"
+tm send-keys -t t 'telnet mail.b.example smtp' Enter
+check "the server greets" "220 mail.b.example"
+tm send-keys -t t 'EH' Tab ' pc1' Enter
+check "Tab completes EH to EHLO" "250-mail.b.example"
+tm send-keys -t t 'MAIL FROM:<alice@a.example>' Enter 'RCPT TO:<bob@b.example>' Enter 'DATA' Enter
+check "DATA is taken" "354 End data"
+tm send-keys -t t 'Subject: typed' Enter Tab 'and folded' Enter
+sleep 0.2
+tm send-keys -t t Enter
+sleep 0.2
+tm send-keys -t t 'the body' Enter
+check "the body line shows" "the body"
+if tm capture-pane -t t -p | grep -A2 -F '        and folded' | sed -n 2p | grep -q '^$'; then
+    pass=$((pass + 1)); echo "ok      the empty line after the header shows"
+else
+    fail=$((fail + 1)); echo "FAILED  the empty line after the header shows"
+    tm capture-pane -t t -p | sed 's/^/        | /'
+fi
+tm send-keys -t t '.' Enter 'QUIT' Enter
+check "the message is queued" "Connection closed by foreign host."
+if grep -rqF "$(printf '\tand folded')" "$pager_state/tutor"; then
+    pass=$((pass + 1)); echo "ok      the folded line is stored with its Tab"
+else
+    fail=$((fail + 1)); echo "FAILED  the folded line is stored with its Tab"
+fi
+tm send-keys -t t 'quit' Enter
 rm -rf "$pager_state"
 
 echo "$pass passed, $fail failed"
