@@ -524,12 +524,14 @@ local function send(s, r)
             authority = copy(r.authority), additional = copy(r.additional)})
 end
 
--- A real client of `tutor serve` asks from outside the world. A name the
--- world's root denies is outside the world, and this resolver, which cannot
--- reach the real Internet, refuses it, as a resolver refuses recursion to
--- clients it does not serve (BIND's allow-recursion).
-local function outside_world(s, r)
-  if not (s.client and s.client.socket) or r.rcode ~= "NXDOMAIN" then return false end
+-- A name the world's root denies is outside the world, and this resolver,
+-- which cannot reach the real Internet, refuses it (REFUSED, as a resolver
+-- refuses recursion it will not do, BIND's allow-recursion): NXDOMAIN
+-- would tell a student that www.wikipedia.org does not exist. The same
+-- for every client, the prompt's dig, a mail server and a real client of
+-- `tutor serve` alike.
+local function outside_world(r)
+  if r.rcode ~= "NXDOMAIN" then return false end
   local soa = r.authority and r.authority[1]
   return soa ~= nil and soa:match("^%.%s") ~= nil
 end
@@ -565,7 +567,7 @@ local function answer(s, q)
   end
   local ctx = {queries = 0, depth = 0, pending = {}}
   local r = resolve(ctx, q.name, q.type, q.rd, res)
-  if outside_world(s, r) then return send(s, {rcode = "REFUSED"}) end
+  if outside_world(r) then return send(s, {rcode = "REFUSED"}) end
   send(s, r)
 end
 

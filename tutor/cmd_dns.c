@@ -16,6 +16,7 @@
 #include "dns_wire.h"
 #include "dns_client.h"
 #include "dnsview.h"
+#include "resolve.h"
 #include "i18n.h"
 #include "repl.h"
 #include "term.h"
@@ -361,6 +362,8 @@ static int cmd_dig(struct repl *r, int argc, char **argv)
                 print_short(a.resp);
             else
                 print_full(rt, &a, server, shown ? shown : o.name);
+            if (ldns_pkt_get_rcode(a.resp) == LDNS_RCODE_REFUSED)
+                resolve_say_offline(rt->world, o.name);
             ldns_pkt_free(a.resp);
         }
     }
@@ -485,6 +488,8 @@ static int cmd_host(struct repl *r, int argc, char **argv)
         if (!p) {
             if (rcode >= 0)
                 printf("Host %s not found: %d(%s)\n", name, rcode, digview_rcode(rcode));
+            if (rcode == LDNS_RCODE_REFUSED)
+                resolve_say_offline(rt->world, name);
             rc = 1;
             break;
         }
@@ -537,6 +542,8 @@ static int cmd_nslookup(struct repl *r, int argc, char **argv)
                 printf(";; connection timed out; no servers could be reached\n");
             else
                 printf("** server can't find %s: %s\n\n", name, digview_rcode(rcode));
+            if (rcode == LDNS_RCODE_REFUSED)
+                resolve_say_offline(rt->world, name);
             rc = 1;
             break;
         }

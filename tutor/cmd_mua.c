@@ -13,6 +13,7 @@
 #include "mime.h"
 #include "mua.h"
 #include "repl.h"
+#include "resolve.h"
 #include "term.h"
 
 /* A run of more lines than this from one side (a long message in DATA or
@@ -231,6 +232,13 @@ static int cmd_send(struct repl *r, int argc, char **argv)
     if (n_rcpts == 0) {
         term_error(_("send: no recipient; give at least one address"));
         goto done;
+    }
+    /* mail to a domain outside the world will wait in the queue: say why
+     * now, before the student writes it */
+    for (size_t i = 0; i < n_rcpts; i++) {
+        const char *at = strrchr(rcpts[i], '@');
+        if (at)
+            resolve_say_offline(rt->world, at + 1);
     }
     if (!a.subject) {
         if (!(asked_subject = ask(r, "Subject: "))) {

@@ -177,6 +177,7 @@ static int cmd_telnet(struct repl *r, int argc, char **argv)
     if (st != RESOLVE_OK) {
         /* the words of the real telnet, so students meet them here first */
         printf("telnet: could not resolve %s/%s: %s\n", argv[1], svcname, resolve_error(st));
+        resolve_say_offline(rt->world, argv[1]);
         return 1;
     }
     if (port < 0) {
@@ -278,6 +279,7 @@ static int cmd_ssh(struct repl *r, int argc, char **argv)
     enum resolve_status st = resolve_host(rt, here, argv[1], &to);
     if (st != RESOLVE_OK) {
         term_error("ssh: Could not resolve hostname %s: %s", argv[1], resolve_error(st));
+        resolve_say_offline(rt->world, argv[1]);
         return 1;
     }
     const struct world_node *host = resolve_is_loopback(to) ? here : world_host_by_addr(rt->world, to);

@@ -94,8 +94,10 @@ static int here_node(struct netsim_rt *n)
 static int probe_target(struct repl *r, const char *cmd, const char *host, uint32_t *dst)
 {
     enum resolve_status st = resolve_host(r->rt, rt_here(r->rt), host, dst);
-    if (st != RESOLVE_OK)
+    if (st != RESOLVE_OK) {
         term_error("%s: %s: %s", cmd, host, resolve_error(st));
+        resolve_say_offline(r->rt->world, host);
+    }
     return st == RESOLVE_OK ? 0 : -1;
 }
 

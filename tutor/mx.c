@@ -105,7 +105,10 @@ enum mx_status mx_route(struct runtime *rt, const struct world_node *origin, con
     ldns_pkt *r = NULL;
     char err[RT_ERROR_MAX];
     enum dns_outcome o = dns_ask(rt, world_node_addr(origin), origin->dns[0], domain, "MX", &r, err);
-    if (o != DNS_OK || ldns_pkt_get_rcode(r) == LDNS_RCODE_SERVFAIL) {
+    /* REFUSED: a name outside the offline world; Postfix defers, as for
+     * any answer that is not a verdict on the name */
+    if (o != DNS_OK || ldns_pkt_get_rcode(r) == LDNS_RCODE_SERVFAIL ||
+        ldns_pkt_get_rcode(r) == LDNS_RCODE_REFUSED) {
         ldns_pkt_free(r);
         snprintf(why, 512, "Host or domain name not found. Name service error for name=%s "
                  "type=MX: Host not found, try again", domain);

@@ -1,12 +1,15 @@
 /* resolve — see resolve.h. */
 #include "resolve.h"
 
+#include <stdio.h>
+#include <string.h>
 #include <strings.h>
 
 #include <ldns/ldns.h>
 
 #include "dns_client.h"
 #include "i18n.h"
+#include "term.h"
 
 /* The first A record of the answer section, whatever its owner: the
  * resolver puts the CNAMEs on the way first. */
@@ -63,6 +66,8 @@ enum resolve_status resolve_host(struct runtime *rt, const struct world_node *fr
         st = RESOLVE_OK;
     else if (rcode == LDNS_RCODE_NOERROR || rcode == LDNS_RCODE_NXDOMAIN)
         st = from_host_list(rt->world, name, addr);
+    else if (rcode == LDNS_RCODE_REFUSED && from_host_list(rt->world, name, addr) == RESOLVE_OK)
+        st = RESOLVE_OK;        /* a node name ("r1"), outside the DNS's names */
     ldns_pkt_free(p);
     return st;
 }
@@ -78,4 +83,68 @@ const char *resolve_error(enum resolve_status st)
         break;
     }
     return _("Temporary failure in name resolution");
+}
+
+/* The last label of a name, without a final dot, in [*tld, *tld + *len). */
+static void last_label(const char *name, const char **tld, size_t *len)
+{
+    size_t n = strlen(name);
+    if (n && name[n - 1] == '.')
+        n--;
+    size_t start = n;
+    while (start > 0 && name[start - 1] != '.')
+        start--;
+    *tld = name + start;
+    *len = n - start;
+}
+
+static bool same_tld(const char *a, const char *b)
+{
+    const char *ta, *tb;
+    size_t la, lb;
+    last_label(a, &ta, &la);
+    last_label(b, &tb, &lb);
+    return la == lb && la > 0 && strncasecmp(ta, tb, la) == 0;
+}
+
+bool resolve_outside_world(const struct world *w, const char *name)
+{
+    const char *tld;
+    size_t len;
+    last_label(name, &tld, &len);
+    if (len == 0 || same_tld(name, "in-addr.arpa"))
+        return false;
+    for (size_t i = 0; i < w->n_nodes; i++)
+        if (w->nodes[i].hostname && same_tld(name, w->nodes[i].hostname))
+            return false;
+    for (size_t i = 0; i < w->n_users; i++)
+        if (same_tld(name, w->users[i].domain))
+            return false;
+    return true;
+}
+
+void resolve_say_offline(const struct world *w, const char *name)
+{
+    if (!resolve_outside_world(w, name))
+        return;
+    /* the world's top-level domains, each once: ".example" */
+    char tlds[256] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < w->n_nodes; i++) {
+        const char *h = w->nodes[i].hostname, *tld;
+        size_t len;
+        if (!h)
+            continue;
+        last_label(h, &tld, &len);
+        char one[72];
+        snprintf(one, sizeof one, ".%.*s", (int)(len < 64 ? len : 64), tld);
+        bool seen = false;
+        for (const char *p = strstr(tlds, one); p && !seen; p = strstr(p + 1, one))
+            seen = (p[strlen(one)] == ' ' || !p[strlen(one)]) && (p == tlds || p[-1] == ' ');
+        if (!seen && used + strlen(one) + 2 < sizeof tlds)
+            used += (size_t)snprintf(tlds + used, sizeof tlds - used, "%s%s", used ? " " : "", one);
+    }
+    term_info(_("%1$s is outside this world: the world is offline, and its root knows only "
+                "its own names (%2$s), so its resolvers refuse the rest."),
+              name, tlds);
 }
