@@ -10,6 +10,9 @@ BINDIR   = $(PREFIX)/bin
 DATADIR  = $(PREFIX)/share/tutor
 LOCALEDIR = $(PREFIX)/share/locale
 MANDIR   = $(PREFIX)/share/man/man1
+DOCDIR   = $(PREFIX)/share/doc/tutor
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  = $(PREFIX)/share/zsh/vendor-completions
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
@@ -153,13 +156,24 @@ install: all
 	install -m 644 tutor/world/zones/* $(DESTDIR)$(DATADIR)/world/zones/
 	install -m 644 net-sim/topology.schema.json $(DESTDIR)$(DATADIR)/
 	install -m 644 tutor/tutor.1 $(DESTDIR)$(MANDIR)/tutor.1
+	for l in lessons/*/; do install -d $(DESTDIR)$(DATADIR)/$$l; \
+	  install -m 644 $$l*.md $(DESTDIR)$(DATADIR)/$$l; done
+	install -m 644 lessons/README.md $(DESTDIR)$(DATADIR)/lessons/
+	install -d $(DESTDIR)$(DOCDIR)/scripts $(DESTDIR)$(DOCDIR)/net-sim
+	install -m 644 README.md $(DESTDIR)$(DOCDIR)/
+	install -m 644 scripts/README.md $(DESTDIR)$(DOCDIR)/scripts/
+	install -m 644 net-sim/README.md $(DESTDIR)$(DOCDIR)/net-sim/
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	$(B)/tutor completion bash >$(DESTDIR)$(BASHCOMPDIR)/tutor
+	$(B)/tutor completion zsh >$(DESTDIR)$(ZSHCOMPDIR)/_tutor
 	for mo in $(MO); do lang=$${mo#$(B)/locale/}; lang=$${lang%%/*}; \
 	  install -d $(DESTDIR)$(LOCALEDIR)/$$lang/LC_MESSAGES; \
 	  install -m 644 $$mo $(DESTDIR)$(LOCALEDIR)/$$lang/LC_MESSAGES/tutor.mo; done
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/tutor $(DESTDIR)$(MANDIR)/tutor.1
-	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/tutor $(DESTDIR)$(ZSHCOMPDIR)/_tutor
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 	rm -f $(DESTDIR)$(LOCALEDIR)/*/LC_MESSAGES/tutor.mo
 
 clean:

@@ -574,13 +574,13 @@ static int cmd_nslookup(struct repl *r, int argc, char **argv)
 }
 
 const struct command dns_commands[] = {
-    {.name = "dig", .paged = "", .opts = "-x=", .args = "[@SERVER] NAME [TYPE] [+OPTIONS]", .help = N_("ask a DNS server, as dig does (\"help dig\" for the options)"),
+    {.name = "dig", .complete = "host|+trace|+norecurse|+short|+wire|+noedns type|+trace|+norecurse|+short|+wire|+noedns...", .paged = "", .opts = "-x=", .args = "[@SERVER] NAME [TYPE] [+OPTIONS]", .help = N_("ask a DNS server, as dig does (\"help dig\" for the options)"),
      .more = N_("dig NAME asks the resolver of this computer (ipconfig shows it) for NAME's A record; give a TYPE (MX, AAAA, NS, TXT, SOA, PTR, CNAME) for another.\n"
                 "@SERVER asks that server instead, e.g. @a.root-servers.example. -x ADDRESS asks for the name of an address (PTR).\n"
                 "+norecurse: ask without RD, so a server answers only from what it knows. +trace: dig itself walks from the root, one referral after another.\n"
                 "+short: the answers only. +wire: the query's and the response's bytes, field by field."),
      .run = cmd_dig},
-    {.name = "host", .opts = "-t=", .args = "[-t TYPE] NAME|ADDRESS", .help = N_("look a name or an address up: one line an answer"), .run = cmd_host},
-    {.name = "nslookup", .args = "NAME|ADDRESS", .help = N_("look a name or an address up, as nslookup prints it"), .run = cmd_nslookup},
+    {.name = "host", .complete = "host", .opts = "-t=", .args = "[-t TYPE] NAME|ADDRESS", .help = N_("look a name or an address up: one line an answer"), .run = cmd_host},
+    {.name = "nslookup", .complete = "host", .args = "NAME|ADDRESS", .help = N_("look a name or an address up, as nslookup prints it"), .run = cmd_nslookup},
     {NULL},
 };

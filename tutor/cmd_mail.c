@@ -149,7 +149,7 @@ static int cmd_mailq(struct repl *r, int argc, char **argv)
 }
 
 const struct command mail_commands[] = {
-    {.name = "mailbox", .paged = "", .args = "USER [N]", .help = N_("list a user's mailbox, or print message N as stored"), .run = cmd_mailbox},
+    {.name = "mailbox", .complete = "user", .paged = "", .args = "USER [N]", .help = N_("list a user's mailbox, or print message N as stored"), .run = cmd_mailbox},
     {.name = "mailq", .paged = "", .help = N_("show the mail servers' relay queues and the last relay dialogue"), .run = cmd_mailq},
     {NULL},
 };

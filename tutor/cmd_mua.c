@@ -538,8 +538,8 @@ static int cmd_headers(struct repl *r, int argc, char **argv)
 }
 
 const struct command mua_commands[] = {
-    {.name = "login", .on_pc = true, .args = "[USER]", .help = N_("use the mail client as USER, or show who"), .run = cmd_login},
-    {.name = "send", .on_pc = true, .opts = "-s= --subject= -c= --cc= --from= --charset= -m= --message=", .args = "[OPTIONS] [TO...]", .help = N_("write and send a message (\"help send\" for the options)"),
+    {.name = "login", .complete = "user", .on_pc = true, .args = "[USER]", .help = N_("use the mail client as USER, or show who"), .run = cmd_login},
+    {.name = "send", .complete = "user...", .on_pc = true, .opts = "-s= --subject= -c= --cc= --from= --charset= -m= --message=", .args = "[OPTIONS] [TO...]", .help = N_("write and send a message (\"help send\" for the options)"),
      .more = N_("Options: -s SUBJECT, -c CC, --from FROM, --charset CHARSET, -m TEXT.\n"
                 "What is not given is asked for: To, Subject, then the text, which ends with a line holding only \".\".\n"
                 "-s SUBJECT, -c CC: the Subject and Cc. -m TEXT: the text, where \\n starts a new line.\n"

@@ -323,10 +323,10 @@ static int cmd_winipcfg(struct repl *r, int argc, char **argv)
 }
 
 const struct command net_commands[] = {
-    {.name = "ipconfig", .opts = "-a", .args = "[/all]", .help = N_("show this computer's address, mask, gateway and DNS server"), .run = cmd_ipconfig},
+    {.name = "ipconfig", .complete = "/all", .opts = "-a", .args = "[/all]", .help = N_("show this computer's address, mask, gateway and DNS server"), .run = cmd_ipconfig},
     {.name = "winipcfg", .help = N_("ipconfig /all, as Windows 95's winipcfg showed it"), .run = cmd_winipcfg},
     {.name = "hosts", .help = N_("list the world's hosts, their addresses and services"), .run = cmd_hosts},
-    {.name = "telnet", .args = "HOST [SERVICE|PORT]", .help = N_("talk to a server by hand, e.g. telnet mail.a.example smtp"), .run = cmd_telnet},
-    {.name = "ssh", .args = "HOST", .help = N_("work on another host of the world (exit comes back)"), .more = N_("As the lecturer was logged in on the mail server: there \"telnet localhost smtp\" talks to the server on the same host, and ipconfig, dig, ping and traceroute run from it. The mail client (send, inbox) stays on your PC."), .run = cmd_ssh},
+    {.name = "telnet", .complete = "host service", .args = "HOST [SERVICE|PORT]", .help = N_("talk to a server by hand, e.g. telnet mail.a.example smtp"), .run = cmd_telnet},
+    {.name = "ssh", .complete = "host", .args = "HOST", .help = N_("work on another host of the world (exit comes back)"), .more = N_("As the lecturer was logged in on the mail server: there \"telnet localhost smtp\" talks to the server on the same host, and ipconfig, dig, ping and traceroute run from it. The mail client (send, inbox) stays on your PC."), .run = cmd_ssh},
     {NULL},
 };

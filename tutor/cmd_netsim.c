@@ -341,18 +341,18 @@ static int cmd_tap(struct repl *r, int argc, char **argv)
 }
 
 const struct command netsim_commands[] = {
-    {.name = "traceroute", .opts = "-n", .args = "[-n] HOST",
+    {.name = "traceroute", .complete = "host", .opts = "-n", .args = "[-n] HOST",
      .help = N_("list the routers on the way to HOST: each answers when the TTL runs out"),
      .run = cmd_traceroute},
-    {.name = "ping", .opts = "-c=", .args = "[-c COUNT] HOST", .help = N_("is HOST there? echo requests and their round trips"),
+    {.name = "ping", .complete = "host", .opts = "-c=", .args = "[-c COUNT] HOST", .help = N_("is HOST there? echo requests and their round trips"),
      .run = cmd_ping},
-    {.name = "link", .args = "[down|up A B]", .help = N_("list the links, or cut or mend the one between A and B"),
+    {.name = "link", .complete = "down|up node node", .args = "[down|up A B]", .help = N_("list the links, or cut or mend the one between A and B"),
      .run = cmd_link},
-    {.name = "congest", .args = "A B [off]", .help = N_("fill the queue from A to B, as heavy traffic would"),
+    {.name = "congest", .complete = "node node off", .args = "A B [off]", .help = N_("fill the queue from A to B, as heavy traffic would"),
      .run = cmd_congest},
-    {.name = "trace", .args = "on|off", .help = N_("show the hops every dialogue's bytes take"),
+    {.name = "trace", .complete = "on|off", .args = "on|off", .help = N_("show the hops every dialogue's bytes take"),
      .run = cmd_trace},
-    {.name = "tap", .args = "NODE|off", .help = N_("show what passes through NODE, as an eavesdropper there would"),
+    {.name = "tap", .complete = "node|off", .args = "NODE|off", .help = N_("show what passes through NODE, as an eavesdropper there would"),
      .run = cmd_tap},
     {NULL},
 };

@@ -197,7 +197,7 @@ static int cmd_topo(struct repl *r, int argc, char **argv)
 }
 
 const struct command relay_commands[] = {
-    {.name = "relay", .paged = "--trace", .opts = "--trace --json --animate --topology= --size= --mtu= --ttl= --seed= --speed=", .args = "[OPTIONS] FROM TO",
+    {.name = "relay", .complete = "node|host node|host", .paged = "--trace", .opts = "--trace --json --animate --topology= --size= --mtu= --ttl= --seed= --speed=", .args = "[OPTIONS] FROM TO",
      .help = N_("send a message across the network and watch every hop (the bucket relay)"),
      .more = N_("FROM and TO are node names, host names or addresses.\n"
                 "  --trace         one line an event, each hop's decision spelled out\n"
@@ -210,7 +210,7 @@ const struct command relay_commands[] = {
                 "  --seed N        the random source for loss (default: the world's seed)\n"
                 "  --speed X       animation speed (default 1; 2 is twice as fast)"),
      .run = cmd_relay},
-    {.name = "topo", .paged = "", .opts = "--dot", .args = "[FILE] [--dot]",
+    {.name = "topo", .complete = "file", .paged = "", .opts = "--dot", .args = "[FILE] [--dot]",
      .help = N_("describe a network: nodes, interfaces, links, routes (--dot: Graphviz)"),
      .run = cmd_topo},
     {NULL},

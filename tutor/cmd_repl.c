@@ -126,7 +126,7 @@ static int cmd_clear(struct repl *r, int argc, char **argv)
 }
 
 const struct command repl_commands[] = {
-    {.name = "help", .paged = "", .args = "[COMMAND]", .help = N_("list the commands, or explain one"), .run = cmd_help},
+    {.name = "help", .complete = "command", .paged = "", .args = "[COMMAND]", .help = N_("list the commands, or explain one"), .run = cmd_help},
     {.name = "quit", .help = N_("leave the tutor (also: exit, Ctrl-D)"), .run = cmd_quit},
     {.name = "exit", .help = N_("leave the tutor; after ssh, go back to the host you came from"), .run = cmd_exit},
     {.name = "clear", .help = N_("clear the screen"), .run = cmd_clear},

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "completion.h"
 #include "i18n.h"
 #include "pager.h"
 #include "repl.h"
@@ -192,6 +193,7 @@ int main(int argc, char **argv)
     }
 
     static const struct option opts[] = {
+        /* the shells' completion (completion.c) offers these too */
         {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
         {"lang", required_argument, NULL, 'l'}, {"world", required_argument, NULL, 'w'},
         {"reset", no_argument, NULL, 'r'}, {"color", no_argument, NULL, 'c'},
@@ -215,6 +217,11 @@ int main(int argc, char **argv)
         }
     }
     term_init(color);
+    /* the shells' scripts need neither a world nor a home (a package's
+     * build writes them) */
+    if (optind < argc && strcmp(argv[optind], "completion") == 0 &&
+        !(optind + 1 < argc && strcmp(argv[optind + 1], "words") == 0))
+        return finish_stdout(completion_script(argc - optind, argv + optind, opts, serve_options));
     if (!state_root(state)) {
         fprintf(stderr, "%s", _("tutor: no home folder to keep the state in: set HOME or "
                                 "XDG_STATE_HOME\n"));
@@ -230,6 +237,12 @@ int main(int argc, char **argv)
     if (!w) {
         fprintf(stderr, "tutor: %s\n", err);
         return 2;
+    }
+    if (optind < argc && strcmp(argv[optind], "completion") == 0) {
+        /* asked at every Tab: the world is read, no state is touched */
+        int rc = completion_words(w, argc - optind, argv + optind);
+        world_free(w);
+        return finish_stdout(rc);
     }
     struct runtime rt;
     char rterr[RT_ERROR_MAX];

@@ -14,6 +14,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include "completion.h"
 #include "i18n.h"
 #include "pager.h"
 #include "relay.h"
@@ -424,16 +425,30 @@ static int on_signal_event(void)
 /* ------------------------------------------------------------------------
  * Completion.
  */
-static const char **candidates;
+/* The words Tab may complete to, copies, freed at the next Tab. */
+static char **candidates;
 static size_t n_candidates;
 
-static void add_candidate(const char *s)
+static void add_candidate(const char *s, size_t len, void *ud)
 {
-    const char **c = realloc(candidates, (n_candidates + 1) * sizeof *c);
-    if (!c)
+    (void)ud;
+    char **c = realloc(candidates, (n_candidates + 1) * sizeof *c);
+    char *copy = strndup(s, len);
+    if (!c || !copy) {
+        free(copy);
+        if (c)
+            candidates = c;
         return;
+    }
     candidates = c;
-    candidates[n_candidates++] = s;
+    candidates[n_candidates++] = copy;
+}
+
+static void forget_candidates(void)
+{
+    for (size_t i = 0; i < n_candidates; i++)
+        free(candidates[i]);
+    n_candidates = 0;
 }
 
 static char *next_candidate(const char *text, int state)
@@ -450,47 +465,61 @@ static char *next_candidate(const char *text, int state)
     return NULL;
 }
 
+/* Inside a dialogue the protocol's verbs; else a command's name, its
+ * options, or what its argument at this position is (completion.h: the
+ * same table the shells' completion is written from). */
 static char **complete(const char *text, int start, int end)
 {
     (void)end;
-    n_candidates = 0;
+    forget_candidates();
     rl_attempted_completion_over = 1;       /* never fall back to file names */
-    struct world *w = active->rt->world;
+    const struct world *w = active->rt->world;
     if (active->verbs) {
         if (start == 0)
             for (const char *const *v = active->verbs; *v; v++)
-                add_candidate(*v);
-    } else if (start == 0) {
-        for (size_t f = 0; repl_families[f]; f++)
-            for (const struct command *c = repl_families[f]; c->name; c++)
-                add_candidate(c->name);
+                add_candidate(*v, strlen(*v), NULL);
+        return rl_completion_matches(text, next_candidate);
+    }
+    /* the words before the one being completed */
+    char *copy = strndup(rl_line_buffer, (size_t)start);
+    char *argv[REPL_ARGS_MAX + 1];
+    char *buf = copy ? malloc(strlen(copy) + 1) : NULL;
+    int argc = buf ? repl_split(copy, buf, argv) : -1;
+    if (argc <= 0) {
+        completion_kind(w, "command", strlen("command"), add_candidate, NULL);
     } else {
-        char first[32] = "";
-        sscanf(rl_line_buffer, "%31s", first);
-        if (!strcmp(first, "help")) {
-            for (size_t f = 0; repl_families[f]; f++)
-                for (const struct command *c = repl_families[f]; c->name; c++)
-                    add_candidate(c->name);
-        } else if (!strcmp(first, "mailbox") || !strcmp(first, "login")) {
-            for (size_t i = 0; i < w->n_users; i++)
-                add_candidate(w->users[i].address);
-        } else {
-            /* a host name; after "telnet HOST", a service */
-            int words = 0;
-            for (const char *p = rl_line_buffer; p < rl_line_buffer + start; p++)
-                if ((p == rl_line_buffer || p[-1] == ' ') && *p != ' ')
-                    words++;
-            if (!strcmp(first, "telnet") && words >= 2) {
-                static const char *const svcs[] = {"smtp", "submission", "pop3", "domain"};
-                for (size_t i = 0; i < 4; i++)
-                    add_candidate(svcs[i]);
-            } else {
-                for (size_t i = 0; i < w->n_nodes; i++)
-                    if (w->nodes[i].hostname)
-                        add_candidate(w->nodes[i].hostname);
+        const struct command *c = repl_command(argv[0]);
+        if (c && text[0] == '-') {
+            for (const char *o = c->opts ? c->opts : ""; *o;) {
+                o += strspn(o, " ");
+                size_t n = strcspn(o, " ");
+                if (n)
+                    add_candidate(o, o[n - 1] == '=' ? n - 1 : n, NULL);
+                o += n;
             }
+            add_candidate("--help", 6, NULL);
+        } else if (c) {
+            /* options and the values of those that take one do not count */
+            int pos = 0;
+            for (int i = 1; i < argc; i++) {
+                if (argv[i][0] == '@')
+                    continue;               /* dig's @SERVER */
+                if (argv[i][0] != '-') {
+                    pos++;
+                    continue;
+                }
+                char want[64];
+                snprintf(want, sizeof want, " %s= ", argv[i]);
+                char opts[512];
+                snprintf(opts, sizeof opts, " %s ", c->opts ? c->opts : "");
+                if (strstr(opts, want))
+                    i++;
+            }
+            completion_arguments(w, c, pos, add_candidate, NULL);
         }
     }
+    free(buf);
+    free(copy);
     return rl_completion_matches(text, next_candidate);
 }
 
@@ -523,6 +552,8 @@ void repl_open(struct repl *r, struct runtime *rt, const char *state_root)
     snprintf(r->history, sizeof r->history, "%s/history", state_root);
     rl_readline_name = "tutor";
     rl_attempted_completion_function = complete;
+    /* words break at spaces and quotes only: bob@b.example is one */
+    rl_completer_word_break_characters = " \t\n\"'";
     rl_bind_key(ESCAPE_CHAR, on_escape);
     rl_bind_key('\t', on_tab);
     rl_signal_event_hook = on_signal_event;

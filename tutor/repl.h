@@ -41,6 +41,9 @@ struct command {
     const char *opts;
     /* the mail client: it runs on the student's PC, so not after ssh */
     bool on_pc;
+    /* what its arguments are, for Tab completion (completion.h): a kind
+     * or literals per position, "host service" */
+    const char *complete;
     /* its output may be long: on a terminal it goes through the pager
      * (pager.h). NULL: never; "": always; an option: when it is given */
     const char *paged;

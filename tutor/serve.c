@@ -613,17 +613,18 @@ static void say_ready(const struct serve *sv)
     fflush(stdout);
 }
 
+const struct option serve_options[] = {
+    {"smtp", required_argument, NULL, 's'}, {"pop3", required_argument, NULL, 'p'},
+    {"dns", required_argument, NULL, 'd'}, {"world", required_argument, NULL, 'w'},
+    {"verbose", no_argument, NULL, 'v'}, {"log", required_argument, NULL, 'L'},
+    {"smtp-timeout", required_argument, NULL, 'S'}, {"pop3-timeout", required_argument, NULL, 'P'},
+    {"max-sessions", required_argument, NULL, 'm'}, {"max-per-client", required_argument, NULL, 'M'},
+    {"reset", no_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
+    {"lang", required_argument, NULL, 'l'}, {NULL, 0, NULL, 0},
+};
+
 int serve_main(const struct serve_env *env, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"smtp", required_argument, NULL, 's'}, {"pop3", required_argument, NULL, 'p'},
-        {"dns", required_argument, NULL, 'd'}, {"world", required_argument, NULL, 'w'},
-        {"verbose", no_argument, NULL, 'v'}, {"log", required_argument, NULL, 'L'},
-        {"smtp-timeout", required_argument, NULL, 'S'}, {"pop3-timeout", required_argument, NULL, 'P'},
-        {"max-sessions", required_argument, NULL, 'm'}, {"max-per-client", required_argument, NULL, 'M'},
-        {"reset", no_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
-        {"lang", required_argument, NULL, 'l'}, {NULL, 0, NULL, 0},
-    };
     struct serve sv = {.max_sessions = MAX_SESSIONS, .max_per_client = MAX_PER_CLIENT,
                        .sync = {.done_pipe = {-1, -1}}};
     const char *world_path = env->world, *log_path = NULL;
@@ -634,7 +635,7 @@ int serve_main(const struct serve_env *env, int argc, char **argv)
     static const char *const protos[3] = {"smtp", "pop3", "dns"};
     int o;
     optind = 0;
-    while ((o = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "hv", serve_options, NULL)) != -1) {
         char err[256];
         int k = o == 's' ? SERVE_SMTP : o == 'p' ? SERVE_POP3 : o == 'd' ? SERVE_DNS : -1;
         if (k >= 0) {

@@ -7,6 +7,7 @@
 #ifndef TUTOR_SERVE_H
 #define TUTOR_SERVE_H
 
+#include <getopt.h>
 #include <stdbool.h>
 
 /* What main found before the subcommand. */
@@ -21,5 +22,8 @@ struct serve_env {
  * 2 when it could not start (bad option or address, a port in use, an
  * unreadable world). */
 int serve_main(const struct serve_env *env, int argc, char **argv);
+
+/* Its options, for getopt_long and the shells' completion. */
+extern const struct option serve_options[];
 
 #endif

@@ -50,6 +50,13 @@ tm send-keys -t t 'NOOP' Enter
 check "Ctrl-C clears the line" "250 2.0.0 Ok"
 tm send-keys -t t C-]
 check "Ctrl-] leaves the dialogue" "Connection closed."
+tm send-keys -t t 'mailbox bob@' Tab
+check "Tab completes a user, @ and all" "mailbox bob@b.example"
+tm send-keys -t t C-u 'send --sub' Tab
+check "Tab completes an option" "send --subject"
+tm send-keys -t t C-u 'dig mail.b.example +sh' Tab
+check "Tab completes dig's +options" "dig mail.b.example +short"
+tm send-keys -t t C-u
 if tm capture-pane -t t -p -e | grep -q "$(printf '\033')\[32m220 mail.a.example"; then
     pass=$((pass + 1)); echo "ok      server lines are coloured"
 else
