@@ -43,7 +43,7 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 PO       = $(wildcard tutor/po/*.po)
 MO       = $(PO:tutor/po/%.po=$(B)/locale/%/LC_MESSAGES/tutor.mo)
 
-.PHONY: all run test check deps install uninstall clean asan unit pot fuzz fuzz-build bench stress
+.PHONY: all run test check deps install uninstall clean asan unit pot fuzz fuzz-build bench stress deb
 
 all: $(B)/tutor $(MO)
 
@@ -144,6 +144,10 @@ check:
 	$(MAKE) asan
 	$(MAKE) fuzz-build
 	sh tests/run-all.sh
+
+# A trial Debian package of the committed tree (packaging/), with lintian.
+deb:
+	sh packaging/build-deb.sh $(B)/deb
 
 pot:
 	xgettext --from-code=UTF-8 -k_ -kN_ -kngettext:1,2 -o tutor/po/tutor.pot tutor/*.c
