@@ -182,6 +182,10 @@ int rt_reset(struct runtime *rt, char err[RT_ERROR_MAX])
         }
     }
     rt_start_clock(rt);
+    if (rt->real_time) {
+        rt->real_time = false;
+        rt_follow_real_time(rt);            /* on from the fresh start */
+    }
     /* session numbers and query IDs show (APOP stamps, dig's id): a reset
      * world repeats them as a fresh start does */
     rt->next_session = 0;
@@ -191,12 +195,32 @@ int rt_reset(struct runtime *rt, char err[RT_ERROR_MAX])
 
 long long rt_now(const struct runtime *rt)
 {
+    if (rt->real_time) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        return rt->real_base + (long long)(now.tv_sec - rt->real_origin.tv_sec) -
+               (now.tv_nsec < rt->real_origin.tv_nsec ? 1 : 0);
+    }
     return rt->world->clock_start >= 0 ? rt->clock : (long long)time(NULL);
 }
 
 void rt_tick(struct runtime *rt, int seconds)
 {
-    rt->clock += seconds;
+    if (!rt->real_time)
+        rt->clock += seconds;
+}
+
+void rt_follow_real_time(struct runtime *rt)
+{
+    rt->real_base = rt_now(rt);
+    clock_gettime(CLOCK_MONOTONIC, &rt->real_origin);
+    rt->real_time = true;
+}
+
+/* The clock as the clock file keeps it. */
+static long long clock_to_save(const struct runtime *rt)
+{
+    return rt->real_time ? rt_now(rt) : rt->clock;
 }
 
 void rt_format_date(const struct runtime *rt, long long t, char out[40])
@@ -231,7 +255,7 @@ static unsigned long take_id(struct runtime *rt)
             rt->next_id = claimed;
         unsigned long ahead = rt->next_id + RT_ID_BLOCK;
         clock_path(rt, p);
-        int n = snprintf(text, sizeof text, "%lld %lu\n", rt->clock, ahead);
+        int n = snprintf(text, sizeof text, "%lld %lu\n", clock_to_save(rt), ahead);
         if (fs_write_atomic(p, text, (size_t)n, ferr) == 0) {
             rt->ids_saved_up_to = ahead;
             rt->clock_unsaved = false;
@@ -307,7 +331,7 @@ int rt_save(struct runtime *rt, char err[RT_ERROR_MAX])
     if (read_clock_file(rt, &c, &claimed) && claimed != rt->ids_saved_up_to && claimed > id)
         id = claimed;
     clock_path(rt, p);
-    int n = snprintf(text, sizeof text, "%lld %lu\n", rt->clock, id);
+    int n = snprintf(text, sizeof text, "%lld %lu\n", clock_to_save(rt), id);
     int rc = fs_write_atomic(p, text, (size_t)n, ferr);
     unlock_counter(lock);
     if (rc < 0) {

@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "fsutil.h"
 #include "maildir.h"
@@ -59,6 +60,10 @@ struct runtime {
     bool log_held;                      /* lines wait for rt_flush_log (tutor serve) */
     bool clock_unsaved;                 /* the clock file could not be written: said once */
     char mua_address[256];              /* the mail client's user, for this run (login) */
+    /* rt_follow_real_time: the clock at `real_origin` (CLOCK_MONOTONIC) */
+    bool real_time;
+    long long real_base;
+    struct timespec real_origin;
     /* the node the prompt's commands run on ("ssh" moves it); NULL: the
      * student's PC, where the mail client is */
     const struct world_node *here;
@@ -78,10 +83,16 @@ const struct world_node *rt_here(const struct runtime *rt);
 int rt_reset(struct runtime *rt, char err[RT_ERROR_MAX]);
 
 /* The simulated clock: the world's start time, moved on by what happens
- * (one second for each line a server reads), kept across restarts. Worlds
- * without a "clock" follow the wall clock. */
+ * (one second for each line a server reads), kept across restarts, so a
+ * replay repeats its dates. Worlds without a "clock" follow the wall
+ * clock. */
 long long rt_now(const struct runtime *rt);
 void rt_tick(struct runtime *rt, int seconds);
+
+/* From now on the clock follows real elapsed time from where it stands,
+ * and lines no longer move it (tutor serve: a class's dates and TTLs go
+ * at the pace of the class). */
+void rt_follow_real_time(struct runtime *rt);
 
 /* An RFC 5322 date for `t` in the world's zone: "Wed, 29 May 2002 10:00:00 +0900". */
 void rt_format_date(const struct runtime *rt, long long t, char out[40]);

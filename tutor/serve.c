@@ -687,6 +687,9 @@ int serve_main(const struct serve_env *env, int argc, char **argv)
     }
     rt.notice = on_notice;
     rt.notice_ctx = &rt;
+    /* a class's clock: real seconds from the world's date on, however
+     * many lines its clients send */
+    rt_follow_real_time(&rt);
     sv.rt = &rt;
     rt.log_held = true;
     sv.batch.failed = store_failed;

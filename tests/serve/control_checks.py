@@ -311,8 +311,41 @@ def ipv6():
         stop_and_check(srv, "localhost")
 
 
+def real_clock():
+    """tutor serve's clock follows real seconds from the world's date: 200
+    lines do not move it 200 seconds (the prompt's deterministic clock
+    would), two seconds of waiting move it two."""
+    import email.utils
+    import time
+    state = new_state("clock")
+    with Serve(state, "--smtp", "0", "--pop3", "0") as srv:
+        s = smtplib.SMTP("127.0.0.1", srv.ports["smtp"], timeout=10 * SLOW)
+        for _ in range(200):
+            s.noop()
+        s.sendmail("x@elsewhere.example", ["alice@a.example"], "Subject: first\r\n\r\none\r\n")
+        time.sleep(2.5)
+        s.sendmail("x@elsewhere.example", ["alice@a.example"], "Subject: second\r\n\r\ntwo\r\n")
+        s.quit()
+        p = poplib.POP3("127.0.0.1", srv.ports["pop3"], timeout=10 * SLOW)
+        p.user("alice")
+        p.pass_("alice-pw")
+        dates = []
+        for i in (1, 2):
+            msg = b"\n".join(p.retr(i)[1]).decode()
+            m = re.search(r"^Date: (.*)$", msg, re.M)
+            dates.append(email.utils.parsedate_to_datetime(m.group(1)) if m else None)
+        p.quit()
+        start = email.utils.parsedate_to_datetime("Wed, 29 May 2002 10:00:00 +0900")
+        ok_dates = all(dates)
+        check(ok_dates and 0 <= (dates[0] - start).total_seconds() < 30,
+              "the first message is dated at the world's start, not 200 lines later", dates)
+        check(ok_dates and 2 <= (dates[1] - dates[0]).total_seconds() <= 4.5,
+              "2.5 real seconds later the clock is 2 to 4.5 seconds on", dates)
+        stop_and_check(srv, "real clock")
+
+
 if __name__ == "__main__":
-    for group in (start_and_stop, hosts_world_reset, verbose_and_log, ipv6):
+    for group in (start_and_stop, hosts_world_reset, verbose_and_log, ipv6, real_clock):
         try:
             group()
         except Exception:
