@@ -519,9 +519,25 @@ end
 
 -- The server ----------------------------------------------------------------
 
+-- r.cache: may the host give this answer again without asking us
+-- (scripts/README.md, s:answer's cache)?
 local function send(s, r)
   s:answer({rcode = r.rcode, aa = r.aa == true, ra = true, answer = copy(r.answer),
-            authority = copy(r.authority), additional = copy(r.additional)})
+            authority = copy(r.authority), additional = copy(r.additional), cache = r.cache})
+end
+
+-- The host may keep an answer when it would be ours again: our own zones'
+-- data ("zone": TTLs as in the zone), or what our cache holds ("ttl":
+-- counting down as it does), which a question answered without asking any
+-- server came from. Not when a lesson sets the cache's size (the host's
+-- copy would outlive an evicted entry), nor for RD clear: a referral from
+-- the cache changes as the cache learns.
+local function keepable(q, r, ctx)
+  if setting("cache_entries", nil) ~= nil or not q.rd then return nil end
+  if r.rcode ~= "NOERROR" and r.rcode ~= "NXDOMAIN" then return nil end
+  if ctx == nil then return "zone" end
+  if ctx.queries == 0 then return "ttl" end
+  return nil
 end
 
 -- A name the world's root denies is outside the world, and this resolver,
@@ -562,12 +578,15 @@ local function answer(s, q)
     end
   end
   if res.kind ~= "refused" and not (q.rd and leaves) then
-    return send(s, {rcode = RCODE_OF_KIND[res.kind], aa = res.aa, answer = res.answer,
-                    authority = res.authority, additional = res.additional})
+    local own = {rcode = RCODE_OF_KIND[res.kind], aa = res.aa, answer = res.answer,
+                 authority = res.authority, additional = res.additional}
+    own.cache = keepable(q, own, nil)
+    return send(s, own)
   end
   local ctx = {queries = 0, depth = 0, pending = {}}
   local r = resolve(ctx, q.name, q.type, q.rd, res)
   if outside_world(r) then return send(s, {rcode = "REFUSED"}) end
+  r.cache = keepable(q, r, ctx)
   send(s, r)
 end
 

@@ -10,6 +10,7 @@
 #include <lauxlib.h>
 #include <ldns/ldns.h>
 
+#include "dns_cache.h"
 #include "dns_lua.h"
 #include "dns_wire.h"
 #include "netsim_rt.h"
@@ -26,6 +27,7 @@ struct datagram {
     size_t limit;                       /* bytes the response may have */
     uint8_t *resp;                      /* the answer, malloc'd */
     size_t resp_len;
+    enum dns_cache_mode cache;          /* what the script let the host keep */
     int ref;                            /* registry ref of the userdata */
 };
 
@@ -158,6 +160,16 @@ static int m_answer(lua_State *L)
             return luaL_error(L, "answer: unknown rcode \"%s\"", rc ? rc : luaL_typename(L, -1));
     }
     lua_pop(L, 1);
+    /* may the host answer this question so again? (dns_cache.h) */
+    enum dns_cache_mode cache = DNS_CACHE_NONE;
+    int ct = lua_getfield(L, 2, "cache");
+    if (ct == LUA_TSTRING && strcmp(lua_tostring(L, -1), "ttl") == 0)
+        cache = DNS_CACHE_TTL;
+    else if (ct == LUA_TSTRING && strcmp(lua_tostring(L, -1), "zone") == 0)
+        cache = DNS_CACHE_ZONE;
+    else if (ct != LUA_TNIL && !(ct == LUA_TBOOLEAN && !lua_toboolean(L, -1)))
+        return luaL_error(L, "answer: cache must be \"ttl\" or \"zone\"");
+    lua_pop(L, 1);
     ldns_pkt_set_id(pkt, (uint16_t)id);
     ldns_pkt_set_qr(pkt, true);
     ldns_pkt_set_opcode(pkt, ldns_pkt_get_opcode(q));
@@ -188,6 +200,7 @@ static int m_answer(lua_State *L)
         ldns_pkt_set_edns_do(pkt, ldns_pkt_edns_do(q));
     }
     d->resp = encode_response(pkt, d->limit, &d->resp_len);
+    d->cache = cache;
     ldns_pkt_free(pkt);
     box->p = NULL;
     if (!d->resp)
@@ -413,6 +426,35 @@ void dns_exchange_wait(int ms)
     waited_ms += ms;
 }
 
+/* The answer's way back to a node of the world (asker NULL: a real client,
+ * nothing to cross), timed into *rtt_ms after the way there. Takes the
+ * answer: DNS_OK with it in *resp, or DNS_TIMEOUT when it got lost. */
+static enum dns_outcome carry_back(struct runtime *rt, const struct world_node *asker,
+                                   const struct world_node *node,
+                                   const struct session_endpoint *client, uint32_t to,
+                                   uint8_t *answer, size_t len, int64_t there_us, uint8_t **resp,
+                                   size_t *resp_len, int *rtt_ms, char err[RT_ERROR_MAX])
+{
+    int64_t back_us = 0;
+    enum net_carry reach = NET_CARRIED;
+    if (asker)
+        reach = netsim_rt_carry_dns(rt, node, client->addr, answer, len, &back_us);
+    if (reach != NET_CARRIED) {
+        char a[ADDR_IPV4_STRLEN];
+        free(answer);
+        *resp = NULL;
+        *resp_len = 0;
+        snprintf(err, RT_ERROR_MAX, "the answer from %s: %s", addr_format_ipv4(to, a),
+                 netsim_rt_failure(reach));
+        return DNS_TIMEOUT;
+    }
+    /* whole milliseconds, as dig shows them */
+    *rtt_ms += (int)((there_us + back_us + 500) / 1000);
+    *resp = answer;
+    *resp_len = len;
+    return DNS_OK;
+}
+
 /* The servers in on_datagram now, outermost first: one waiting for its
  * own tutor.query cannot take another query, as a real one-query-at-a-time
  * server could not. Without this the sandbox's own guard would refuse the
@@ -470,6 +512,14 @@ static enum dns_outcome exchange(struct runtime *rt, const struct world_node *as
     /* the simulated clock moves a second for each datagram a server
      * reads, as for each line: so a cached answer is seen to age */
     rt_tick(rt, 1);
+    /* asked before, and answered with leave to keep it: no script runs */
+    struct dns_cache *cache = srv_dns_cache(srv);
+    struct dns_cache_key key;
+    bool plain = cache && dns_cache_key(q, q_len, tcp, DNS_EDNS_SIZE, &key) == 0;
+    uint8_t *kept = plain ? dns_cache_get(cache, &key, q, rt_now(rt), resp_len) : NULL;
+    if (kept)
+        return carry_back(rt, asker, node, client, to, kept, *resp_len, there_us, resp, resp_len,
+                          rtt_ms, err);
     ldns_pkt *query = NULL;
     if (dns_wire_decode(&query, q, q_len) != LDNS_STATUS_OK || !names_point_back(q, q_len)) {
         ldns_pkt_free(query);
@@ -527,21 +577,10 @@ static enum dns_outcome exchange(struct runtime *rt, const struct world_node *as
         snprintf(err, RT_ERROR_MAX, "the server did not answer");
         return DNS_TIMEOUT;
     }
-    int64_t back_us = 0;
-    if (asker)
-        reach = netsim_rt_carry_dns(rt, node, client->addr, d.resp, d.resp_len, &back_us);
-    if (reach != NET_CARRIED) {
-        free(d.resp);
-        snprintf(err, RT_ERROR_MAX, "the answer from %s: %s", addr_format_ipv4(to, a),
-                 netsim_rt_failure(reach));
-        return DNS_TIMEOUT;
-    }
-    /* whole milliseconds, as dig shows them */
-    int trip_ms = (int)((there_us + back_us + 500) / 1000);
-    *rtt_ms += trip_ms;
-    *resp = d.resp;
-    *resp_len = d.resp_len;
-    return DNS_OK;
+    if (plain && rc == 0)
+        dns_cache_put(cache, &key, d.resp, d.resp_len, rt_now(rt), d.cache);
+    return carry_back(rt, asker, node, client, to, d.resp, d.resp_len, there_us, resp, resp_len,
+                      rtt_ms, err);
 }
 
 enum dns_outcome dns_exchange(struct runtime *rt, uint32_t from, uint32_t to, const uint8_t *q,

@@ -14,6 +14,7 @@
 #include <lauxlib.h>
 #include <md5.h>
 
+#include "dns_cache.h"
 #include "dns_client.h"
 #include "host_dns.h"
 #include "host_maildrop.h"
@@ -35,6 +36,7 @@ struct vserver {
     char script[PATH_MAX];
     char *verbs[SRV_VERBS_MAX + 1];
     struct dns_data *dns;               /* zones and hints, for a DNS server */
+    struct dns_cache *msg_cache;        /* its answers the script let us keep */
     bool logins_anywhere;               /* srv_login_anywhere() */
     unsigned long log_call;             /* the callback log_lines counts in */
     int log_lines;
@@ -47,6 +49,13 @@ struct runtime *srv_runtime(struct vserver *srv) { return srv->rt; }
 const char *const *srv_verbs(const struct vserver *srv) { return (const char *const *)srv->verbs; }
 struct vserver *srv_of(lua_State *L) { return sbx_host(L); }
 const struct dns_data *srv_dns(const struct vserver *srv) { return srv->dns; }
+
+struct dns_cache *srv_dns_cache(struct vserver *srv)
+{
+    if (!srv->msg_cache)
+        srv->msg_cache = dns_cache_new();
+    return srv->msg_cache;
+}
 
 const char *srv_script(const struct vserver *srv)
 {
@@ -561,5 +570,6 @@ void srv_free(struct vserver *srv)
         free(srv->verbs[i]);
     sbx_free(srv->sbx);
     dns_data_free(srv->dns);
+    dns_cache_free(srv->msg_cache);
     free(srv);
 }

@@ -39,6 +39,10 @@ const char *const *srv_verbs(const struct vserver *srv);
 /* A DNS server's zones and hints (host_dns.h); NULL for other servers. */
 struct dns_data;
 const struct dns_data *srv_dns(const struct vserver *srv);
+struct dns_cache;
+/* The server's message cache (dns_cache.h), made at its first use; NULL
+ * when memory is short. It goes with the server (reset: a fresh start). */
+struct dns_cache *srv_dns_cache(struct vserver *srv);
 
 /* Lets the server log in the users of every domain of the world, as a
  * provider's POP3 server that hosts several domains does (tutor serve's

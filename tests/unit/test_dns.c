@@ -651,6 +651,117 @@ static void test_second_answer_raises(void **state)
     free(q);
 }
 
+/* How many times the notices hold `what`. */
+static int times(const char *notices, const char *what)
+{
+    int n = 0;
+    for (const char *p = strstr(notices, what); p; p = strstr(p + 1, what))
+        n++;
+    return n;
+}
+
+/* The first answer record's TTL. */
+static uint32_t first_ttl(const struct reply *r)
+{
+    const ldns_rr_list *an = ldns_pkt_answer(r->pkt);
+    assert_true(an && ldns_rr_list_rr_count(an) > 0);
+    return ldns_rr_ttl(ldns_rr_list_rr(an, 0));
+}
+
+/* s:answer{cache = ...}: the host answers a question asked again without
+ * the script, with the new query's ID, "ttl" TTLs counted down, "zone"
+ * ones kept; only what may be kept is, for no longer than its TTL. */
+static void test_message_cache(void **state)
+{
+    struct fx *f = *state;
+    struct reply r;
+    struct qopt o = {.name = "www.kept.test.", .type = "A", .id = 1, .rd = true};
+    ask(f, "192.0.2.114", &o, 0, &r);
+    assert_int_equal(first_ttl(&r), 300);
+    reply_free(&r);
+    o.id = 2;
+    ask(f, "192.0.2.114", &o, 0, &r);
+    assert_int_equal(times(f->notices, "asked www.kept.test."), 1);    /* from the cache */
+    assert_int_equal(hdr_id(&r), 2);
+    assert_true(first_ttl(&r) < 300 && first_ttl(&r) >= 290);          /* a second a datagram */
+    assert_true(hdr_rd(&r));
+    reply_free(&r);
+    /* another case, flags, EDNS or transport is another question */
+    struct qopt other[] = {
+        {.name = "WWW.kept.test.", .type = "A", .id = 3, .rd = true},
+        {.name = "www.kept.test.", .type = "A", .id = 4, .rd = false},
+        {.name = "www.kept.test.", .type = "A", .id = 5, .rd = true, .edns = 1232},
+        {.name = "www.kept.test.", .type = "A", .id = 6, .rd = true, .edns = 1232, .dnssec_ok = true},
+        {.name = "www.kept.test.", .type = "AAAA", .id = 7, .rd = true},
+    };
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++) {
+        ask(f, "192.0.2.114", &other[i], 0, &r);
+        assert_int_equal(hdr_id(&r), other[i].id);
+        reply_free(&r);
+    }
+    ask(f, "192.0.2.114", &o, 1, &r);                                 /* TCP */
+    reply_free(&r);
+    assert_int_equal(times(f->notices, "asked www.kept.test."), 6);     /* 4 + AAAA + TCP */
+    assert_int_equal(times(f->notices, "asked WWW.kept.test."), 1);
+    /* "zone": the TTL as the zone has it */
+    struct qopt zone = {.name = "zone.kept.test.", .type = "A", .id = 8, .rd = true};
+    for (int i = 0; i < 3; i++) {
+        ask(f, "192.0.2.114", &zone, 0, &r);
+        assert_int_equal(first_ttl(&r), 300);
+        reply_free(&r);
+    }
+    assert_int_equal(times(f->notices, "asked zone.kept.test."), 1);
+    /* never kept: SERVFAIL, a TTL of 0; kept no longer than the TTL */
+    const char *again[] = {"fail.kept.test.", "zero.kept.test.", "short.kept.test."};
+    for (size_t i = 0; i < 3; i++) {
+        struct qopt q = {.name = again[i], .type = "A", .id = 9, .rd = true};
+        for (int k = 0; k < 3; k++) {
+            ask(f, "192.0.2.114", &q, 0, &r);     /* a second a datagram: */
+            reply_free(&r);                         /* short's 2 s end at the third */
+        }
+    }
+    assert_int_equal(times(f->notices, "asked fail.kept.test."), 3);
+    assert_int_equal(times(f->notices, "asked zero.kept.test."), 3);
+    assert_int_equal(times(f->notices, "asked short.kept.test."), 2);
+    /* a cache value there is not is the script's error */
+    struct qopt bad = {.name = "bad.kept.test.", .type = "A", .id = 10, .rd = true};
+    struct reply br;
+    size_t q_len;
+    uint8_t *q = make_query(&bad, &q_len);
+    assert_int_equal(send_bytes(f, "192.0.2.114", q, q_len, 0, &br), DNS_TIMEOUT);
+    free(q);
+    reply_free(&br);
+    assert_non_null(strstr(f->notices, "answer: cache must be \"ttl\" or \"zone\""));
+    /* a fresh start forgets: the servers are closed */
+    char err[RT_ERROR_MAX];
+    assert_int_equal(rt_reset(&f->rt, err), 0);
+    ask(f, "192.0.2.114", &o, 0, &r);
+    assert_int_equal(first_ttl(&r), 300);
+    reply_free(&r);
+    assert_int_equal(times(f->notices, "asked www.kept.test."), 7);
+}
+
+/* The default world's resolver lets the host keep what its own cache and
+ * zones would give again; the answers are the same, from either. */
+static void test_resolver_kept_answers(void **state)
+{
+    struct fx *f = *state;
+    struct qopt o = {.name = "mail.b.example.", .type = "A", .id = 1, .rd = true};
+    struct reply r[3];
+    for (int i = 0; i < 3; i++) {
+        o.id = (uint16_t)(100 + i);
+        ask(f, "192.0.2.53", &o, 0, &r[i]);
+    }
+    /* the walk, then the script's cache, then the host's: TTLs go down a
+     * second a datagram either way */
+    assert_int_equal(first_ttl(&r[1]) - first_ttl(&r[2]), 1);
+    assert_int_equal(ldns_pkt_ancount(r[1].pkt), ldns_pkt_ancount(r[2].pkt));
+    assert_int_equal(r[1].len, r[2].len);
+    assert_int_equal(hdr_id(&r[2]), 102);
+    for (int i = 0; i < 3; i++)
+        reply_free(&r[i]);
+}
+
 static void test_raw_bytes_arrive(void **state)
 {
     struct fx *f = *state;
@@ -1176,6 +1287,8 @@ int main(void)
         T_DEFAULT(test_id_and_rd_copied),
         T_DEFAULT(test_garbage_gets_formerr),
         T_DEFAULT(test_tsig_not_last),
+        T_TEST(test_message_cache),
+        T_DEFAULT(test_resolver_kept_answers),
         T_DEFAULT(test_many_questions_formerr),
         T_DEFAULT(test_damaged_queries),
         T_DEFAULT(test_nobody_there),
