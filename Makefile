@@ -37,7 +37,9 @@ LIBS     = $(LDFLAGS) $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm -pth
 B        = build
 O        = $(B)/obj
 NETSIM_SRC = $(wildcard net-sim/*.c)
-CORE_SRC = $(filter-out tutor/main.c,$(wildcard tutor/*.c))
+# tutor/ by concern (tutor/*/README.md): every folder's sources but main.c
+CORE_SRC = $(wildcard tutor/*/*.c)
+HEADERS  = $(wildcard tutor/*/*.h net-sim/*.h)
 CORE_OBJ = $(CORE_SRC:%.c=$(O)/%.o) $(NETSIM_SRC:%.c=$(O)/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 PO       = $(wildcard tutor/po/*.po)
@@ -57,7 +59,7 @@ $(B)/.libraries:
 # the folders make install fills, for a program that cannot find itself
 $(O)/tutor/main.o: ALL_CFLAGS += -DTUTOR_DATADIR='"$(DATADIR)"' -DTUTOR_LOCALEDIR='"$(LOCALEDIR)"'
 
-$(O)/%.o: %.c $(wildcard tutor/*.h net-sim/*.h) | $(B)/.libraries
+$(O)/%.o: %.c $(HEADERS) | $(B)/.libraries
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -96,7 +98,7 @@ FUZZ_RUNS ?= 10000000
 
 fuzz-build: $(FUZZERS:%=$(FZ)/fuzz_%)
 
-$(FZ)/obj/%.o: %.c $(wildcard tutor/*.h net-sim/*.h tests/fuzz/*.h)
+$(FZ)/obj/%.o: %.c $(HEADERS) $(wildcard tests/fuzz/*.h)
 	@command -v clang >/dev/null || { echo "the fuzz harnesses need clang (sh tests/deps.sh fuzz)"; exit 1; }
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -c $< -o $@
@@ -150,7 +152,7 @@ deb:
 	sh packaging/build-deb.sh $(B)/deb
 
 pot:
-	xgettext --from-code=UTF-8 -k_ -kN_ -kngettext:1,2 -o tutor/po/tutor.pot tutor/*.c
+	xgettext --from-code=UTF-8 -k_ -kN_ -kngettext:1,2 -o tutor/po/tutor.pot tutor/*.c tutor/*/*.c
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/scripts $(DESTDIR)$(DATADIR)/world/zones $(DESTDIR)$(MANDIR)

@@ -53,7 +53,7 @@ finds, so the pattern guard's price stays linear in a record's length.
 
 -- Limits ------------------------------------------------------------------
 
-local CNAME_CHAIN_MAX = 8           -- CNAMEs chased for one question (tutor/zone.h's too)
+local CNAME_CHAIN_MAX = 8           -- CNAMEs chased for one question (tutor/dns/zone.h's too)
 local REFERRALS_MAX = 16            -- referrals followed in one walk; each must go a label down
 local QUERIES_MAX = 48              -- tutor.query calls for one client question (BIND: max-recursion-queries)
 local NS_DEPTH_MAX = 3              -- nested walks for NS names without glue (BIND: max-recursion-depth)

@@ -53,6 +53,7 @@ suite "transcripts" sh tests/run-transcripts.sh build/tutor
 suite "transcripts (sanitizers)" sh tests/run-transcripts.sh build/asan/tutor
 suite "the shell command (argv, --help, exit status)" sh tests/cli/run.sh build/tutor
 suite "the man page covers every command and option" sh tests/cli/manpage.sh build/tutor
+suite "the tree laid out by concern (folder READMEs)" sh tests/layout.sh
 suite "bash completion (a real bash, Tab pressed)" sh tests/cli/completion.sh build/tutor
 suite "DNS zones as data" sh tests/dns/zone-edit.sh build/tutor
 suite "topology schema" sh tests/netsim/schema.sh

@@ -14,14 +14,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "completion.h"
-#include "i18n.h"
-#include "pager.h"
-#include "repl.h"
-#include "runtime.h"
-#include "serve.h"
-#include "term.h"
-#include "world.h"
+#include "repl/completion.h"
+#include "util/i18n.h"
+#include "util/pager.h"
+#include "repl/repl.h"
+#include "host/runtime.h"
+#include "serve/serve.h"
+#include "util/term.h"
+#include "host/world.h"
 
 #ifndef TUTOR_VERSION
 #define TUTOR_VERSION "0"

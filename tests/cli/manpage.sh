@@ -1,6 +1,6 @@
 #!/bin/sh
 # The man page covers what --help shows: every command "help" lists and
-# every option a command takes (its .opts in tutor/cmd_*.c).
+# every option a command takes (its .opts in tutor/repl/cmd_*.c).
 # Usage: manpage.sh [TUTOR_BINARY]
 bin=${1:-build/tutor}
 man=$(dirname "$0")/../../tutor/tutor.1

@@ -26,8 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dnsline.h"
-#include "dnsview.h"
+#include "dns/dnsline.h"
+#include "dns/dnsview.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

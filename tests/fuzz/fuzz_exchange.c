@@ -29,8 +29,8 @@
 
 #include <ldns/ldns.h>
 
-#include "dns_exchange.h"
-#include "dns_wire.h"
+#include "host/dns_exchange.h"
+#include "dns/dns_wire.h"
 #include "fuzz_host.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fsutil.h"
-#include "server.h"
-#include "session.h"
+#include "util/fsutil.h"
+#include "host/server.h"
+#include "host/session.h"
 
 #define DEFAULT_WORLD "tutor/world/default.json"
 

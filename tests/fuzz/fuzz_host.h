@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime.h"
-#include "world.h"
+#include "host/runtime.h"
+#include "host/world.h"
 
 #define FUZZ_HOST_RESET_EVERY 5000
 

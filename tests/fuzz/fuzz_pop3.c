@@ -20,8 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fsutil.h"
-#include "maildir.h"
+#include "util/fsutil.h"
+#include "mail/maildir.h"
 #include "fuzz_host.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "fuzz_host.h"
-#include "world.h"
+#include "host/world.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

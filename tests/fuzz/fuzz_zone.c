@@ -22,7 +22,7 @@
 #include <ldns/ldns.h>
 
 #include "fuzz_host.h"
-#include "zone.h"
+#include "dns/zone.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -27,7 +27,7 @@ It copies what a script would notice about the real host:
     tutor.hints from world.dns.hints. Results are read-only proxies, and
     s:answer takes plain tables only (the C host reads them raw);
   - the instruction budget per callback, and the pattern guard of
-    tutor/sandbox.h: pattern length at most SBX_PATTERN_LEN_MAX, cost
+    tutor/host/sandbox.h: pattern length at most SBX_PATTERN_LEN_MAX, cost
     subject_len ^ (quantifiers [+1 unanchored]) at most SBX_PATTERN_COST_MAX,
     string.rep results at most SBX_STRING_REP_MAX (priced as sandbox.c does:
     "*", "+", "-", %b and %f count; gmatch and gsub always pay the +1).
@@ -81,7 +81,7 @@ M.readonly = readonly
 local raw = {find = string.find, match = string.match, gmatch = string.gmatch,
              gsub = string.gsub, rep = string.rep}
 
--- The quantifier count of tutor/sandbox.c's pattern_quantifiers(), char for
+-- The quantifier count of tutor/host/sandbox.c's pattern_quantifiers(), char for
 -- char: "*", "+" and "-" outside sets, plus %b and %f; "?" is free.
 local function quantifiers(p)
   local q, i, len = 0, 1, #p
@@ -688,7 +688,7 @@ end
 
 -- DNS -------------------------------------------------------------------------
 
-M.DNS_CNAME_CHAIN_MAX = 8          -- ZONE_CNAME_CHAIN_MAX of tutor/zone.h
+M.DNS_CNAME_CHAIN_MAX = 8          -- ZONE_CNAME_CHAIN_MAX of tutor/dns/zone.h
 M.DNS_TTL_MAX = 2147483647         -- RFC 2181 8
 local DNS_RCODES = {NOERROR = true, NXDOMAIN = true, SERVFAIL = true, REFUSED = true,
                     FORMERR = true, NOTIMP = true}
@@ -724,7 +724,7 @@ local function dns_zone_records(zone)
   return zone.parsed
 end
 
--- The authoritative answer of tutor/zone.h's zone_set_lookup over `zones`,
+-- The authoritative answer of tutor/dns/zone.h's zone_set_lookup over `zones`,
 -- a list of {origin = "b.example.", records = {"master-file strings"}}:
 -- a new plain table {kind, aa, answer, authority, additional}.
 function M.zone_lookup(zones, qname, qtype, hops)

@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bounce.h"
-#include "compose.h"
-#include "mime.h"
+#include "mail/bounce.h"
+#include "mail/compose.h"
+#include "mail/mime.h"
 
 #define DATE "Wed, 29 May 2002 10:00:00 +0900"
 #define MSGID "<20020529100000.000001@pc1.a.example>"

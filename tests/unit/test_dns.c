@@ -25,12 +25,12 @@
 #include <lauxlib.h>
 #include <ldns/ldns.h>
 
-#include "host_dns.h"
-#include "dns_wire.h"
-#include "runtime.h"
-#include "sandbox.h"
-#include "server.h"
-#include "world.h"
+#include "host/host_dns.h"
+#include "dns/dns_wire.h"
+#include "host/runtime.h"
+#include "host/sandbox.h"
+#include "host/server.h"
+#include "host/world.h"
 
 #define DEFAULT_WORLD "tutor/world/default.json"
 #define TEST_WORLD "tests/worlds/dns.json"

@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dnsview.h"
+#include "dns/dnsview.h"
 
 #define MSG_MAX 70000               /* room for one message over 65535 */
 

@@ -17,10 +17,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "fsutil.h"
-#include "maildir.h"
-#include "maildir_batch.h"
-#include "maildrop.h"
+#include "util/fsutil.h"
+#include "mail/maildir.h"
+#include "mail/maildir_batch.h"
+#include "mail/maildrop.h"
 
 struct fx {
     char root[64];

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "mime.h"
+#include "mail/mime.h"
 
 #define SUBJECT_LEN 9           /* strlen("Subject: ") */
 #define BIG_BODY (10u << 20)    /* the size of the "10 MB" messages */

@@ -15,15 +15,15 @@
 
 #include <dirent.h>
 
-#include "maildir.h"
-#include "message.h"
-#include "mua.h"
-#include "queue.h"
-#include "relay.h"
-#include "runtime.h"
-#include "server.h"
-#include "session.h"
-#include "world.h"
+#include "mail/maildir.h"
+#include "mail/message.h"
+#include "clients/mua.h"
+#include "mail/queue.h"
+#include "clients/relay.h"
+#include "host/runtime.h"
+#include "host/server.h"
+#include "host/session.h"
+#include "host/world.h"
 
 #define WORLD_FILE "tutor/world/default.json"
 #define BOB "bob@b.example"

@@ -13,9 +13,9 @@
 #include <unistd.h>
 #include <utime.h>
 
-#include "fsutil.h"
-#include "runtime.h"
-#include "world.h"
+#include "util/fsutil.h"
+#include "host/runtime.h"
+#include "host/world.h"
 
 #define WORLD_FILE "tutor/world/default.json"
 

@@ -30,7 +30,7 @@
 #include <lua.h>
 #include <lualib.h>
 
-#include "sandbox.h"
+#include "host/sandbox.h"
 
 /* ------------------------------------------------------------------------
  * Helpers

@@ -4,7 +4,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "serve_addr.h"
+#include "serve/serve_addr.h"
 
 /* Parses `text` and describes what came out: "127.0.0.1:2525". */
 static void parsed(const char *text, const char *want_host, const char *want)

@@ -14,14 +14,14 @@
 
 #include <jansson.h>
 
-#include "maildir.h"
-#include "message.h"
-#include "queue.h"
-#include "relay.h"
-#include "runtime.h"
-#include "server.h"
-#include "session.h"
-#include "world.h"
+#include "mail/maildir.h"
+#include "mail/message.h"
+#include "mail/queue.h"
+#include "clients/relay.h"
+#include "host/runtime.h"
+#include "host/server.h"
+#include "host/session.h"
+#include "host/world.h"
 
 #define WORLD_FILE "tutor/world/default.json"
 

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "term.h"
+#include "util/term.h"
 
 struct fx {
     char *out;                  /* what the last call wrote */

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fsutil.h"
-#include "world.h"
+#include "util/fsutil.h"
+#include "host/world.h"
 
 #define WORLD_FILE "tutor/world/default.json"
 

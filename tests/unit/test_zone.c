@@ -15,8 +15,8 @@
 
 #include <jansson.h>
 
-#include "fsutil.h"
-#include "zone.h"
+#include "util/fsutil.h"
+#include "dns/zone.h"
 
 #define WORLD_DIR "tutor/world"
 #define WORLD_FILE WORLD_DIR "/default.json"
