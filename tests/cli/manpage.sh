@@ -4,7 +4,7 @@
 # Usage: manpage.sh [TUTOR_BINARY]
 bin=${1:-build/tutor}
 man=$(dirname "$0")/../../tutor/tutor.1
-src=$(dirname "$0")/../../tutor
+src=$(dirname "$0")/../../tutor/repl
 pass=0 fail=0
 for c in $(LC_ALL=C "$bin" --lang en help | sed -n 's/^  \([a-z][a-z]*\).*/\1/p'); do
     if grep -qE "^\.(B|BR) (.*[ \"])?$c([ \"]|$)" "$man"; then
@@ -13,6 +13,8 @@ for c in $(LC_ALL=C "$bin" --lang en help | sed -n 's/^  \([a-z][a-z]*\).*/\1/p'
         fail=$((fail + 1)); echo "FAILED  command $c is not in tutor.1"
     fi
 done
+# the command tables must be where this looks, or it checks nothing
+ls "$src"/cmd_*.c >/dev/null || { echo "FAILED  no command tables in $src"; exit 1; }
 for o in $(sed -n 's/.*\.opts = "\([^"]*\)".*/\1/p' "$src"/cmd_*.c | tr ' ' '\n' | tr -d '=' | sort -u); do
     # groff writes a hyphen as \-
     if grep -qF -- "$(printf '%s' "$o" | sed 's/-/\\-/g')" "$man"; then
