@@ -16,7 +16,7 @@ ZSHCOMPDIR  = $(PREFIX)/share/zsh/vendor-completions
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS     = readline lua5.4 jansson libmd ldns
+PKGS     = readline lua5.4 jansson libmd ldns libidn2
 VERSION  = 0.1.0
 
 # -Wno-format-truncation: every snprintf here truncates on purpose (paths

@@ -9,6 +9,7 @@
 
 #include "host/dns_client.h"
 #include "util/i18n.h"
+#include "util/idn.h"
 #include "util/term.h"
 
 /* The first A record of the answer section, whatever its owner: the
@@ -49,6 +50,11 @@ enum resolve_status resolve_host(struct runtime *rt, const struct world_node *fr
         *addr = RESOLVE_LOOPBACK;
         return RESOLVE_OK;
     }
+    /* a Japanese name is asked as its A-label, as getaddrinfo's AI_IDN */
+    char ascii[IDN_NAME_MAX], ierr[IDN_ERROR_MAX];
+    if (idn_to_ascii(name, ascii, sizeof ascii, ierr) < 0)
+        return RESOLVE_NONAME;
+    name = ascii;
     if (!from->n_dns)
         return from_host_list(rt->world, name, addr);
     ldns_pkt *p = NULL;

@@ -4,7 +4,8 @@
  * ping, traceroute and ssh name hosts the way `host` and `dig` do.
  *
  * In order: a dotted address is itself; "localhost" is the node itself,
- * 127.0.0.1 (RFC 6761 6.3); then the node's resolver (the first DNS
+ * 127.0.0.1 (RFC 6761 6.3); a Japanese name becomes its A-label
+ * (util/idn.h); then the node's resolver (the first DNS
  * server ipconfig shows) is asked for the A record, over the world's
  * network, so `tap` and `trace on` show the query; when it answers that
  * the name has no address, or refuses it (a node name such as "r1" is

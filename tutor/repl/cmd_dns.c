@@ -18,6 +18,7 @@
 #include "dns/dnsview.h"
 #include "clients/resolve.h"
 #include "util/i18n.h"
+#include "util/idn.h"
 #include "repl.h"
 #include "util/term.h"
 
@@ -315,6 +316,17 @@ static int parse_dig(int argc, char **argv, struct dig_opts *o)
     return 0;
 }
 
+/* `name` as it goes on the wire: a Japanese name as its A-label (idn.h).
+ * NULL, after the tool's message, for one IDNA does not allow. */
+static const char *wire_name(const char *tool, const char *name, char buf[IDN_NAME_MAX])
+{
+    char err[IDN_ERROR_MAX];
+    if (idn_to_ascii(name, buf, IDN_NAME_MAX, err) == 0)
+        return buf;
+    term_error(_("%1$s: %2$s is not a name IDNA allows (%3$s)"), tool, name, err);
+    return NULL;
+}
+
 static int cmd_dig(struct repl *r, int argc, char **argv)
 {
     struct runtime *rt = r->rt;
@@ -324,6 +336,9 @@ static int cmd_dig(struct repl *r, int argc, char **argv)
     const struct world_node *pc = rt_here(rt);
     uint32_t server = pc && pc->n_dns ? pc->dns[0] : 0;
     if (o.server && server_addr(rt, o.server, &server) < 0)
+        return 1;
+    char ascii[IDN_NAME_MAX];
+    if (!o.reverse && !(o.name = wire_name("dig", o.name, ascii)))
         return 1;
     ldns_rdf *name = o.reverse ? reverse_name(o.name) : ldns_dname_new_frm_str(o.name);
     if (!name) {
@@ -472,6 +487,9 @@ static int cmd_host(struct repl *r, int argc, char **argv)
     }
     uint32_t a4;
     bool reverse = addr_parse_ipv4(name, &a4) == 0 || strchr(name, ':');
+    char ascii[IDN_NAME_MAX];
+    if (!reverse && !(name = wire_name("host", name, ascii)))
+        return 1;
     ldns_rdf *dname = reverse ? reverse_name(name) : ldns_dname_new_frm_str(name);
     if (!dname) {
         term_error(_("host: %1$s is not a domain name"), name);
@@ -521,6 +539,9 @@ static int cmd_nslookup(struct repl *r, int argc, char **argv)
     const char *name = argv[1];
     uint32_t a4, server = default_resolver(rt);
     bool reverse = addr_parse_ipv4(name, &a4) == 0;
+    char ascii[IDN_NAME_MAX];
+    if (!reverse && !(name = wire_name("nslookup", name, ascii)))
+        return 1;
     ldns_rdf *dname = reverse ? reverse_name(name) : ldns_dname_new_frm_str(name);
     if (!dname) {
         term_error(_("nslookup: %1$s is not a domain name"), name);

@@ -8,6 +8,7 @@
 
 #include "mail/compose.h"
 #include "util/i18n.h"
+#include "util/idn.h"
 #include "mail/maildir.h"
 #include "mail/message.h"
 #include "mail/mime.h"
@@ -198,12 +199,46 @@ static char *lower_dup(const char *s)
     return d;
 }
 
+/* The address list with each domain as it goes on the wire: a Japanese
+ * one as its A-label (util/idn.h), as a mail client without SMTPUTF8
+ * sends it, in the envelope and in To: and Cc: alike. New string, or NULL
+ * with err. */
+static char *ascii_domains(const char *list, char err[MIME_ERROR_MAX])
+{
+    size_t cap = strlen(list) * 4 + IDN_NAME_MAX, used = 0;
+    char *out = malloc(cap);
+    if (!out) {
+        snprintf(err, MIME_ERROR_MAX, "%s", _("out of memory"));
+        return NULL;
+    }
+    for (const char *p = list; *p;) {
+        if (*p != '@') {
+            out[used++] = *p++;
+            continue;
+        }
+        out[used++] = *p++;
+        size_t n = strcspn(p, ">,; \t\r\n");
+        char domain[IDN_NAME_MAX], ascii[IDN_NAME_MAX], ierr[IDN_ERROR_MAX];
+        snprintf(domain, sizeof domain, "%.*s", (int)n, p);
+        if (idn_to_ascii(domain, ascii, sizeof ascii, ierr) < 0 || used + strlen(ascii) >= cap) {
+            snprintf(err, MIME_ERROR_MAX, _("%1$s is not a domain IDNA allows (%2$s)"), domain, ierr);
+            free(out);
+            return NULL;
+        }
+        memcpy(out + used, ascii, strlen(ascii));
+        used += strlen(ascii);
+        p += n;
+    }
+    out[used] = '\0';
+    return out;
+}
+
 static int cmd_send(struct repl *r, int argc, char **argv)
 {
     struct runtime *rt = r->rt;
     const struct world_user *u = mua_user(rt);
     struct send_args a = {0};
-    char *asked_to = NULL, *asked_subject = NULL, *body = NULL, *msg = NULL;
+    char *asked_to = NULL, *asked_subject = NULL, *body = NULL, *msg = NULL, *cc = NULL;
     char *rcpts[COMPOSE_RCPTS_MAX];
     size_t n_rcpts = 0;
     int rc = 1;
@@ -224,9 +259,20 @@ static int cmd_send(struct repl *r, int argc, char **argv)
     /* the recipients are checked before the text is asked for: a typo
      * in an address should not cost the student a typed message */
     char err[MIME_ERROR_MAX];
-    if (!a.to || compose_addresses(a.to, rcpts, &n_rcpts, err) < 0 ||
+    snprintf(err, sizeof err, "%s", _("out of memory"));
+    char *to = NULL;
+    bool ascii = a.to && (to = ascii_domains(a.to, err)) && (!a.cc || (cc = ascii_domains(a.cc, err)));
+    if (ascii) {
+        free(a.to);
+        a.to = to;
+        if (cc)
+            a.cc = cc;
+    } else {
+        free(to);
+    }
+    if (!ascii || compose_addresses(a.to, rcpts, &n_rcpts, err) < 0 ||
         (a.cc && compose_addresses(a.cc, rcpts, &n_rcpts, err) < 0)) {
-        term_error(_("send: %1$s"), a.to ? err : _("out of memory"));
+        term_error(_("send: %1$s"), err);
         goto done;
     }
     if (n_rcpts == 0) {
@@ -316,6 +362,7 @@ done:
     for (size_t i = 0; i < n_rcpts; i++)
         free(rcpts[i]);
     free(a.to);
+    free(cc);
     free(asked_to);
     free(asked_subject);
     free(body);
