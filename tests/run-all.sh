@@ -59,6 +59,7 @@ suite "DNS zones as data" sh tests/dns/zone-edit.sh build/tutor
 suite "topology schema" sh tests/netsim/schema.sh
 suite "relay views (--trace and --json)" sh tests/netsim/views.sh build/tutor
 suite "terminal (tmux)" sh tests/tty/run.sh build/tutor
+suite "80 columns at 80x24, en and ja (a pseudo-terminal)" /usr/bin/python3 tests/tty/width.py build/tutor
 suite "relay animation (tmux)" sh tests/tty/relay-anim.sh build/tutor
 suite "tutor serve with real clients" sh tests/serve/run.sh build/tutor
 # fewer clients at once and no 10 MB message: the same paths, sooner

@@ -100,8 +100,8 @@ static int cmd_login(struct repl *r, int argc, char **argv)
     }
     struct mua_route route;
     const char *server = mua_route(rt, u, "fetch", &route, err) == 0 ? route.server->hostname : "-";
-    printf(_("The mail client is set up for %1$s <%2$s>; mail server %3$s.\n"), u->name,
-           u->address, server);
+    term_say(_("The mail client is set up for %1$s <%2$s>; mail server %3$s."), u->name,
+             u->address, server);
     return rc;
 }
 

@@ -266,10 +266,10 @@ static int cmd_link(struct repl *r, int argc, char **argv)
             rc = 1;
         } else {
             n.topo->links[link].up = up;
-            printf(up ? _("The link between %1$s and %2$s is up again.\n")
-                      : _("The link between %1$s and %2$s is down: nothing crosses it, and routes "
-                          "that can go around it do.\n"),
-                   argv[2], argv[3]);
+            term_say(up ? _("The link between %1$s and %2$s is up again.")
+                        : _("The link between %1$s and %2$s is down: nothing crosses it, and "
+                            "routes that can go around it do."),
+                     argv[2], argv[3]);
         }
     }
     netsim_rt_close(&n);

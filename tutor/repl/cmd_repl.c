@@ -64,7 +64,8 @@ static int cmd_help(struct repl *r, int argc, char **argv)
     }
     printf("%s\n", _("Commands:"));
     repl_print_commands(stdout);
-    printf("\n%s\n", _("Inside telnet, type the protocol's commands; Ctrl-] (or a line \"^]\") returns here."));
+    putchar('\n');
+    term_say("%s", _("Inside telnet, type the protocol's commands; Ctrl-] (or a line \"^]\") returns here."));
     return 0;
 }
 
@@ -110,7 +111,7 @@ static int cmd_reset(struct repl *r, int argc, char **argv)
         return 1;
     }
     netsim_rt_clear(r->rt);
-    printf("%s\n", _("The world starts afresh: every mailbox and queue is empty, every link up."));
+    term_say("%s", _("The world starts afresh: every mailbox and queue is empty, every link up."));
     return 0;
 }
 

@@ -12,7 +12,6 @@
 #define SGR_INFO   "\033[2m"        /* dim: the tool speaking */
 #define SGR_ERROR  "\033[1;31m"
 #define SGR_RESET  "\033[0m"
-#define TERM_WRAP_WIDTH 79         /* the tool's own lines on an 80-column screen */
 
 static bool color;
 /* stdout was a terminal at the start: it still is one to the person
@@ -59,7 +58,7 @@ static void vsay(FILE *f, const char *sgr, const char *marker, const char *fmt, 
     fputs(color ? sgr : marker, f);
     /* a pipe gets one line a message, for whatever greps it */
     if (f == stdout ? stdout_tty : isatty(fileno(f)))
-        term_wrap(f, text, color ? 0 : 4, 4, TERM_WRAP_WIDTH);
+        term_wrap(f, text, color ? 0 : 4, 4, TERM_LINE_WIDTH);
     else
         fprintf(f, "%s\n", text);
     if (color)
@@ -72,6 +71,21 @@ void term_info(const char *fmt, ...)
     va_start(ap, fmt);
     vsay(stdout, SGR_INFO, "=== ", fmt, ap);
     va_end(ap);
+}
+
+bool term_stdout_tty(void) { return stdout_tty; }
+
+void term_say(const char *fmt, ...)
+{
+    char text[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    if (stdout_tty)
+        term_wrap(stdout, text, 0, 0, TERM_LINE_WIDTH);
+    else
+        printf("%s\n", text);
 }
 
 void term_error(const char *fmt, ...)
@@ -288,7 +302,15 @@ void term_wrap(FILE *f, const char *s, int col, int indent, int width)
                 k = run;
                 continue;
             }
-            if (col > indent && col + cw > width && !no_line_start(wc)) {
+            /* a character that may not start a line ("、", "ー") goes
+             * with the one before it: the two move on together rather
+             * than the first overhang the edge */
+            size_t nn = 0;
+            wchar_t nwc = 0;
+            int ncw = k + n < i ? char_at(s + k + n, i - k - n, &nn, &nwc) : 0;
+            bool takes_next = !no_line_start(wc) && nn && no_line_start(nwc);
+            if (col > indent && !no_line_start(wc) &&
+                (col + cw > width || (takes_next && col + cw + ncw > width))) {
                 fprintf(f, "\n%*s", indent, "");
                 col = indent;
             }

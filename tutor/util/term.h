@@ -20,9 +20,19 @@ bool term_color(void);
  * typed). A client's line is `len` bytes, NUL bytes included. */
 void term_client(const char *line, size_t len, bool echo);
 void term_server(const char *line);
+/* The width the tool's own lines keep to on a terminal: an 80-column
+ * screen, the last column left free. */
+#define TERM_LINE_WIDTH 79
+
 /* The tool's own information ("=== ") and errors ("*** ", on stderr). */
 void term_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void term_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Was stdout a terminal when the program started (it still is one to the
+ * reader while a pager sits between)? */
+bool term_stdout_tty(void);
+/* A sentence of the tool's own on stdout, without a marker: wrapped to an
+ * 80-column screen on a terminal, one line in a pipe (as term_info). */
+void term_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Text from the outside (a message, a header) on one line: control
  * characters other than TAB are shown as ^X, so that a message cannot move

@@ -2,6 +2,7 @@
 #include "relayview.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/i18n.h"
@@ -13,7 +14,8 @@
 void relayview_init(struct relayview *v, FILE *out, enum relayview_mode mode, struct sim *sim)
 {
     *v = (struct relayview){.out = out, .mode = mode, .sim = sim, .t0_us = sim_now(sim),
-                            .tap = -1, .announced = -1};
+                            .tap = -1, .announced = -1,
+                            .wrap = mode == RELAYVIEW_TRACE && out == stdout && term_stdout_tty()};
 }
 
 static const char *node_name(const struct topo *t, int node)
@@ -153,9 +155,8 @@ static const char *drop_reason(enum sim_drop why)
 
 /* The decision at a hop: the route chosen, why, and the others that
  * matched. */
-static void trace_decision(struct relayview *v, const struct sim_event *ev)
+static void trace_decision(FILE *f, struct relayview *v, const struct sim_event *ev)
 {
-    FILE *f = v->out;
     const struct topo *t = sim_topo(v->sim);
     struct route_choice m[ROUTE_MATCHES_MAX];
     size_t n = router_matches(sim_router(v->sim), ev->node, ev->packet->dst, m, ROUTE_MATCHES_MAX);
@@ -169,19 +170,43 @@ static void trace_decision(struct relayview *v, const struct sim_event *ev)
     fputs(n > 3 ? ", ...)" : ")", f);
 }
 
+#define PREFIX_COLS (9 + 5 + NODE_COL + 1 + EVENT_COL + 1)    /* "  6.240 ms  r1  forward  " */
+
+/* A line of the text view: as it is in a pipe (one line an event, for
+ * grep); on a terminal wrapped to 80 columns, going on at `indent`. The
+ * text's own newline, if any, is dropped then. */
+static void line_out(struct relayview *v, const char *text, int col, int indent)
+{
+    if (!v->wrap) {
+        fputs(text, v->out);
+        return;
+    }
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", text);
+    size_t n = strlen(buf);
+    if (n && buf[n - 1] == '\n')
+        buf[n - 1] = '\0';
+    term_wrap(v->out, buf, col, indent, TERM_LINE_WIDTH);
+}
+
 static void trace_event(struct relayview *v, const struct sim_event *ev)
 {
-    FILE *f = v->out;
+    /* the event's words go to a buffer first when they are to be wrapped */
+    char *words = NULL;
+    size_t words_len = 0;
+    FILE *f = v->wrap ? open_memstream(&words, &words_len) : NULL;
+    if (!f)
+        f = v->out;
     const struct topo *t = sim_topo(v->sim);
     const struct sim_packet *p = ev->packet;
     char a[ADDR_IPV4_STRLEN], b[ADDR_IPV4_STRLEN], ms[32];
     int64_t us = ev->t_us - v->t0_us;
     snprintf(ms, sizeof ms, "%" PRId64 ".%03" PRId64, us / 1000, us % 1000);
-    fprintf(f, "%9s ms  ", ms);
-    term_pad(f, node_name(t, ev->node), NODE_COL);
-    fputc(' ', f);
-    term_pad(f, event_label(ev->type), EVENT_COL);
-    fputc(' ', f);
+    fprintf(v->out, "%9s ms  ", ms);
+    term_pad(v->out, node_name(t, ev->node), NODE_COL);
+    fputc(' ', v->out);
+    term_pad(v->out, event_label(ev->type), EVENT_COL);
+    fputc(' ', v->out);
     if (p) {
         fprintf(f, "#%ld ", p->id);
         relayview_packet(f, p);
@@ -197,7 +222,7 @@ static void trace_event(struct relayview *v, const struct sim_event *ev)
         if (ev->in_link >= 0)
             fprintf(f, _(", TTL %d: \"Is it mine? ...no. For %s: pass it on.\""), p->ttl,
                     addr_format_ipv4(p->dst, a));
-        trace_decision(v, ev);
+        trace_decision(f, v, ev);
         break;
     case SIM_QUEUE: {
         char end[2 * TOPO_NAME_MAX];
@@ -237,7 +262,14 @@ static void trace_event(struct relayview *v, const struct sim_event *ev)
         break;
     }
     }
-    fputc('\n', f);
+    if (f != v->out) {
+        fclose(f);
+        line_out(v, words ? words : "", PREFIX_COLS, PREFIX_COLS);
+        free(words);
+    } else {
+        fputc('\n', f);
+    }
+    f = v->out;
     if (v->tap >= 0 && ev->node == v->tap && p && p->payload &&
         (ev->type == SIM_FORWARD || ev->type == SIM_DELIVER)) {
         fprintf(f, "%9s     %s ", "", _("tap:"));
@@ -384,15 +416,18 @@ void relayview_begin(struct relayview *v, int msg)
         fprintf(v->out, ",\"bytes\":%zu,\"packets\":%d,\"mtu\":%d}\n", m->size, m->total, m->mtu);
         return;
     }
-    fprintf(v->out, "%s (%s) -> ", node_name(t, m->src_node), addr_format_ipv4(m->src, a));
+    char line[1024], to[TOPO_NAME_MAX + ADDR_IPV4_STRLEN + 4];
     if (dst_node >= 0)
-        fprintf(v->out, "%s (%s)", node_name(t, dst_node), addr_format_ipv4(m->dst, b));
+        snprintf(to, sizeof to, "%s (%s)", node_name(t, dst_node), addr_format_ipv4(m->dst, b));
     else
-        fprintf(v->out, "%s", addr_format_ipv4(m->dst, b));
-    fprintf(v->out, ngettext(": %zu bytes in %d packet of at most %d bytes\n",
-                             ": %zu bytes cut into %d packets of at most %d bytes\n",
-                             (unsigned long)m->total),
-            m->size, m->total, m->mtu);
+        snprintf(to, sizeof to, "%s", addr_format_ipv4(m->dst, b));
+    int n = snprintf(line, sizeof line, "%s (%s) -> %s", node_name(t, m->src_node),
+                     addr_format_ipv4(m->src, a), to);
+    snprintf(line + n, sizeof line - (size_t)n,
+             ngettext(": %zu bytes in %d packet of at most %d bytes\n",
+                      ": %zu bytes cut into %d packets of at most %d bytes\n", (unsigned long)m->total),
+             m->size, m->total, m->mtu);
+    line_out(v, line, 0, 2);
 }
 
 void relayview_end(struct relayview *v, int msg)
@@ -415,15 +450,17 @@ void relayview_end(struct relayview *v, int msg)
         fputs("}\n", v->out);
         return;
     }
-    char ms[32];
+    char ms[32], line[1024];
     snprintf(ms, sizeof ms, "%" PRId64 ".%03" PRId64, took / 1000, took % 1000);
     if (m->delivered)
-        fprintf(v->out, _("Delivered: %s has all %d pieces after %s ms (%d sent again).\n"),
-                node_name(t, dst_node), m->total, ms, m->retransmits);
+        snprintf(line, sizeof line, _("Delivered: %s has all %d pieces after %s ms (%d sent again).\n"),
+                 node_name(t, dst_node), m->total, ms, m->retransmits);
     else if (m->reassembled)
-        fprintf(v->out, _("%s has the message, but the sender gave up waiting for ACKs after %s ms.\n"),
-                node_name(t, dst_node), ms);
+        snprintf(line, sizeof line,
+                 _("%s has the message, but the sender gave up waiting for ACKs after %s ms.\n"),
+                 node_name(t, dst_node), ms);
     else
-        fprintf(v->out, _("Not delivered: the sender gave up after %s ms (%d sent again).\n"), ms,
-                m->retransmits);
+        snprintf(line, sizeof line, _("Not delivered: the sender gave up after %s ms (%d sent again).\n"),
+                 ms, m->retransmits);
+    line_out(v, line, 0, 2);
 }

@@ -23,6 +23,7 @@ struct relayview {
     int64_t t0_us;              /* times are shown from here */
     int announced;              /* the last message relayview_begin() showed */
     int tap;                    /* a node whose passing payloads are shown; -1 none */
+    bool wrap;                  /* lines wrapped to the screen: stdout is a terminal */
 };
 
 /* Starts a view of `sim` from now. */

@@ -1,6 +1,7 @@
 /* topoview — see topoview.h. */
 #include "topoview.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "util/i18n.h"
@@ -74,12 +75,20 @@ static void print_links(FILE *f, const struct topo *t)
     for (size_t i = 0; i < t->n_links; i++) {
         const struct topo_link *l = &t->links[i];
         char e0[2 * TOPO_NAME_MAX], e1[2 * TOPO_NAME_MAX];
-        fprintf(f, "  %-14s -- %-14s ", topo_end_name(t, l->end[0], e0, sizeof e0),
+        /* within 80 columns for the common names: "pc1:eth0", "r1:eth1" */
+        fprintf(f, "  %-12s -- %-12s ", topo_end_name(t, l->end[0], e0, sizeof e0),
                 topo_end_name(t, l->end[1], e1, sizeof e1));
-        char delay[32];
+        char delay[32], rate[32];
         snprintf(delay, sizeof delay, "%g ms", (double)l->delay_us / 1000.0);
-        fprintf(f, "%8s  %g kbit/s  ", delay, l->bandwidth_kbps);
-        fprintf(f, _("loss %g%%  queue %d  MTU %d  %s\n"), l->loss_pct, l->queue, l->mtu,
+        double kbps = l->bandwidth_kbps;
+        if (kbps >= 1000000 && fmod(kbps, 1000000) == 0)
+            snprintf(rate, sizeof rate, "%g Gbit/s", kbps / 1000000);
+        else if (kbps >= 1000 && fmod(kbps, 1000) == 0)
+            snprintf(rate, sizeof rate, "%g Mbit/s", kbps / 1000);
+        else
+            snprintf(rate, sizeof rate, "%g kbit/s", kbps);
+        fprintf(f, "%6s %10s ", delay, rate);
+        fprintf(f, _("loss %g%% queue %d MTU %d %s\n"), l->loss_pct, l->queue, l->mtu,
                 l->up ? _("up") : _("DOWN"));
     }
 }
