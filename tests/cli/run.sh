@@ -123,6 +123,16 @@ for e in "LANG=ja_JP.UTF-8:ja" "LANG=ja_JP.UTF-8 LANGUAGE=en:en" "LANG=en_US.UTF
     esac && ok "$vars speaks $want" || bad "$vars should speak $want" "$line"
 done
 
+# reset of one part: one mailbox, the others kept
+run send -s "for alice" -m kept alice@a.example
+run send -s "for bob" -m gone bob@b.example
+expect "reset mailbox bob empties bob's" 0 "bob@b.example's mailbox is empty." reset mailbox bob
+expect "and keeps alice's" 0 "for alice" mailbox alice
+expect "bob's is empty" 0 "No messages for bob@b.example." mailbox bob
+expect "reset queues" 0 "Every relay queue is empty" reset queues
+expect "reset of a part there is not: usage" 2 "usage: reset [--yes] [mailbox USER | queues | links]" reset mail
+expect "reset mailbox of nobody fails" 1 "no such user" reset mailbox nosuch
+
 # Piped output never goes through the pager, whatever PAGER says.
 out=$(PAGER="echo PAGED; cat >/dev/null" TUTOR_PAGER= "$bin" help 2>&1)
 case $out in

@@ -126,6 +126,10 @@ tm send-keys -t t 'clear' Enter 'reset' Enter 'y' Enter
 check "a yes resets" "The world starts afresh"
 tm send-keys -t t 'clear' Enter 'mailbox bob' Enter
 check "and the mailbox is empty" "No messages for bob@b.example."
+tm send-keys -t t 'clear' Enter 'send -s one -m one bob@b.example' Enter 'clear' Enter 'reset mailbox bob' Enter
+check "reset of one mailbox asks first" "Empty bob@b.example's mailbox on the server? [y/N]"
+tm send-keys -t t 'n' Enter
+check "a no keeps it" "Nothing was reset."
 tm send-keys -t t 'quit' Enter
 i=0
 while tm has-session -t t 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done

@@ -193,6 +193,33 @@ int rt_reset(struct runtime *rt, char err[RT_ERROR_MAX])
     return 0;
 }
 
+static int remove_part(const char *path, char err[RT_ERROR_MAX])
+{
+    char ferr[FS_ERROR_MAX];
+    if (fs_remove_tree(path, ferr) < 0) {
+        snprintf(err, RT_ERROR_MAX, "%s", ferr);
+        return -1;
+    }
+    return 0;
+}
+
+int rt_reset_mailbox(struct runtime *rt, const char *address, char err[RT_ERROR_MAX])
+{
+    char p[PATH_MAX];
+    rt_mailbox_dir(rt, address, p);
+    return remove_part(p, err);
+}
+
+int rt_reset_queues(struct runtime *rt, char err[RT_ERROR_MAX])
+{
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s/queue", rt->state);
+    if (remove_part(p, err) < 0)
+        return -1;
+    snprintf(p, sizeof p, "%s/last-relay.txt", rt->state);
+    return remove_part(p, err);
+}
+
 long long rt_now(const struct runtime *rt)
 {
     if (rt->real_time) {

@@ -81,6 +81,11 @@ const struct world_node *rt_here(const struct runtime *rt);
 /* Forgets the world's mail, queue and clock: a fresh classroom. Servers are
  * closed too (their scripts start afresh). 0, or -1 with err. */
 int rt_reset(struct runtime *rt, char err[RT_ERROR_MAX]);
+/* One part of it: the server mailbox of one address (the mail client's
+ * copies and the rest stay), or every relay queue with the last relay's
+ * dialogue. 0, or -1 with err. */
+int rt_reset_mailbox(struct runtime *rt, const char *address, char err[RT_ERROR_MAX]);
+int rt_reset_queues(struct runtime *rt, char err[RT_ERROR_MAX]);
 
 /* The simulated clock: the world's start time, moved on by what happens
  * (one second for each line a server reads), kept across restarts, so a

@@ -90,22 +90,67 @@ static int cmd_exit(struct repl *r, int argc, char **argv)
     return 0;
 }
 
+/* reset [--yes] [mailbox USER | queues | links]: everything, or one part
+ * of the world. A part that loses mail asks first, as the whole does. */
 static int cmd_reset(struct repl *r, int argc, char **argv)
 {
     bool yes = false;
+    const char *part = NULL, *who = NULL;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--yes") != 0) {
-            term_error(_("usage: reset [--yes]"));
-            return 2;
-        }
-        yes = true;
+        if (strcmp(argv[i], "--yes") == 0)
+            yes = true;
+        else if (!part)
+            part = argv[i];
+        else if (!who)
+            who = argv[i];
+        else
+            part = "?";
     }
-    if (!yes && !repl_confirm(r, _("Empty every mailbox and queue, and bring every link up? "
-                                   "[y/N] "))) {
+    bool mailbox = part && strcmp(part, "mailbox") == 0 && who;
+    bool queues = part && strcmp(part, "queues") == 0 && !who;
+    bool links = part && strcmp(part, "links") == 0 && !who;
+    if (part && !mailbox && !queues && !links) {
+        term_error(_("usage: reset [--yes] [mailbox USER | queues | links]"));
+        return 2;
+    }
+    char err[RT_ERROR_MAX];
+    if (links) {
+        netsim_rt_clear(r->rt);
+        term_say("%s", _("Every link is up again, and no queue is kept full."));
+        return 0;
+    }
+    const struct world_user *u = mailbox ? repl_find_user(r->rt->world, who) : NULL;
+    if (mailbox && !u)
+        return 1;
+    char question[512];
+    if (u)
+        snprintf(question, sizeof question, _("Empty %1$s's mailbox on the server? [y/N] "),
+                 u->address);
+    else if (queues)
+        snprintf(question, sizeof question, "%s", _("Empty every mail server's relay queue? [y/N] "));
+    else
+        snprintf(question, sizeof question, "%s",
+                 _("Empty every mailbox and queue, and bring every link up? [y/N] "));
+    if (!yes && !repl_confirm(r, question)) {
         printf("%s\n", _("Nothing was reset."));
         return 0;
     }
-    char err[RT_ERROR_MAX];
+    if (u) {
+        if (rt_reset_mailbox(r->rt, u->address, err) < 0) {
+            term_error("%s", err);
+            return 1;
+        }
+        term_say(_("%1$s's mailbox is empty."), u->address);
+        return 0;
+    }
+    if (queues) {
+        if (rt_reset_queues(r->rt, err) < 0) {
+            term_error("%s", err);
+            return 1;
+        }
+        term_say("%s", _("Every relay queue is empty: mail waiting there is gone."));
+        return 0;
+    }
     if (rt_reset(r->rt, err) < 0) {
         term_error("%s", err);
         return 1;
@@ -131,6 +176,7 @@ const struct command repl_commands[] = {
     {.name = "quit", .help = N_("leave the tutor (also: exit, Ctrl-D)"), .run = cmd_quit},
     {.name = "exit", .help = N_("leave the tutor; after ssh, go back to the host you came from"), .run = cmd_exit},
     {.name = "clear", .help = N_("clear the screen"), .run = cmd_clear},
-    {.name = "reset", .args = "[--yes]", .opts = "--yes", .help = N_("start the world afresh: empty mailboxes and queues (asks first)"), .run = cmd_reset},
+    {.name = "reset", .args = "[--yes] [mailbox USER|queues|links]", .opts = "--yes", .complete = "mailbox|queues|links user", .help = N_("start the world afresh: empty mailboxes and queues (asks first)"),
+     .more = N_("reset mailbox USER empties one mailbox on its server; reset queues the mail servers' relay queues; reset links brings every link up and empties the queues \"congest\" filled. --yes does not ask."), .run = cmd_reset},
     {NULL},
 };
