@@ -146,10 +146,12 @@ for load, label in (("loaded", "%s sessions" % info["smtp_params"].split()[1]),
             verdict(not t["failed"]))
 
 # --- DNS ------------------------------------------------------------------
+# The goal is dnsmasq's own rate (>= 1.0): a question asked again is the
+# host's message cache's (tutor/dns/dns_cache.h), not a Lua call.
 dt, dd = dnsperf("dnsperf-tutor"), dnsperf("dnsperf-dnsmasq")
 r = dt["qps"] / dd["qps"] if dd["qps"] else 0.0
 row("DNS queries/s, dnsperf", "%.0f" % dt["qps"], "%.0f dnsmasq" % dd["qps"], "%.3f" % r,
-    ">= 0.5", verdict(r >= 0.5))
+    ">= 1.0", verdict(r >= 1.0))
 
 
 def answered(d):
