@@ -235,33 +235,41 @@ static void test_wrap_japanese(void **state)
     assert_lines_fit(wrap(f, "件名：明日の会議の資料について確認させてください", 6, 6, 24), 6, 24);
 }
 
-/* Kinsoku: 。、 and small kana never begin a line; they hang past the
- * margin. */
+/* Kinsoku: 。、 and small kana never begin a line, and never pass the
+ * margin either: the character before them goes on to the next line with
+ * them (oidashi). */
 static void test_wrap_kinsoku(void **state)
 {
     struct fx *f = *state;
     assert_string_equal(wrap(f, "あいうえ。かきくけこ", 0, 0, 8),
-                        "あいうえ。\n"
-                        "かきくけ\n"
-                        "こ\n");
+                        "あいう\n"
+                        "え。かき\n"
+                        "くけこ\n");
     assert_string_equal(wrap(f, "あいうえ、かきくけこ", 0, 0, 8),
-                        "あいうえ、\n"
-                        "かきくけ\n"
-                        "こ\n");
+                        "あいう\n"
+                        "え、かき\n"
+                        "くけこ\n");
     assert_string_equal(wrap(f, "あいうえっかきく", 0, 0, 8),
-                        "あいうえっ\n"
-                        "かきく\n");
+                        "あいう\n"
+                        "えっかき\n"
+                        "く\n");
     assert_string_equal(wrap(f, "アイウエャカキク", 2, 2, 10),
-                        "アイウエャ\n"
-                        "  カキク\n");
-    /* two in a row both hang */
+                        "アイウ\n"
+                        "  エャカキ\n"
+                        "  ク\n");
+    /* two in a row go on together too */
     assert_string_equal(wrap(f, "あいうえ。」かき", 0, 0, 8),
-                        "あいうえ。」\n"
-                        "かき\n");
-    /* no line of any width starts with one */
+                        "あいう\n"
+                        "え。」か\n"
+                        "き\n");
+    assert_string_equal(wrap(f, "あいうえ。」かき", 0, 0, 10),
+                        "あいう\n"
+                        "え。」かき\n");
+    /* no line of any width starts with one, or is wider than the width */
     const char *s = "今日は、晴れ。明日は、雨。ちょっと寒い。";
-    for (int w = 4; w <= 24; w++) {
+    for (int w = 6; w <= 24; w++) {
         const char *out = wrap(f, s, 0, 0, w);
+        assert_lines_fit(out, 0, w);
         for (const char *p = out; (p = strchr(p, '\n')) && p[1]; p++) {
             static const char *const never[] = {"、", "。", "ょ", "っ"};
             for (size_t k = 0; k < 4; k++)

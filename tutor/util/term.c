@@ -246,6 +246,23 @@ static bool no_line_start(wchar_t wc)
     return wc && wcschr(list, wc) != NULL;
 }
 
+/* The width of the characters from s[at] on, up to `end`, that may not
+ * start a line: what must stay on the line of the one before them. */
+static int tail_width(const char *s, size_t at, size_t end)
+{
+    int w = 0;
+    while (at < end) {
+        size_t n;
+        wchar_t wc;
+        int cw = char_at(s + at, end - at, &n, &wc);
+        if (!n || !no_line_start(wc))
+            break;
+        w += cw;
+        at += n;
+    }
+    return w;
+}
+
 void term_wrap(FILE *f, const char *s, int col, int indent, int width)
 {
     size_t len = strlen(s), i = 0;
@@ -293,7 +310,7 @@ void term_wrap(FILE *f, const char *s, int col, int indent, int width)
                     rw++;
                     run += rn;
                 }
-                if (col > indent && col + rw > width) {
+                if (col > indent && col + rw + tail_width(s, run, i) > width) {
                     fprintf(f, "\n%*s", indent, "");
                     col = indent;
                 }
@@ -302,15 +319,12 @@ void term_wrap(FILE *f, const char *s, int col, int indent, int width)
                 k = run;
                 continue;
             }
-            /* a character that may not start a line ("、", "ー") goes
-             * with the one before it: the two move on together rather
-             * than the first overhang the edge */
-            size_t nn = 0;
-            wchar_t nwc = 0;
-            int ncw = k + n < i ? char_at(s + k + n, i - k - n, &nn, &nwc) : 0;
-            bool takes_next = !no_line_start(wc) && nn && no_line_start(nwc);
+            /* characters that may not start a line ("、", "ー", "。」")
+             * go with the one before them: it moves on with them rather
+             * than they overhang the edge (oidashi) */
+            int run_w = tail_width(s, k + n, i);
             if (col > indent && !no_line_start(wc) &&
-                (col + cw > width || (takes_next && col + cw + ncw > width))) {
+                (col + cw > width || (run_w && col + cw + run_w > width))) {
                 fprintf(f, "\n%*s", indent, "");
                 col = indent;
             }
