@@ -34,8 +34,31 @@ check() {
     fi
 }
 
-tm new-session -d -s t -x 80 -y 24 \
-    "env XDG_STATE_HOME=$state TERM=xterm-256color NO_COLOR= LANG=C.UTF-8 $bin --lang en"
+# start STATE_DIR [VAR=VALUE | -VAR ...] -- [TUTOR_ARGS...]: the tutor in
+# session t at 80x24, colourless unless told otherwise; -VAR unsets VAR.
+start() {
+    dir=$1
+    shift
+    sets="" unsets=""
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do
+        case $1 in
+            -*) unsets="$unsets -u ${1#-}" ;;
+            *) sets="$sets $1" ;;
+        esac
+        shift
+    done
+    [ "$1" = -- ] && shift
+    tm new-session -d -s t -x 80 -y 24 \
+        "env$unsets XDG_STATE_HOME=$dir TERM=xterm-256color NO_COLOR=1 LANG=C.UTF-8$sets $bin $*"
+}
+# quits the tutor and waits (3 s at most) for its session to end
+stop() {
+    tm send-keys -t t 'quit' Enter
+    i=0
+    while tm has-session -t t 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+}
+
+start "$state" NO_COLOR= -- --lang en
 check "welcome banner" "Type \"help\" for the commands"
 tm send-keys -t t 'tel' Tab
 check "Tab completes a command" "tutor> telnet"
@@ -75,8 +98,7 @@ fi
 
 # Ctrl-C ends a server script that is running, at once, in a world that
 # gives its scripts a minute: the session ends, the prompt comes back.
-tm new-session -d -s t -x 80 -y 24 \
-    "env XDG_STATE_HOME=$state TERM=xterm-256color NO_COLOR=1 LANG=C.UTF-8 $bin --lang en --world $(dirname "$0")/../worlds/patient.json"
+start "$state" -- --lang en --world "$(dirname "$0")/../worlds/patient.json"
 check "a world with patient scripts" "tutor>"
 tm send-keys -t t 'telnet attack.a.example smtp' Enter
 check "its server greets" "220 attack ready"
@@ -85,14 +107,11 @@ sleep 0.5
 tm send-keys -t t C-c
 check "Ctrl-C interrupts the running script" "attack.lua:7: interrupted"
 check "and the prompt is back" "Connection closed by foreign host."
-tm send-keys -t t 'quit' Enter
-i=0
-while tm has-session -t t 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+stop
 
 # The mail client in Japanese: send asks for what it is not given, inbox
 # lists the Japanese subject in its column, read --headers shows the trace.
-tm new-session -d -s t -x 80 -y 24 \
-    "env XDG_STATE_HOME=$state TERM=xterm-256color NO_COLOR=1 LANG=C.UTF-8 $bin --lang ja"
+start "$state" -- --lang ja
 check "Japanese welcome" "tutor>"
 tm send-keys -t t 'send' Enter
 check "send asks for To" "To:"
@@ -113,8 +132,7 @@ else
 fi
 
 # reset on a terminal asks first: "n" (or Enter) keeps every mailbox.
-tm new-session -d -s t -x 80 -y 24 \
-    "env XDG_STATE_HOME=$state TERM=xterm-256color NO_COLOR=1 LANG=C.UTF-8 $bin --lang en"
+start "$state" -- --lang en
 check "a session to reset in" "tutor>"
 tm send-keys -t t 'clear' Enter 'reset' Enter
 check "reset asks first" "bring every link up? [y/N]"
@@ -130,15 +148,12 @@ tm send-keys -t t 'clear' Enter 'send -s one -m one bob@b.example' Enter 'clear'
 check "reset of one mailbox asks first" "Empty bob@b.example's mailbox on the server? [y/N]"
 tm send-keys -t t 'n' Enter
 check "a no keeps it" "Nothing was reset."
-tm send-keys -t t 'quit' Enter
-i=0
-while tm has-session -t t 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+stop
 
 # A closed terminal (SIGHUP) keeps the history, as bash does; a half-typed
 # line is neither run nor kept.
 hup_state=$(mktemp -d)
-tm new-session -d -s t -x 80 -y 24 \
-    "env XDG_STATE_HOME=$hup_state TERM=xterm-256color NO_COLOR=1 LANG=C.UTF-8 $bin --lang en"
+start "$hup_state" -- --lang en
 check "a session to hang up" "tutor>"
 tm send-keys -t t 'hosts' Enter
 check "a command before the hangup" "pc1.a.example"
@@ -168,8 +183,7 @@ expect_last() {
     fi
 }
 pager_state=$(mktemp -d)
-tm new-session -d -s t -x 80 -y 24 \
-    "env -u PAGER -u TUTOR_PAGER -u LESS XDG_STATE_HOME=$pager_state TERM=xterm-256color NO_COLOR=1 LANG=C.UTF-8 $bin --lang en"
+start "$pager_state" -PAGER -TUTOR_PAGER -LESS -- --lang en
 check "a session to page in" "tutor>"
 tm send-keys -t t 'help' Enter
 expect_last "help waits in less, at its prompt" ":"
@@ -182,23 +196,17 @@ tm send-keys -t t 'clear' Enter 'ssh mail.a.example' Enter
 expect_last "ssh names the host in the prompt" "tutor@mail.a.example>"
 tm send-keys -t t 'exit' Enter
 expect_last "exit comes back to the PC" "tutor>"
-tm send-keys -t t 'quit' Enter
-i=0
-while tm has-session -t t 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
-tm new-session -d -s t -x 80 -y 24 \
-    "env XDG_STATE_HOME=$pager_state TERM=xterm-256color NO_COLOR=1 LANG=C.UTF-8 $bin --lang en --no-pager"
+stop
+start "$pager_state" -- --lang en --no-pager
 check "a session without the pager" "tutor>"
 tm send-keys -t t 'help' Enter
 expect_last "--no-pager prints help to the end" "tutor>"
-tm send-keys -t t 'quit' Enter
-i=0
-while tm has-session -t t 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+stop
 
 # Typing a message after DATA: Tab at the start of a line is a Tab (a
 # folded header), the empty line before the body shows, and in the first
 # word Tab still completes a verb.
-tm new-session -d -s t -x 80 -y 24 \
-    "env XDG_STATE_HOME=$pager_state TERM=xterm-256color NO_COLOR=1 LANG=C.UTF-8 $bin --lang en"
+start "$pager_state" -- --lang en
 check "a session to write in" "tutor>"
 tm send-keys -t t 'telnet mail.b.example smtp' Enter
 check "the server greets" "220 mail.b.example"
