@@ -133,6 +133,11 @@ expect "reset queues" 0 "Every relay queue is empty" reset queues
 expect "reset of a part there is not: usage" 2 "usage: reset [--yes] [mailbox USER | queues | links]" reset mail
 expect "reset mailbox of nobody fails" 1 "no such user" reset mailbox nosuch
 
+# Mail to a domain outside the world waits, as Postfix defers a refused lookup
+expect "sending outside the world says it is offline" 0 "gmail.com is outside this world" send -s out -m out someone@gmail.com
+expect "and the mail waits in the queue" 0 "type=MX: Host not found, try again" mailq
+run reset queues
+
 # Piped output never goes through the pager, whatever PAGER says.
 out=$(PAGER="echo PAGED; cat >/dev/null" TUTOR_PAGER= "$bin" help 2>&1)
 case $out in
