@@ -17,6 +17,9 @@
 #include "repl/completion.h"
 #include "util/i18n.h"
 #include "util/pager.h"
+#include "grade/grade.h"
+#include "host/sandbox.h"
+#include "lesson/record.h"
 #include "repl/repl.h"
 #include "host/runtime.h"
 #include "serve/serve.h"
@@ -159,6 +162,9 @@ static void usage(FILE *f)
                        "                  force colour on or off (default: on a terminal)\n"
                        "  --no-pager      never page long output (default: $TUTOR_PAGER, $PAGER or\n"
                        "                  less, on a terminal)\n"
+                       "  --record FILE   record every line typed, as JSON lines (tutor grade\n"
+                       "                  grades the file against a lesson)\n"
+                       "  --student ID    the student's id, in recordings\n"
                        "  --help          show this help and exit\n"
                        "  --version       show the version and exit\n\n"
                        "Commands (also at the prompt):\n"));
@@ -166,7 +172,10 @@ static void usage(FILE *f)
     fprintf(f, "%s", _("\nServing real clients (not at the prompt):\n"
                        "  serve --smtp ADDR:PORT --pop3 ADDR:PORT --dns ADDR:PORT\n"
                        "                  the world's servers on real sockets, for telnet, curl,\n"
-                       "                  swaks, fetchmail and dig (tutor serve --help)\n"));
+                       "                  swaks, fetchmail and dig (tutor serve --help)\n"
+                       "  grade LESSON SUBMISSION...\n"
+                       "                  replay recorded sessions against the lesson's checks\n"
+                       "                  (tutor grade --help)\n"));
     fprintf(f, "%s", _("\nState (mailboxes, queues, history) is kept under $XDG_STATE_HOME/tutor\n"
                        "(~/.local/state/tutor when XDG_STATE_HOME is not set).\n"));
 }
@@ -174,7 +183,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
     char datadir[PATH_MAX], world_path[PATH_MAX], localedir[PATH_MAX], state[PATH_MAX];
-    const char *lang = NULL, *world_opt = NULL;
+    const char *lang = NULL, *world_opt = NULL, *record_file = NULL, *student = NULL;
     bool reset = false;
     int color = -1;
 
@@ -198,6 +207,7 @@ int main(int argc, char **argv)
         {"lang", required_argument, NULL, 'l'}, {"world", required_argument, NULL, 'w'},
         {"reset", no_argument, NULL, 'r'}, {"color", no_argument, NULL, 'c'},
         {"no-color", no_argument, NULL, 'C'}, {"no-pager", no_argument, NULL, 'P'},
+        {"record", required_argument, NULL, 'R'}, {"student", required_argument, NULL, 'S'},
         {NULL, 0, NULL, 0},
     };
     int o;
@@ -213,6 +223,8 @@ int main(int argc, char **argv)
         case 'c': color = 1; break;
         case 'C': color = 0; break;
         case 'P': pager_disable(); break;
+        case 'R': record_file = optarg; break;
+        case 'S': student = optarg; break;
         default: usage(stderr); return 2;
         }
     }
@@ -230,6 +242,11 @@ int main(int argc, char **argv)
     if (optind < argc && strcmp(argv[optind], "serve") == 0) {
         struct serve_env env = {datadir, world_opt ? world_opt : world_path, state, reset};
         return serve_main(&env, argc - optind, argv + optind);
+    }
+
+    if (optind < argc && strcmp(argv[optind], "grade") == 0) {
+        struct grade_env env = {datadir, world_opt ? world_opt : world_path};
+        return finish_stdout(grade_main(&env, argc - optind, argv + optind));
     }
 
     char err[WORLD_ERROR_MAX];
@@ -262,6 +279,26 @@ int main(int argc, char **argv)
 
     struct repl r;
     repl_open(&r, &rt, state);
+    r.datadir = datadir;
+    r.world_path = world_opt ? world_opt : world_path;
+    r.state_root = state;
+    struct record_writer rec = {0};
+    if (record_file) {
+        struct record_header h = {.seed = SBX_RANDOM_SEED};
+        snprintf(h.tutor_version, sizeof h.tutor_version, "%s", TUTOR_VERSION);
+        if (student)
+            snprintf(h.student, sizeof h.student, "%s", student);
+        record_hash_file(w->path, h.world_hash);
+        char recerr[RECORD_ERROR_MAX];
+        if (record_open(&rec, record_file, &h, recerr) < 0) {
+            fprintf(stderr, "tutor: --record: %s\n", recerr);
+            repl_close(&r);
+            rt_close(&rt);
+            world_free(w);
+            return 2;
+        }
+        r.record = &rec;
+    }
     int rc;
     if (optind < argc) {
         /* one command from the command line, its words as the shell gave
@@ -271,6 +308,7 @@ int main(int argc, char **argv)
         rc = repl_loop(&r);
     }
     repl_close(&r);
+    record_close(&rec);
     rt_close(&rt);
     world_free(w);
     return finish_stdout(rc);

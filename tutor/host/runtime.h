@@ -20,6 +20,7 @@
 #include "util/fsutil.h"
 #include "mail/maildir.h"
 #include "mail/maildir_batch.h"
+#include "transcript.h"
 #include "world.h"
 
 #define RT_ERROR_MAX 512
@@ -67,6 +68,9 @@ struct runtime {
     /* the node the prompt's commands run on ("ssh" moves it); NULL: the
      * student's PC, where the mail client is */
     const struct world_node *here;
+    /* what the student's commands did, for a lesson's checks; NULL when
+     * no lesson runs (borrowed) */
+    struct transcript *transcript;
 };
 
 /* Opens the runtime of world `w`: state under `state_root` (created), the

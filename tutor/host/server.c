@@ -18,12 +18,12 @@
 #include "dns_client.h"
 #include "host_dns.h"
 #include "host_maildrop.h"
+#include "lua_json.h"
 #include "mail/maildir.h"
 #include "mail/queue.h"
 #include "session.h"
 
 #define SRV_MESSAGE_MAX (64u << 20)     /* deliver/enqueue refuse more */
-#define SRV_JSON_DEPTH_MAX 16
 /* tutor.log lines one callback may write: a loop of them would fill
  * server.log (and rotate the instructor's history away) in half a second */
 #define SRV_LOG_LINES_MAX 100
@@ -404,53 +404,6 @@ static int api_log(lua_State *L)
 /* ------------------------------------------------------------------------
  * The `server` table, with the service's settings converted from JSON.
  */
-static void push_json(lua_State *L, json_t *v, int depth)
-{
-    luaL_checkstack(L, 4, "settings");
-    if (depth > SRV_JSON_DEPTH_MAX) {
-        lua_pushnil(L);
-        return;
-    }
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: {
-        lua_createtable(L, 0, (int)json_object_size(v));
-        const char *k;
-        json_t *x;
-        json_object_foreach(v, k, x) {
-            push_json(L, x, depth + 1);
-            lua_setfield(L, -2, k);
-        }
-        break;
-    }
-    case JSON_ARRAY: {
-        lua_createtable(L, (int)json_array_size(v), 0);
-        size_t i;
-        json_t *x;
-        json_array_foreach(v, i, x) {
-            push_json(L, x, depth + 1);
-            lua_rawseti(L, -2, (lua_Integer)i + 1);
-        }
-        break;
-    }
-    case JSON_STRING:
-        lua_pushlstring(L, json_string_value(v), json_string_length(v));
-        break;
-    case JSON_INTEGER:
-        lua_pushinteger(L, (lua_Integer)json_integer_value(v));
-        break;
-    case JSON_REAL:
-        lua_pushnumber(L, json_real_value(v));
-        break;
-    case JSON_TRUE:
-    case JSON_FALSE:
-        lua_pushboolean(L, json_is_true(v));
-        break;
-    case JSON_NULL:
-        lua_pushnil(L);
-        break;
-    }
-}
-
 static int setup_host_tables(lua_State *L, void *ud)
 {
     struct vserver *srv = ud;
@@ -482,7 +435,7 @@ static int setup_host_tables(lua_State *L, void *ud)
     }
     lua_setfield(L, -2, "domains");
     if (srv->svc && srv->svc->settings)
-        push_json(L, srv->svc->settings, 0);
+        lua_json_push(L, srv->svc->settings);
     else
         lua_newtable(L);
     lua_setfield(L, -2, "settings");

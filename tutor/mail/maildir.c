@@ -78,7 +78,7 @@ int maildir_deliver(const char *dir, const char *name, const char *msg, size_t l
         return -1;
     snprintf(new, sizeof new, "%s/new/%s", dir, name);
     const char *failed = tmp;
-    int rc = fsync(fd);
+    int rc = fs_fsync(fd);
     if (close(fd) < 0)
         rc = -1;
     if (rc == 0 && link(tmp, new) < 0) {

@@ -79,7 +79,7 @@ static int sync_path(const char *path, int flags)
     int fd = open(path, flags);
     if (fd < 0)
         return -1;
-    int rc = fsync(fd);
+    int rc = fs_fsync(fd);
     int e = errno;
     close(fd);
     errno = e;

@@ -93,6 +93,26 @@ static void say_truncated(void *ud)
     printf(";; Truncated, retrying in TCP mode.\n");
 }
 
+/* For a lesson's checks: the question, the server asked, and the answer's
+ * status and records (presentation form, a line each); no answer is
+ * rcode -1. */
+static void note_dns(struct runtime *rt, const ldns_rdf *name, ldns_rr_type type, uint32_t server,
+                     const ldns_pkt *resp)
+{
+    if (!rt->transcript)
+        return;
+    char *qname = ldns_rdf2str(name), *qtype = ldns_rr_type2str(type);
+    char *records = resp ? ldns_rr_list2str(ldns_pkt_answer(resp)) : NULL;
+    char a4[ADDR_IPV4_STRLEN];
+    addr_format_ipv4(server, a4);
+    if (qname && qtype)
+        transcript_add(rt->transcript, TS_DNS, 0, resp ? (int)ldns_pkt_get_rcode(resp) : -1, qtype,
+                       a4, qname, strlen(qname), records ? records : "");
+    free(qname);
+    free(qtype);
+    free(records);
+}
+
 /* Sends (name, type) to `server` from the prompt's node; prints dig's
  * error lines when nothing comes back. 0 with a->resp, or -1. */
 static int ask(struct runtime *rt, const struct dig_opts *o, uint32_t server, const ldns_rdf *name,
@@ -122,6 +142,7 @@ static int ask(struct runtime *rt, const struct dig_opts *o, uint32_t server, co
         printf(";; communications error to %s#53: %s\n", a4,
                out == DNS_REFUSED ? "connection refused" : "timed out");
         term_info("%s", err);
+        note_dns(rt, name, type, server, NULL);
         return -1;
     }
     if (o->wire) {
@@ -134,8 +155,10 @@ static int ask(struct runtime *rt, const struct dig_opts *o, uint32_t server, co
     free(r.wire);
     if (st != LDNS_STATUS_OK) {
         printf(";; Got bad packet: %s\n", ldns_get_errorstr_by_id(st));
+        note_dns(rt, name, type, server, NULL);
         return -1;
     }
+    note_dns(rt, name, type, server, a->resp);
     return 0;
 }
 

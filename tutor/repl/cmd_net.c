@@ -129,10 +129,12 @@ static int cmd_hosts(struct repl *r, int argc, char **argv)
 /* ------------------------------------------------------------------------
  * telnet: the lecture's "telnet localhost smtp", against a virtual server.
  */
-static void show_output(struct session *s, struct net_show *net)
+static void show_output(struct session *s, struct net_show *net, const char *service)
 {
     char *l;
     while ((l = session_pop(s))) {
+        transcript_add(net->rt->transcript, TS_REPLY, session_id(s), 0, service,
+                       net->server->hostname, l, strlen(l), NULL);
         netsim_rt_show(net, false, l);
         term_server(l);
         free(l);
@@ -230,7 +232,9 @@ static int cmd_telnet(struct repl *r, int argc, char **argv)
     }
     /* hops are shown for a dialogue that crosses the network */
     struct net_show net = {.rt = rt, .client = here, .server = host, .loopback = loopback};
-    show_output(s, &net);
+    transcript_add(rt->transcript, TS_CONNECT, session_id(s), port, svc->name, host->hostname,
+                   NULL, 0, NULL);
+    show_output(s, &net, svc->name);
     int rc = 0;
     r->verbs = srv_verbs(srv);
     while (!session_over(s)) {
@@ -245,10 +249,13 @@ static int cmd_telnet(struct repl *r, int argc, char **argv)
             goto done;
         }
         term_client(line, len, !r->tty);
+        transcript_add(rt->transcript, TS_SENT, session_id(s), 0, svc->name, host->hostname,
+                       line, len, NULL);
         netsim_rt_show(&net, true, line);
         session_input(s, line, len);
         free(line);
-        show_output(s, &net);
+        show_output(s, &net, svc->name);
+        repl_after_line(r);
     }
     if (session_failed(s)) {
         term_error(_("the server's script failed: %1$s"), session_failed(s));
@@ -256,6 +263,8 @@ static int cmd_telnet(struct repl *r, int argc, char **argv)
     }
     printf("Connection closed by foreign host.\n");
 done:
+    transcript_add(rt->transcript, TS_CLOSED, session_id(s), rc, svc->name, host->hostname,
+                   NULL, 0, NULL);
     r->verbs = NULL;
     session_end(s);
     return rc;

@@ -25,7 +25,7 @@
 
 const struct command *const repl_families[] = {repl_commands, net_commands, dns_commands,
                                                mail_commands, mua_commands, relay_commands,
-                                               netsim_commands, NULL};
+                                               netsim_commands, lesson_commands, NULL};
 
 /* readline's completion callbacks take no context: the one REPL is here. */
 static struct repl *active;
@@ -251,6 +251,17 @@ int repl_run_argv(struct repl *r, int argc, char **argv)
                    argv[0], pc->hostname ? pc->hostname : pc->name, h->hostname ? h->hostname : h->name);
         rc = -1;
     }
+    long noted = -1;
+    if (rc == 0 && r->rt->transcript) {
+        char text[TRANSCRIPT_TEXT_MAX];
+        size_t used = 0;
+        for (int i = 0; i < argc && used < sizeof text; i++)
+            used += (size_t)snprintf(text + used, sizeof text - used, "%s%s", i ? " " : "", argv[i]);
+        const struct world_node *at = rt_here(r->rt);
+        noted = transcript_add(r->rt->transcript, TS_COMMAND, 0, 0, argv[0],
+                               at->hostname ? at->hostname : at->name, text,
+                               used < sizeof text ? used : sizeof text - 1, NULL);
+    }
     if (rc == 0) {
         sbx_clear_interrupt();          /* a Ctrl-C at the prompt is spent */
         bool paged = wants_pager(c, argc, argv) && pager_begin();
@@ -263,6 +274,7 @@ int repl_run_argv(struct repl *r, int argc, char **argv)
     } else if (rc < 0) {
         rc = 1;
     }
+    transcript_set_rc(r->rt->transcript, noted, rc);
     fflush(stdout);
     return rc;
 }
@@ -313,6 +325,8 @@ void repl_run_queue(struct repl *r)
 /* ------------------------------------------------------------------------
  * Reading lines.
  */
+static char *read_typed(struct repl *r, const char *prompt, size_t *len);
+
 static char *read_plain(size_t *len)
 {
     char *line = NULL;
@@ -337,7 +351,50 @@ static char *read_plain(size_t *len)
     return line;
 }
 
+/* The next line of a replay, as read_plain would give it. */
+static char *read_replay(struct repl *r, size_t *len)
+{
+    if (r->replay_at < r->replay_n && r->replay_lens[r->replay_at] == (size_t)-1) {
+        /* where a later session began: whatever reads a dialogue's line
+         * sees the end of input, as the student's tutor did then; the
+         * prompt starts again on the PC, as a fresh login */
+        if (!r->prompt_line)
+            return NULL;
+        r->replay_at++;
+        r->rt->here = NULL;
+        r->hops = 0;
+        return read_replay(r, len);
+    }
+    if (r->replay_at == r->replay_n)
+        return NULL;
+    size_t n = r->replay_lens[r->replay_at];
+    char *line = malloc(n + 1);
+    if (!line)
+        return NULL;
+    memcpy(line, r->replay[r->replay_at++], n + 1);
+    if (len)
+        *len = n;
+    if (strcmp(line, "^]") == 0) {
+        line[0] = ESCAPE_CHAR;
+        line[1] = '\0';
+    }
+    return line;
+}
+
 char *repl_read_line(struct repl *r, const char *prompt, size_t *len)
+{
+    if (r->replay)
+        return read_replay(r, len);
+    size_t got = 0;
+    char *line = read_typed(r, prompt, &got);
+    if (line)
+        repl_typed(r, line, got);
+    if (len)
+        *len = got;
+    return line;
+}
+
+static char *read_typed(struct repl *r, const char *prompt, size_t *len)
 {
     if (!r->tty)
         return read_plain(len);
@@ -346,7 +403,7 @@ char *repl_read_line(struct repl *r, const char *prompt, size_t *len)
         free(line);                     /* half typed when the terminal went */
         return NULL;
     }
-    if (line && len)
+    if (line)
         *len = strlen(line);
     /* readline moves to a new line for an empty one only when a prompt
      * is on it: in a dialogue (no prompt, as telnet has none) the empty
@@ -568,8 +625,21 @@ void repl_open(struct repl *r, struct runtime *rt, const char *state_root)
     read_history(r->history);
 }
 
+void repl_open_replay(struct repl *r, struct runtime *rt, char *const *lines, const size_t *lens,
+                      size_t n)
+{
+    memset(r, 0, sizeof *r);
+    r->rt = rt;
+    r->replay = lines;
+    r->replay_lens = lens;
+    r->replay_n = n;
+}
+
 void repl_close(struct repl *r)
 {
+    repl_lesson_end(r);
+    if (active != r)
+        return;                         /* a replay's: no readline state */
     if (r->tty && r->history[0]) {
         /* to a temporary name, then rename: a crash keeps the old file */
         char tmp[PATH_MAX + 8];
@@ -596,14 +666,18 @@ int repl_loop(struct repl *r)
         const struct world_node *h = r->rt->here;
         if (h)
             snprintf(prompt, sizeof prompt, "tutor@%s> ", h->hostname ? h->hostname : h->name);
+        r->prompt_line = true;
         char *line = repl_read_line(r, prompt, NULL);
+        r->prompt_line = false;
         if (!line) {
             if (r->tty)
                 putchar('\n');
             break;
         }
-        if (line[0] != ESCAPE_CHAR)
+        if (line[0] != ESCAPE_CHAR) {
             failures += repl_run_line(r, line);
+            repl_after_line(r);
+        }
         free(line);
     }
     return failures ? 1 : 0;

@@ -15,6 +15,9 @@
 
 #include "host/runtime.h"
 
+struct lesson_session;
+struct record_writer;
+
 #define REPL_ARGS_MAX 32
 #define REPL_HOPS_MAX 8                 /* ssh within ssh, this deep */
 
@@ -27,6 +30,18 @@ struct repl {
     /* the nodes "ssh" left, for "exit" to go back to (rt->here is now) */
     const struct world_node *came_from[REPL_HOPS_MAX];
     int hops;
+    /* where the program's data and state are (main sets them): a lesson
+     * opens its own world and state from here */
+    const char *datadir, *world_path, *state_root;
+    /* the lesson being taken, NULL when none (cmd_lesson.c owns it) */
+    struct lesson_session *lesson;
+    /* --record FILE: every typed line goes there too (borrowed; NULL) */
+    struct record_writer *record;
+    /* a replay: lines come from here, not from the keyboard */
+    char *const *replay;
+    const size_t *replay_lens;
+    size_t replay_n, replay_at;
+    bool prompt_line;                   /* the line being read is a command */
 };
 
 struct command {
@@ -61,6 +76,7 @@ extern const struct command mail_commands[];
 extern const struct command mua_commands[];
 extern const struct command relay_commands[];
 extern const struct command netsim_commands[];
+extern const struct command lesson_commands[];
 extern const struct command *const repl_families[];
 
 /* Every command, a line each (wrapped), as "help" lists them. */
@@ -94,6 +110,23 @@ int repl_run_argv(struct repl *r, int argc, char **argv);
 
 /* Splits a command line into words and runs it (repl_run_argv). */
 int repl_run_line(struct repl *r, const char *line);
+
+/* After each line the student typed has been carried out (a command, or
+ * a line of a dialogue): the lesson's step is judged (cmd_lesson.c). */
+void repl_after_line(struct repl *r);
+
+/* A line was typed: it goes to the recordings (the lesson's, --record's)
+ * unless it is one that only steers the tutor (quit, lesson ...). */
+void repl_typed(struct repl *r, const char *line, size_t len);
+
+/* Ends the lesson in progress, if any, and gives the prompt its world
+ * back (quit, and repl_close, call it). */
+void repl_lesson_end(struct repl *r);
+
+/* For a replay (grading, a resumed lesson): no terminal, no history,
+ * lines from `lines` (borrowed until the replay ends). */
+void repl_open_replay(struct repl *r, struct runtime *rt, char *const *lines, const size_t *lens,
+                      size_t n);
 
 /* The loop: until quit or end of input. 0 when every command succeeded. */
 int repl_loop(struct repl *r);

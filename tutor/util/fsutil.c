@@ -11,6 +11,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+static bool durable = true;
+
+void fs_set_durable(bool on)
+{
+    durable = on;
+}
+
+int fs_fsync(int fd)
+{
+    return durable ? fsync(fd) : 0;
+}
+
 int fs_mkdirs(const char *path, char err[FS_ERROR_MAX])
 {
     char buf[PATH_MAX];
@@ -42,7 +54,7 @@ int fs_sync_dir(const char *dir)
     int fd = open(dir, O_RDONLY | O_DIRECTORY);
     if (fd < 0)
         return -1;
-    int rc = fsync(fd);
+    int rc = fs_fsync(fd);
     close(fd);
     return rc;
 }
@@ -72,7 +84,7 @@ int fs_write_atomic(const char *path, const void *data, size_t len, char err[FS_
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (fd < 0)
         goto fail;
-    if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+    if (write_all(fd, data, len) < 0 || fs_fsync(fd) < 0) {
         close(fd);
         goto fail_unlink;
     }

@@ -1,0 +1,72 @@
+/*
+ * lesson_session — a lesson being taken at a prompt: the lesson, its run
+ * (lesson/lesson_run.h), its own world and state, its recording. The
+ * prompt's commands (cmd_lesson.c) keep one; the grader and `lesson
+ * --check-all` make quiet ones, and every one of them is judged after
+ * each line by the same repl_after_line, so a student, a replay and a
+ * grade see the same steps pass.
+ */
+#ifndef TUTOR_LESSON_SESSION_H
+#define TUTOR_LESSON_SESSION_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "host/runtime.h"
+#include "host/world.h"
+#include "lesson/lesson.h"
+#include "lesson/lesson_run.h"
+#include "lesson/record.h"
+
+struct lesson_session {
+    struct lesson **all;                /* the shelf (the prompt's session only) */
+    size_t n_all;
+    struct lesson *lesson;              /* the one being taken, or NULL */
+    struct lesson_run run;
+    struct world *world;                /* its world (owned, unless `shared_world`) */
+    bool shared_world;
+    struct runtime rt;
+    struct runtime *prompt_rt;          /* the prompt's own world, given back at the end */
+    struct record_writer rec;
+    char dir[PATH_MAX];                 /* its state: STATE/lessons/ID */
+    char progress[PATH_MAX];            /* STATE/lessons/progress.json */
+    bool quiet;                         /* a replay: judge, say nothing */
+};
+
+/* The world lesson `l` runs in (its own file, else `default_world`),
+ * loaded. New (world_free), or NULL with err. */
+struct world *lesson_world_load(const struct lesson *l, const char *default_world,
+                                char err[LESSON_ERROR_MAX]);
+
+/* "sha256:..." of the world's file, for a recording's header. */
+void lesson_world_hash(const struct world *w, char out[80]);
+
+/* Opens ls->rt over world `w` in a fresh state under `state` (any world
+ * state there is removed first; the recording beside it is not), with
+ * the run attached: ls->lesson, ls->run, ls->world and ls->dir must be
+ * set. 0, or -1 with err. */
+int lesson_session_open_world(struct lesson_session *ls, const char *datadir, const char *state,
+                              char err[LESSON_ERROR_MAX]);
+
+/* Feeds `lines` (a recording's) to a prompt of its own over ls->rt, as
+ * if typed, with the output thrown away and nothing written durably:
+ * steps pass as they would have live. */
+void lesson_session_replay(struct lesson_session *ls, const char *datadir, char *const *lines,
+                           const size_t *lens, size_t n);
+
+/* A quiet session of lesson `l` over world `w` (borrowed) in a scratch
+ * state (removed by lesson_trial_end), `n` lines replayed into it: what
+ * `lesson --check-all` and `tutor grade` judge. `lens` may be NULL (the
+ * lines' own lengths). 0, or -1 with err. */
+int lesson_trial(struct lesson_session *ls, struct lesson *l, struct world *w, const char *datadir,
+                 char *const *lines, const size_t *lens, size_t n, char err[LESSON_ERROR_MAX]);
+void lesson_trial_end(struct lesson_session *ls);
+
+/* lesson --check-all [N...]: each lesson tests itself (its solution
+ * passes every step, a fresh start passes none, every hint is reached,
+ * each wrong answer fails as it should). Prints a line a test and
+ * "N passed, N failed"; 0 when all passed. */
+int lesson_check_all(const char *datadir, const char *default_world, struct lesson **all,
+                     size_t n, int argc, char **argv);
+
+#endif
