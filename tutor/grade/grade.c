@@ -153,7 +153,8 @@ static json_t *grade_one(const struct grade_env *env, struct lesson *l, struct w
         if (json_array_size(json_object_get(s->spec, "checks")) == 0)
             continue;
         json_t *checks = json_array();
-        if (!ls.run.passed[i]) {
+        bool reached = i <= ls.run.reached;
+        if (!ls.run.passed[i] && reached) {
             /* what is missing, judged on the step's own lines and the
              * world as the replay left it */
             struct lcheck_result res;
@@ -170,9 +171,10 @@ static json_t *grade_one(const struct grade_env *env, struct lesson *l, struct w
             }
         }
         all = all && ls.run.passed[i];
-        json_array_append_new(steps, json_pack("{s:s,s:s,s:b,s:i,s:o}", "id", s->id, "title",
+        json_array_append_new(steps, json_pack("{s:s,s:s,s:b,s:b,s:i,s:o}", "id", s->id, "title",
                                                lesson_step_title(s), "passed", ls.run.passed[i],
-                                               "hints", ls.run.hints[i], "checks", checks));
+                                               "reached", reached, "hints", ls.run.hints[i],
+                                               "checks", checks));
     }
     json_t *r = json_pack("{s:s,s:o,s:s,s:o,s:i,s:o}", "submission", file, "student",
                           rec.h.student[0] ? json_string(rec.h.student) : json_null(), "status",

@@ -38,11 +38,15 @@ static void failure_text(const json_t *step, char *out, size_t size)
     size_t used = 0, i;
     json_t *c;
     out[0] = '\0';
+    if (json_is_false(json_object_get(step, "reached"))) {
+        snprintf(out, size, "%s", _("not reached: the recording ends before this step"));
+        return;
+    }
     json_array_foreach(json_object_get(step, "checks"), i, c) {
         if (json_is_true(json_object_get(c, "ok")) || used >= size)
             continue;
         used += (size_t)snprintf(out + used, size - used, "%s%s: %s\n%s: %s%s%s", used ? "\n" : "",
-                                 _("EXPECTED"), str(c, "expect"), _("GOT"), str(c, "actual"),
+                                 _("EXPECTED"), str(c, "expect"), _("ACTUAL"), str(c, "actual"),
                                  *str(c, "rule") ? "\n" : "", str(c, "rule"));
     }
     if (!out[0])

@@ -14,7 +14,7 @@
  * A result is the JSON a grading child sends back (grade.c):
  *   {"submission": FILE, "student": ID|null, "status": "pass"|"fail"|"error",
  *    "message": TEXT|null, "hints": N,
- *    "steps": [{"id", "title", "passed", "hints", "checks": [{"ok",
+ *    "steps": [{"id", "title", "passed", "reached", "hints", "checks": [{"ok",
  *               "expect", "actual", "rule"}]}]}
  * where "steps" holds the steps that have checks, in order.
  */

@@ -41,6 +41,8 @@ void lrun_go(struct lesson_run *r, size_t i)
 {
     r->step = i < r->lesson->n_steps ? i : r->lesson->n_steps;
     r->t.step = (int)r->step;
+    if (r->step > r->reached)
+        r->reached = r->step;
 }
 
 void lrun_judge(struct lesson_run *r, struct runtime *rt, struct lrun_outcome *out,

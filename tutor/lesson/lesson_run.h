@@ -21,6 +21,7 @@ struct lesson_run {
     struct lesson_checker *checker;
     struct transcript t;
     size_t step;                        /* the current step; n_steps when all are behind */
+    size_t reached;                     /* the furthest step the student has come to */
     bool *passed;                       /* a step a flag: its checks held */
     int *hints;                         /* hints shown, a step a count */
     uint32_t *mistakes_said;            /* a step a bit a mistake already pointed out */

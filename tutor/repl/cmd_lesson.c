@@ -76,16 +76,47 @@ static struct lesson_session *session_of(struct repl *r)
  * What the student sees.
  */
 
-/* A step's text without the blank lines around it. */
-static void print_trimmed(const char *text)
+/* A step's text as the terminal shows it: the Markdown is already
+ * plain text but for its headings (the tutor prints the title itself),
+ * code fences and ** marks, which are left out; a line is kept as it is
+ * otherwise (the texts keep to 80 columns). No blank lines around it. */
+static void print_markdown(const char *text)
 {
-    const char *b = text, *e = text + strlen(text);
-    while (*b == '\n')
-        b++;
-    while (e > b && (e[-1] == '\n' || e[-1] == ' '))
-        e--;
-    fwrite(b, 1, (size_t)(e - b), stdout);
-    putchar('\n');
+    bool started = false, bold = term_color();
+    size_t blank = 0;
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, "\n");
+        const char *line = p;
+        p += n;
+        if (*p == '\n')
+            p++;
+        if (n >= 3 && strncmp(line, "```", 3) == 0)
+            continue;
+        if (!started && (n == 0 || line[0] == '#'))
+            continue;
+        if (n == 0) {
+            blank++;
+            continue;
+        }
+        if (started && blank)
+            putchar('\n');             /* a paragraph's break, however many */
+        blank = 0;
+        started = true;
+        bool on = false;
+        for (size_t i = 0; i < n; i++) {
+            if (line[i] == '*' && i + 1 < n && line[i + 1] == '*') {
+                on = !on;
+                if (bold)
+                    fputs(on ? "\033[1m" : "\033[0m", stdout);
+                i++;
+                continue;
+            }
+            putchar(line[i]);
+        }
+        if (on && bold)
+            fputs("\033[0m", stdout);
+        putchar('\n');
+    }
 }
 
 static void show_step(struct lesson_session *ls)
@@ -101,7 +132,7 @@ static void show_step(struct lesson_session *ls)
     putchar('\n');
     term_say(_("[Lesson %1$d, step %2$zu of %3$zu] %4$s"), l->number, i + 1, l->n_steps,
              lesson_step_title(s));
-    print_trimmed(s->text[lesson_lang()]);
+    print_markdown(s->text[lesson_lang()]);
     putchar('\n');
     term_say(_("To do: %1$s"), lesson_step_do(s));
     bool checked = json_array_size(json_object_get(s->spec, "checks")) > 0;
@@ -414,7 +445,7 @@ static int cmd_lesson(struct repl *r, int argc, char **argv)
             return 1;
         putchar('\n');
         term_say(_("Lesson %1$d: %2$s"), l->number, lesson_title(l));
-        print_trimmed(l->intro[lesson_lang()]);
+        print_markdown(l->intro[lesson_lang()]);
     }
     if (lrun_finished(&ls->run))
         show_finished(ls);
@@ -498,7 +529,7 @@ static void print_item(const struct lcheck_item *it)
     if (it->ok)
         return;
     char line[LCHECK_TEXT_MAX + 64];
-    snprintf(line, sizeof line, _("got: %1$s"), it->actual);
+    snprintf(line, sizeof line, _("actual: %1$s"), it->actual);
     printf("        ");
     term_wrap(stdout, line, 8, 13, TERM_LINE_WIDTH);
     if (it->rule[0]) {
@@ -541,7 +572,7 @@ static int cmd_verify(struct repl *r, int argc, char **argv)
 }
 
 const struct command lesson_commands[] = {
-    {.name = "lesson", .args = "[N|reset [N]|stop|--export FILE|--import FILE]",
+    {.name = "lesson", .steers = true, .args = "[N|reset [N]|stop|--export FILE|--import FILE]",
      .opts = "--export= --import= --check-all", .complete = "lesson|reset|stop",
      .help = N_("the lessons and your progress; \"lesson N\" starts or resumes lesson N"),
      .more = N_("Each lesson runs in a world of its own, so your other mail is not touched, and "
@@ -550,12 +581,12 @@ const struct command lesson_commands[] = {
                 "lesson --export FILE and --import FILE move your progress to another "
                 "machine; lesson --check-all [N] tests the lessons themselves."),
      .run = cmd_lesson},
-    {.name = "next", .help = N_("lesson: go on to the next step (a step skipped is not passed)"),
+    {.name = "next", .steers = true, .help = N_("lesson: go on to the next step (a step skipped is not passed)"),
      .run = cmd_next},
-    {.name = "back", .help = N_("lesson: go back to the step before"), .run = cmd_back},
-    {.name = "hint", .help = N_("lesson: a hint for this step, a little more each time"),
+    {.name = "back", .steers = true, .help = N_("lesson: go back to the step before"), .run = cmd_back},
+    {.name = "hint", .steers = true, .help = N_("lesson: a hint for this step, a little more each time"),
      .run = cmd_hint},
-    {.name = "verify", .help = N_("lesson: check this step now and show what is still missing"),
+    {.name = "verify", .steers = true, .help = N_("lesson: check this step now and show what is still missing"),
      .run = cmd_verify},
     {NULL},
 };

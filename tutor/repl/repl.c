@@ -252,7 +252,8 @@ int repl_run_argv(struct repl *r, int argc, char **argv)
         rc = -1;
     }
     long noted = -1;
-    if (rc == 0 && r->rt->transcript) {
+    /* the lesson's own commands steer the tutor: they are not the work */
+    if (rc == 0 && r->rt->transcript && !c->steers) {
         char text[TRANSCRIPT_TEXT_MAX];
         size_t used = 0;
         for (int i = 0; i < argc && used < sizeof text; i++)

@@ -54,6 +54,9 @@ struct command {
      * -X or --X is refused before it runs, and --help (or -h) shows its
      * help instead of running it. */
     const char *opts;
+    /* steers the tutor itself (lesson, next, hint...): not part of a
+     * lesson's work, so not in the transcript its checks read */
+    bool steers;
     /* the mail client: it runs on the student's PC, so not after ssh */
     bool on_pc;
     /* what its arguments are, for Tab completion (completion.h): a kind
