@@ -162,9 +162,7 @@ install: all
 	install -m 644 tutor/world/zones/* $(DESTDIR)$(DATADIR)/world/zones/
 	install -m 644 net-sim/topology.schema.json $(DESTDIR)$(DATADIR)/
 	install -m 644 tutor/tutor.1 $(DESTDIR)$(MANDIR)/tutor.1
-	for l in lessons/*/; do install -d $(DESTDIR)$(DATADIR)/$$l; \
-	  install -m 644 $$l*.md $(DESTDIR)$(DATADIR)/$$l; done
-	install -m 644 lessons/README.md $(DESTDIR)$(DATADIR)/lessons/
+	for f in $$(find lessons -type f); do install -D -m 644 $$f $(DESTDIR)$(DATADIR)/$$f; done
 	install -d $(DESTDIR)$(DOCDIR)/scripts $(DESTDIR)$(DOCDIR)/net-sim
 	install -m 644 README.md $(DESTDIR)$(DOCDIR)/
 	install -m 644 scripts/README.md $(DESTDIR)$(DOCDIR)/scripts/

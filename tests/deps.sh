@@ -27,6 +27,8 @@ have_cmd python3 || need="$need python3"
 have_cmd clang || need="$need clang"
 # the topology schema test validates with Debian's jsonschema
 /usr/bin/python3 -c 'import jsonschema' 2>/dev/null || need="$need python3-jsonschema"
+# the grading tests validate JUnit XML with xmllint
+have_cmd xmllint || need="$need libxml2-utils"
 # `make bench` compares net-sim with Debian's NetworkX
 [ "$1" = bench ] && ! /usr/bin/python3 -c 'import networkx' 2>/dev/null && need="$need python3-networkx"
 # tests/serve/run.sh talks to `tutor serve` with real clients

@@ -58,6 +58,9 @@ suite "bash completion (a real bash, Tab pressed)" sh tests/cli/completion.sh bu
 suite "DNS zones as data" sh tests/dns/zone-edit.sh build/tutor
 suite "topology schema" sh tests/netsim/schema.sh
 suite "relay views (--trace and --json)" sh tests/netsim/views.sh build/tutor
+suite "lessons and grading" sh tests/lesson/run.sh build/tutor
+suite "lessons and grading (sanitizers)" sh tests/lesson/run.sh build/asan/tutor
+suite "every lesson tests itself (lesson --check-all)" env XDG_STATE_HOME=/nonexistent LC_ALL=C build/tutor --lang en lesson --check-all
 suite "terminal (tmux)" sh tests/tty/run.sh build/tutor
 suite "80 columns at 80x24, en and ja (a pseudo-terminal)" /usr/bin/python3 tests/tty/width.py build/tutor
 suite "relay animation (tmux)" sh tests/tty/relay-anim.sh build/tutor

@@ -66,6 +66,7 @@ static struct lesson_session *session_of(struct repl *r)
     }
     if (err[0])
         term_error(_("a lesson could not be read: %1$s"), err);
+    snprintf(ls->shelf_error, sizeof ls->shelf_error, "%s", err);
     snprintf(ls->progress, sizeof ls->progress, "%s/lessons/progress.json",
              r->state_root ? r->state_root : ".");
     r->lesson = ls;
@@ -400,7 +401,8 @@ static int cmd_lesson(struct repl *r, int argc, char **argv)
         return 0;
     }
     if (strcmp(argv[1], "--check-all") == 0)
-        return lesson_check_all(r->datadir, r->world_path, ls->all, ls->n_all, argc - 2, argv + 2);
+        return lesson_check_all(r->datadir, r->world_path, ls->all, ls->n_all, ls->shelf_error,
+                                argc - 2, argv + 2);
     if (strcmp(argv[1], "--export") == 0 || strcmp(argv[1], "--import") == 0) {
         if (argc != 3) {
             term_error(_("usage: lesson %1$s FILE"), argv[1]);

@@ -382,10 +382,12 @@ static void check_one(struct tally *t, struct lesson *l, const char *datadir,
 }
 
 int lesson_check_all(const char *datadir, const char *default_world, struct lesson **all,
-                     size_t n, int argc, char **argv)
+                     size_t n, const char *shelf_error, int argc, char **argv)
 {
     struct tally t = {0};
-    /* the messages compared are the English ones */
+    if (shelf_error[0])
+        report(&t, false, "%s", shelf_error);
+    /* "says" is compared with the texts of the language the tutor speaks */
     for (size_t i = 0; i < n; i++) {
         bool wanted = argc == 0;
         for (int a = 0; a < argc && !wanted; a++)

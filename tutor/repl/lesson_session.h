@@ -21,6 +21,7 @@
 struct lesson_session {
     struct lesson **all;                /* the shelf (the prompt's session only) */
     size_t n_all;
+    char shelf_error[LESSON_ERROR_MAX]; /* a lesson that did not load ("" when all did) */
     struct lesson *lesson;              /* the one being taken, or NULL */
     struct lesson_run run;
     struct world *world;                /* its world (owned, unless `shared_world`) */
@@ -64,9 +65,10 @@ void lesson_trial_end(struct lesson_session *ls);
 
 /* lesson --check-all [N...]: each lesson tests itself (its solution
  * passes every step, a fresh start passes none, every hint is reached,
- * each wrong answer fails as it should). Prints a line a test and
+ * each wrong answer fails as it should); a lesson that did not load
+ * (`shelf_error`, "" when none) is a failure. Prints a line a test and
  * "N passed, N failed"; 0 when all passed. */
 int lesson_check_all(const char *datadir, const char *default_world, struct lesson **all,
-                     size_t n, int argc, char **argv);
+                     size_t n, const char *shelf_error, int argc, char **argv);
 
 #endif
