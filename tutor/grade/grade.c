@@ -17,6 +17,7 @@
 #include "grade_report.h"
 #include "lesson/record.h"
 #include "repl/lesson_session.h"
+#include "util/fsutil.h"
 #include "util/i18n.h"
 
 static void usage(FILE *f)
@@ -126,11 +127,14 @@ static json_t *error_result(const char *file, const char *student, const char *m
                      "message", message, "hints", 0, "steps");
 }
 
-static json_t *grade_one(const struct grade_env *env, struct lesson *l, struct world *w,
+/* Grades `file` in a copy of the template session `tpl` (this process is
+ * a forked child: the template's servers are already running). */
+static json_t *grade_one(const struct grade_env *env, struct lesson_session *tpl,
                          const char *file)
 {
+    struct lesson *l = tpl->lesson;
     struct record rec;
-    char err[LESSON_ERROR_MAX];
+    char err[LESSON_ERROR_MAX], rterr[RT_ERROR_MAX], dir[PATH_MAX];
     if (record_read(file, &rec, err) < 0)
         return error_result(file, NULL, err);
     if (rec.h.lesson[0] && strcmp(rec.h.lesson, l->id) != 0) {
@@ -140,12 +144,13 @@ static json_t *grade_one(const struct grade_env *env, struct lesson *l, struct w
         record_free(&rec);
         return r;
     }
-    struct lesson_session ls;
-    if (lesson_trial(&ls, l, w, env->datadir, rec.lines, rec.lens, rec.n, err) < 0) {
-        json_t *r = error_result(file, rec.h.student, err);
+    if (lesson_scratch_dir(dir, err) < 0 || rt_rebase(&tpl->rt, dir, rterr) < 0) {
+        json_t *r = error_result(file, rec.h.student, err[0] ? err : rterr);
         record_free(&rec);
         return r;
     }
+    struct lesson_session *ls = tpl;    /* this child's own, by fork */
+    lesson_session_replay(ls, env->datadir, rec.lines, rec.lens, rec.n);
     json_t *steps = json_array();
     bool all = true;
     for (size_t i = 0; i < l->n_steps; i++) {
@@ -153,12 +158,12 @@ static json_t *grade_one(const struct grade_env *env, struct lesson *l, struct w
         if (json_array_size(json_object_get(s->spec, "checks")) == 0)
             continue;
         json_t *checks = json_array();
-        bool reached = i <= ls.run.reached;
-        if (!ls.run.passed[i] && reached) {
+        bool reached = i <= ls->run.reached;
+        if (!ls->run.passed[i] && reached) {
             /* what is missing, judged on the step's own lines and the
              * world as the replay left it */
             struct lcheck_result res;
-            if (lcheck_step(ls.run.checker, (int)i, &ls.run.t, &ls.rt, &res, err) == 0) {
+            if (lcheck_step(ls->run.checker, (int)i, &ls->run.t, &ls->rt, &res, err) == 0) {
                 for (size_t k = 0; k < res.n; k++)
                     json_array_append_new(
                         checks, json_pack("{s:b,s:s,s:s,s:s}", "ok", res.items[k].ok, "expect",
@@ -170,20 +175,21 @@ static json_t *grade_one(const struct grade_env *env, struct lesson *l, struct w
                                                         "actual", err, "rule", ""));
             }
         }
-        all = all && ls.run.passed[i];
+        all = all && ls->run.passed[i];
         json_array_append_new(steps, json_pack("{s:s,s:s,s:b,s:b,s:i,s:o}", "id", s->id, "title",
-                                               lesson_step_title(s), "passed", ls.run.passed[i],
-                                               "reached", reached, "hints", ls.run.hints[i],
+                                               lesson_step_title(s), "passed", ls->run.passed[i],
+                                               "reached", reached, "hints", ls->run.hints[i],
                                                "checks", checks));
     }
     json_t *r = json_pack("{s:s,s:o,s:s,s:o,s:i,s:o}", "submission", file, "student",
                           rec.h.student[0] ? json_string(rec.h.student) : json_null(), "status",
                           all ? "pass" : "fail", "message", json_null(), "hints",
-                          lrun_hints_total(&ls.run), "steps", steps);
-    if (ls.run.failed)
+                          lrun_hints_total(&ls->run), "steps", steps);
+    if (ls->run.failed)
         json_object_set_new(r, "message", json_string(_("a check of the lesson failed while "
                                                          "replaying")));
-    lesson_trial_end(&ls);
+    char ferr[FS_ERROR_MAX];
+    fs_remove_tree(dir, ferr);
     record_free(&rec);
     return r;
 }
@@ -200,10 +206,10 @@ struct child {
     time_t started;
 };
 
-static void child_main(const struct grade_env *env, struct lesson *l, struct world *w,
-                       const char *file, int fd)
+static void child_main(const struct grade_env *env, struct lesson_session *tpl, const char *file,
+                       int fd)
 {
-    json_t *r = grade_one(env, l, w, file);
+    json_t *r = grade_one(env, tpl, file);
     char *text = r ? json_dumps(r, JSON_COMPACT) : NULL;
     size_t len = text ? strlen(text) : 0, off = 0;
     while (off < len) {
@@ -239,10 +245,26 @@ static void reap(struct child *c, json_t *results, char *const *files)
     c->pid = 0;
 }
 
+/* A child a submission, `jobs` at a time, each forked from one template:
+ * the lesson's world opened and every server started once, here, so that
+ * a child only replays. */
 static json_t *grade_all(const struct grade_env *env, struct lesson *l, struct world *w,
                          char *const *files, size_t n, int jobs)
 {
     json_t *results = json_array();
+    struct lesson_session tpl;
+    char err[LESSON_ERROR_MAX], rterr[RT_ERROR_MAX];
+    if (lesson_trial(&tpl, l, w, env->datadir, NULL, NULL, 0, err) < 0) {
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(results, error_result(files[i], NULL, err));
+        return results;
+    }
+    if (rt_start_all(&tpl.rt, rterr) < 0) {
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(results, error_result(files[i], NULL, rterr));
+        lesson_trial_end(&tpl);
+        return results;
+    }
     for (size_t i = 0; i < n; i++)
         json_array_append_new(results, json_null());
     struct child kids[GRADE_JOBS_MAX];
@@ -258,7 +280,7 @@ static json_t *grade_all(const struct grade_env *env, struct lesson *l, struct w
             pid_t pid = fork();
             if (pid == 0) {
                 close(fd[0]);
-                child_main(env, l, w, files[next], fd[1]);
+                child_main(env, &tpl, files[next], fd[1]);
             }
             close(fd[1]);
             if (pid < 0) {
@@ -314,6 +336,7 @@ static json_t *grade_all(const struct grade_env *env, struct lesson *l, struct w
             }
         }
     }
+    lesson_trial_end(&tpl);
     return results;
 }
 

@@ -450,6 +450,45 @@ struct vserver *rt_client(struct runtime *rt, const struct world_node *node,
     return server_for(rt, node, NULL, script, err);
 }
 
+int rt_start_all(struct runtime *rt, char err[RT_ERROR_MAX])
+{
+    const struct world *w = rt->world;
+    for (size_t i = 0; i < w->n_nodes; i++) {
+        const struct world_node *n = &w->nodes[i];
+        bool mail = false;
+        for (size_t k = 0; k < n->n_services; k++) {
+            if (!rt_server(rt, n, &n->services[k], err))
+                return -1;
+            mail = mail || strcmp(n->services[k].name, "smtp") == 0;
+        }
+        /* a mail server relays, the student's PC sends and fetches */
+        bool pc = w->student && strcmp(n->name, w->student) == 0;
+        if ((mail || pc) && !rt_client(rt, n, "smtp_client.lua", err))
+            return -1;
+        if (pc && !rt_client(rt, n, "pop3_client.lua", err))
+            return -1;
+    }
+    return 0;
+}
+
+int rt_rebase(struct runtime *rt, const char *state_root, char err[RT_ERROR_MAX])
+{
+    close_log(rt);
+    rt->log_size = 0;
+    if (snprintf(rt->state, sizeof rt->state, "%s/worlds/%s", state_root, rt->world->name)
+        >= (int)sizeof rt->state) {
+        snprintf(err, RT_ERROR_MAX, "%s: path too long", state_root);
+        return -1;
+    }
+    char ferr[FS_ERROR_MAX];
+    if (fs_mkdirs(rt->state, ferr) < 0) {
+        snprintf(err, RT_ERROR_MAX, "cannot make the state folder: %s", ferr);
+        return -1;
+    }
+    rt->ids_saved_up_to = 0;            /* nothing of the counter is on this disk */
+    return 0;
+}
+
 void rt_notice(struct runtime *rt, const char *kind, const char *fmt, ...)
 {
     char text[1024];

@@ -140,6 +140,18 @@ struct vserver *rt_server(struct runtime *rt, const struct world_node *node,
 struct vserver *rt_client(struct runtime *rt, const struct world_node *node,
                           const char *script, char err[RT_ERROR_MAX]);
 
+/* Starts every server of the world and the client scripts its nodes use
+ * (relay, mail client), before anything has happened: a replay's
+ * template, forked for each submission, so that no child compiles a
+ * script again. 0, or -1 with err (a script that does not load). */
+int rt_start_all(struct runtime *rt, char err[RT_ERROR_MAX]);
+
+/* Points a runtime at the state under another root, as rt_open would
+ * have; for a template's copy in a forked child, before anything is
+ * stored: the servers already started keep running, over the new
+ * folder. 0, or -1 with err. */
+int rt_rebase(struct runtime *rt, const char *state_root, char err[RT_ERROR_MAX]);
+
 /* Appends a line to STATE/server.log, the world's maillog: where the
  * scripts' tutor.log lines go, so they do not interrupt a dialogue. Past
  * RT_LOG_MAX bytes the log moves to server.log.1 (the one before is

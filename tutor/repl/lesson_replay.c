@@ -158,14 +158,16 @@ static const char **solution_lines(const struct lesson *l, size_t until, size_t 
     return out;
 }
 
-/* Scratch worlds live in memory where there is a tmpfs: a replay then
- * needs no disk at all. */
-static void scratch_template(char out[PATH_MAX])
+int lesson_scratch_dir(char out[PATH_MAX], char err[LESSON_ERROR_MAX])
 {
     const char *tmp = getenv("TMPDIR");
     if (access("/dev/shm", W_OK) == 0)
-        tmp = "/dev/shm";
+        tmp = "/dev/shm";               /* a replay then needs no disk at all */
     snprintf(out, PATH_MAX, "%s/tutor-replay-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (mkdtemp(out))
+        return 0;
+    snprintf(err, LESSON_ERROR_MAX, "mkdtemp %s: %s", out, strerror(errno));
+    return -1;
 }
 
 int lesson_trial(struct lesson_session *ls, struct lesson *l, struct world *w, const char *datadir,
@@ -176,13 +178,8 @@ int lesson_trial(struct lesson_session *ls, struct lesson *l, struct world *w, c
     ls->world = w;
     ls->shared_world = true;
     ls->quiet = true;
-    char tmpl[PATH_MAX];
-    scratch_template(tmpl);
-    if (!mkdtemp(tmpl)) {
-        snprintf(err, LESSON_ERROR_MAX, "mkdtemp %s: %s", tmpl, strerror(errno));
+    if (lesson_scratch_dir(ls->dir, err) < 0)
         return -1;
-    }
-    snprintf(ls->dir, sizeof ls->dir, "%s", tmpl);
     if (lesson_session_open_world(ls, datadir, ls->dir, err) < 0) {
         char ferr[FS_ERROR_MAX];
         fs_remove_tree(ls->dir, ferr);

@@ -63,6 +63,10 @@ int lesson_trial(struct lesson_session *ls, struct lesson *l, struct world *w, c
                  char *const *lines, const size_t *lens, size_t n, char err[LESSON_ERROR_MAX]);
 void lesson_trial_end(struct lesson_session *ls);
 
+/* A new scratch folder for a replay's world: in memory where there is a
+ * tmpfs (/dev/shm), else under $TMPDIR. 0 with its path, or -1 with err. */
+int lesson_scratch_dir(char out[PATH_MAX], char err[LESSON_ERROR_MAX]);
+
 /* lesson --check-all [N...]: each lesson tests itself (its solution
  * passes every step, a fresh start passes none, every hint is reached,
  * each wrong answer fails as it should); a lesson that did not load
