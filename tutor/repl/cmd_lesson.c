@@ -77,22 +77,29 @@ static struct lesson_session *session_of(struct repl *r)
  * What the student sees.
  */
 
-/* A step's text as the terminal shows it: the Markdown is already
- * plain text but for its headings (the tutor prints the title itself),
- * code fences and ** marks, which are left out; a line is kept as it is
- * otherwise (the texts keep to 80 columns). No blank lines around it. */
+/* A step's text as the terminal shows it: the Markdown is plain text
+ * already but for its headings (the tutor prints the title itself), code
+ * fences and ** marks, which are left out. Prose wider than the screen is
+ * wrapped (Japanese texts keep a sentence a line); a code block's lines
+ * are kept as they are. No blank lines around it. */
 static void print_markdown(const char *text)
 {
-    bool started = false, bold = term_color();
+    bool started = false, fence = false;
     size_t blank = 0;
+    char *line = NULL;
     for (const char *p = text; *p;) {
         size_t n = strcspn(p, "\n");
-        const char *line = p;
+        free(line);
+        line = strndup(p, n);
         p += n;
         if (*p == '\n')
             p++;
-        if (n >= 3 && strncmp(line, "```", 3) == 0)
+        if (!line)
+            break;
+        if (strncmp(line, "```", 3) == 0) {
+            fence = !fence;
             continue;
+        }
         if (!started && (n == 0 || line[0] == '#'))
             continue;
         if (n == 0) {
@@ -103,21 +110,20 @@ static void print_markdown(const char *text)
             putchar('\n');             /* a paragraph's break, however many */
         blank = 0;
         started = true;
-        bool on = false;
-        for (size_t i = 0; i < n; i++) {
-            if (line[i] == '*' && i + 1 < n && line[i + 1] == '*') {
-                on = !on;
-                if (bold)
-                    fputs(on ? "\033[1m" : "\033[0m", stdout);
-                i++;
-                continue;
-            }
-            putchar(line[i]);
+        if (!fence) {
+            /* **bold** is plain here: the marks would only be noise */
+            char *o = line;
+            for (const char *i = line; *i; i++)
+                if (!(i[0] == '*' && i[1] == '*') && !(i > line && i[-1] == '*' && i[0] == '*'))
+                    *o++ = *i;
+            *o = '\0';
         }
-        if (on && bold)
-            fputs("\033[0m", stdout);
-        putchar('\n');
+        if (fence || term_width(line) <= TERM_LINE_WIDTH)
+            printf("%s\n", line);
+        else
+            term_wrap(stdout, line, 0, 0, TERM_LINE_WIDTH);
     }
+    free(line);
 }
 
 static void show_step(struct lesson_session *ls)
