@@ -282,6 +282,7 @@ int main(int argc, char **argv)
     r.datadir = datadir;
     r.world_path = world_opt ? world_opt : world_path;
     r.state_root = state;
+    r.student = student;
     struct record_writer rec = {0};
     if (record_file) {
         struct record_header h = {.seed = SBX_RANDOM_SEED};

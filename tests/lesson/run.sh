@@ -22,17 +22,16 @@ check() { if eval "$2"; then ok "$1"; else bad "$1" "$3"; fi; }
 export LC_ALL=C NO_COLOR=1
 tutor() { XDG_STATE_HOME="$tmp/state" "$bin" --lang en "$@"; }
 
-# The model solution of lesson 1, as lesson.json has it, one line each.
+# The model solution of lesson 1 (its first N steps), one line each, as
+# the tutor prints it for the student (none: the variant of nobody).
 solution() {
-    /usr/bin/python3 - "$1" <<'EOF'
+    tutor lesson --solution 1 >"$tmp/all-sol"
+    [ -z "$1" ] && { cat "$tmp/all-sol"; return; }
+    /usr/bin/python3 - "$1" "$tmp/all-sol" <<'EOF'
 import json, sys
 d = json.load(open("lessons/01-mail-by-hand/lesson.json"))
-upto = int(sys.argv[1]) if sys.argv[1:] and sys.argv[1] else len(d["steps"])
-for s in d["steps"][:upto]:
-    for line in s.get("solution", []):
-        print(line)
-    if not s.get("checks"):
-        print("next")
+n = sum(len(s.get("solution", [])) + (0 if s.get("checks") else 1) for s in d["steps"][:int(sys.argv[1])])
+print("".join(open(sys.argv[2]).readlines()[:n]), end="")
 EOF
 }
 
@@ -209,9 +208,20 @@ check "grade without a submission is a usage error (2)" '[ $? = 2 ]'
 "$bin" grade --format xml 1 "$tmp/full.jsonl" >/dev/null 2>&1
 check "an unknown --format is a usage error (2)" '[ $? = 2 ]'
 
+# per-student variants: another student's answer (their word) fails
+rm -rf "$tmp/state"
+solution | XDG_STATE_HOME="$tmp/state" "$bin" --record "$tmp/copied.jsonl" --student s042 >/dev/null 2>&1
+"$bin" --lang en grade 1 "$tmp/copied.jsonl" >"$tmp/g.copied" 2>&1
+st=$?
+word=$(tutor --student s042 lesson --solution 1 | sed -n 's/^Hi Bob, my word is \(.*\)\.$/\1/p')
+check "a copied answer fails for a student whose variant differs (the word $word)" \
+    '[ "$st" = 1 ] && [ -n "$word" ] && grep -q "EXPECTED: your mail, with your word $word, in bob" "$tmp/g.copied"' \
+    "$tmp/g.copied"
+
 # --record on a session outside lessons, graded against lesson 1
 rm -rf "$tmp/state"
-solution | XDG_STATE_HOME="$tmp/state" "$bin" --record "$tmp/free.jsonl" --student s042 >/dev/null 2>&1
+tutor --student s042 lesson --solution 1 >"$tmp/sol42"
+XDG_STATE_HOME="$tmp/state" "$bin" --record "$tmp/free.jsonl" --student s042 <"$tmp/sol42" >/dev/null 2>&1
 "$bin" --lang en grade 1 "$tmp/free.jsonl" >"$tmp/g.free" 2>&1
 check "tutor --record FILE records any session; graded against lesson 1 it passes" \
     '[ $? = 0 ] && grep -q "^s042: lesson 01-mail-by-hand, 12 of 12" "$tmp/g.free" &&

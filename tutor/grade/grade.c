@@ -150,6 +150,17 @@ static json_t *grade_one(const struct grade_env *env, struct lesson_session *tpl
         return r;
     }
     struct lesson_session *ls = tpl;    /* this child's own, by fork */
+    struct lesson *variant = NULL;
+    if (lesson_varies(l)) {
+        /* the words, hosts and ports of this submission's student */
+        if (!(variant = lesson_load_variant(l->dir, rec.h.student, err))) {
+            json_t *r = error_result(file, rec.h.student, err);
+            record_free(&rec);
+            return r;
+        }
+        l = ls->lesson = variant;
+        lrun_set_lesson(&ls->run, variant);
+    }
     lesson_session_replay(ls, env->datadir, rec.lines, rec.lens, rec.n);
     json_t *steps = json_array();
     bool all = true;

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -336,15 +337,46 @@ static bool check_step(struct checker *c, const json_t *s, const char *path, jso
            check_list(c, json_object_get(s, "wrong"), path, "wrong", each_wrong, NULL);
 }
 
+static bool check_variables(struct checker *c, const json_t *v)
+{
+    if (!v)
+        return true;
+    if (!json_is_object(v) || json_object_size(v) > LESSON_VARIABLES_MAX)
+        return fail(c, "$.variables", _("must be an object of at most %1$d variables"),
+                    LESSON_VARIABLES_MAX);
+    const char *k;
+    json_t *x;
+    json_object_foreach((json_t *)v, k, x) {
+        char p[128];
+        snprintf(p, sizeof p, "$.variables.%s", k);
+        for (const char *q = k; *q; q++)
+            if (!(islower((unsigned char)*q) || *q == '_' || (q > k && isdigit((unsigned char)*q))))
+                return fail(c, p, _("a variable's name holds only a-z, 0-9 and \"_\""));
+        if (!json_is_array(x) || json_array_size(x) == 0 || json_array_size(x) > LESSON_VALUES_MAX)
+            return fail(c, p, _("must be an array of 1 to %1$d values"), LESSON_VALUES_MAX);
+        size_t i;
+        json_t *val;
+        json_array_foreach(x, i, val) {
+            if (!json_is_string(val) || !json_string_length(val) ||
+                json_string_length(val) > LESSON_VALUE_LEN_MAX || strpbrk(json_string_value(val), "\r\n"))
+                return fail(c, p, _("each value is a line of 1 to %1$d bytes"), LESSON_VALUE_LEN_MAX);
+        }
+    }
+    return true;
+}
+
 static bool check_doc(struct checker *c, const json_t *doc, json_t *lua_fns)
 {
-    static const char *const known[] = {"$schema", "id", "title", "world", "learnt", "steps", NULL};
+    static const char *const known[] = {"$schema", "id",    "title",     "world",
+                                        "learnt",  "steps", "variables", NULL};
     if (!json_is_object(doc))
         return fail(c, "$", _("the lesson must be a JSON object"));
     if (!check_keys(c, doc, "$", known) || !check_string(c, doc, "id", "$", true) ||
         !check_text(c, json_object_get(doc, "title"), "$.title", true) ||
         !check_text(c, json_object_get(doc, "learnt"), "$.learnt", true) ||
         !check_string(c, doc, "world", "$", false))
+        return false;
+    if (!check_variables(c, json_object_get(doc, "variables")))
         return false;
     const json_t *steps = json_object_get(doc, "steps");
     if (!json_is_array(steps) || json_array_size(steps) == 0)
@@ -645,4 +677,151 @@ struct lesson *lesson_find(struct lesson **all, size_t n, const char *what)
             return all[i];
     }
     return NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Variants.
+ */
+bool lesson_varies(const struct lesson *l)
+{
+    return json_object_size(json_object_get(l->doc, "variables")) > 0;
+}
+
+/* FNV-1a, 64 bits: the same student, lesson and variable give the same
+ * choice on every machine. */
+static uint64_t fnv(uint64_t h, const char *s)
+{
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    return (h ^ 0xff) * 0x100000001b3ULL;
+}
+
+struct chosen {
+    const char *name[LESSON_VARIABLES_MAX];
+    const char *value[LESSON_VARIABLES_MAX];
+    size_t n;
+};
+
+/* `s` with each {{name}} replaced (its value escaped for a Lua pattern
+ * when `pattern`). New string, or NULL when out of memory. */
+static char *substitute(const char *s, const struct chosen *v, bool pattern)
+{
+    size_t cap = strlen(s) + 1, len = 0;
+    char *out = malloc(cap);
+    while (out && *s) {
+        const char *value = NULL;
+        size_t skip = 0;
+        if (s[0] == '{' && s[1] == '{') {
+            for (size_t i = 0; i < v->n && !value; i++) {
+                size_t n = strlen(v->name[i]);
+                if (strncmp(s + 2, v->name[i], n) == 0 && strncmp(s + 2 + n, "}}", 2) == 0) {
+                    value = v->value[i];
+                    skip = n + 4;
+                }
+            }
+        }
+        size_t need = value ? 2 * strlen(value) : 1;
+        if (len + need + 1 > cap) {
+            cap = (len + need + 1) * 2;
+            char *grown = realloc(out, cap);
+            if (!grown) {
+                free(out);
+                return NULL;
+            }
+            out = grown;
+        }
+        if (!value) {
+            out[len++] = *s++;
+            continue;
+        }
+        for (const char *c = value; *c; c++) {
+            if (pattern && strchr("^$()%.[]*+-?", *c))
+                out[len++] = '%';
+            out[len++] = *c;
+        }
+        s += skip;
+    }
+    if (out)
+        out[len] = '\0';
+    return out;
+}
+
+/* The members of a check that hold patterns. */
+static bool is_pattern_key(const char *k)
+{
+    static const char *const keys[] = {"sent", "reply", "after", "args", "host",
+                                       "has",  "answer", "dns",  NULL};
+    for (size_t i = 0; keys[i]; i++)
+        if (strcmp(keys[i], k) == 0)
+            return true;
+    return false;
+}
+
+/* Replaces, in place, every string under `v`. 0, or -1 out of memory. */
+static int vary_json(json_t *v, const struct chosen *c, bool pattern, int depth)
+{
+    if (depth > 32)
+        return 0;
+    if (json_is_string(v)) {
+        /* only what changes is set: the steps' ids (which cannot hold a
+         * {{name}}) are borrowed by struct lesson_step */
+        char *s = substitute(json_string_value(v), c, pattern);
+        int rc = !s ? -1 : strcmp(s, json_string_value(v)) ? json_string_set(v, s) : 0;
+        free(s);
+        return rc;
+    }
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x) if (vary_json(x, c, pattern, depth + 1) < 0) return -1;
+    } else if (json_is_object(v)) {
+        const char *k;
+        json_t *x;
+        json_object_foreach(v, k, x) if (vary_json(x, c, pattern || is_pattern_key(k), depth + 1) < 0) return -1;
+    }
+    return 0;
+}
+
+static int vary_text(char **text, const struct chosen *c)
+{
+    if (!*text)
+        return 0;
+    char *s = substitute(*text, c, false);
+    if (!s)
+        return -1;
+    free(*text);
+    *text = s;
+    return 0;
+}
+
+struct lesson *lesson_load_variant(const char *dir, const char *student, char err[LESSON_ERROR_MAX])
+{
+    struct lesson *l = lesson_load(dir, err);
+    if (!l)
+        return NULL;
+    snprintf(l->student, sizeof l->student, "%s", student ? student : "");
+    json_t *vars = json_object_get(l->doc, "variables");
+    if (!json_object_size(vars))
+        return l;
+    struct chosen c = {0};
+    const char *k;
+    json_t *x;
+    json_object_foreach(vars, k, x) {
+        uint64_t h = fnv(fnv(fnv(0xcbf29ce484222325ULL, l->student), l->id), k);
+        c.name[c.n] = k;
+        c.value[c.n++] = json_string_value(json_array_get(x, (size_t)(h % json_array_size(x))));
+    }
+    /* the values are the document's: the steps are varied, not the list */
+    int rc = vary_json(json_object_get(l->doc, "steps"), &c, false, 0);
+    for (int lang = 0; lang < 2 && rc == 0; lang++) {
+        rc = vary_text(&l->intro[lang], &c);
+        for (size_t i = 0; i < l->n_steps && rc == 0; i++)
+            rc = vary_text(&l->steps[i].text[lang], &c);
+    }
+    if (rc < 0) {
+        snprintf(err, LESSON_ERROR_MAX, "%s", strerror(ENOMEM));
+        lesson_free(l);
+        return NULL;
+    }
+    return l;
 }

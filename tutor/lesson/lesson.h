@@ -23,6 +23,9 @@
 #define LESSON_ID_MAX 64
 #define LESSON_FILE_MAX (1u << 20)          /* bytes of lesson.json, a text, checks.lua */
 #define LESSON_HASH_LEN 71                  /* "sha256:" and 64 hex digits */
+#define LESSON_VARIABLES_MAX 16
+#define LESSON_VALUES_MAX 1000              /* choices of one variable */
+#define LESSON_VALUE_LEN_MAX 64
 
 struct lesson_step {
     const char *id;                 /* borrowed from the document */
@@ -42,6 +45,7 @@ struct lesson {
     struct lesson_step *steps;
     size_t n_steps;
     char hash[LESSON_HASH_LEN + 1]; /* of lesson.json, checks.lua and the texts */
+    char student[128];              /* whose variant this is (lesson_load_variant) */
     json_t *doc;                    /* owns the strings above */
 };
 
@@ -49,6 +53,18 @@ struct lesson {
  * NULL with err naming the file and what is wrong. */
 struct lesson *lesson_load(const char *dir, char err[LESSON_ERROR_MAX]);
 void lesson_free(struct lesson *l);
+
+/* The same, with the lesson's variable parts ("variables": {"word":
+ * ["sakura", "fuji", ...]}) chosen for `student` ("" or NULL: nobody in
+ * particular) and put in place of every {{word}} in lesson.json's texts,
+ * checks, solutions and in en.md and ja.md; inside a check's pattern the
+ * value is escaped, so it matches itself. The choice is a hash of the
+ * student and the lesson: two students' answers differ, and a grade
+ * finds the same variant again. */
+struct lesson *lesson_load_variant(const char *dir, const char *student, char err[LESSON_ERROR_MAX]);
+
+/* Whether the lesson has variable parts. */
+bool lesson_varies(const struct lesson *l);
 
 /* The lessons under `root` (DATADIR/lessons), in the order of their
  * folder names; a folder that does not load is reported in err (the

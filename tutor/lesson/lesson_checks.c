@@ -234,6 +234,11 @@ struct lesson_checker *lcheck_new(const struct lesson *l, const char *datadir,
     return c;
 }
 
+void lcheck_set_lesson(struct lesson_checker *c, const struct lesson *l)
+{
+    c->lesson = l;
+}
+
 void lcheck_free(struct lesson_checker *c)
 {
     if (!c)

@@ -46,6 +46,10 @@ struct lesson_checker *lcheck_new(const struct lesson *l, const char *datadir,
                                   char err[LESSON_ERROR_MAX]);
 void lcheck_free(struct lesson_checker *c);
 
+/* Judges by another variant of the same lesson from now on (the same
+ * steps, other values: lesson_load_variant). Borrowed. */
+void lcheck_set_lesson(struct lesson_checker *c, const struct lesson *l);
+
 /* Judges step `step` of the lesson on the events of transcript `t` (those
  * stamped with the step, and all of them for checks of the lesson's
  * scope) and the world of `rt`. 0 with *out filled (free its items with

@@ -93,6 +93,12 @@ int lrun_hint(struct lesson_run *r)
     return i;
 }
 
+void lrun_set_lesson(struct lesson_run *r, const struct lesson *l)
+{
+    r->lesson = l;
+    lcheck_set_lesson(r->checker, l);
+}
+
 bool lrun_finished(const struct lesson_run *r)
 {
     return r->step >= r->lesson->n_steps;

@@ -57,6 +57,9 @@ void lrun_go(struct lesson_run *r, size_t i);
  * transcript. */
 int lrun_hint(struct lesson_run *r);
 
+/* Judges by another variant of the lesson (a submission's student's). */
+void lrun_set_lesson(struct lesson_run *r, const struct lesson *l);
+
 bool lrun_finished(const struct lesson_run *r);
 size_t lrun_passed_count(const struct lesson_run *r);
 int lrun_hints_total(const struct lesson_run *r);

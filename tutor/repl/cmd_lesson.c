@@ -153,7 +153,7 @@ static void show_step(struct lesson_session *ls)
 static const struct lesson *next_lesson(const struct lesson_session *ls)
 {
     for (size_t i = 0; i + 1 < ls->n_all; i++)
-        if (ls->all[i] == ls->lesson)
+        if (strcmp(ls->all[i]->id, ls->lesson->id) == 0)
             return ls->all[i + 1];
     return NULL;
 }
@@ -273,6 +273,7 @@ static void close_lesson(struct repl *r, struct lesson_session *ls)
     rt_close(&ls->rt);
     world_free(ls->world);
     ls->world = NULL;
+    lesson_free(ls->lesson);
     ls->lesson = NULL;
 }
 
@@ -295,16 +296,21 @@ static int open_lesson(struct repl *r, struct lesson_session *ls, struct lesson 
         term_error(_("%1$s (\"lesson reset %2$d\" starts the lesson again)"), err, l->number);
         return -1;
     }
-    if (!(ls->world = lesson_world_load(l, r->world_path, err))) {
+    /* the student's own variant of it: its words, hosts and ports */
+    const char *student = r->student ? r->student : rec.h.student;
+    if (!(ls->lesson = lesson_load_variant(l->dir, student, err)) ||
+        !(ls->world = lesson_world_load(l, r->world_path, err))) {
         term_error("%s", err);
+        lesson_free(ls->lesson);
+        ls->lesson = NULL;
         record_free(&rec);
         return -1;
     }
-    ls->lesson = l;
     if (lesson_session_open_world(ls, r->datadir, ls->dir, err) < 0) {
         term_error("%s", err);
         world_free(ls->world);
         ls->world = NULL;
+        lesson_free(ls->lesson);
         ls->lesson = NULL;
         record_free(&rec);
         return -1;
@@ -320,6 +326,7 @@ static int open_lesson(struct repl *r, struct lesson_session *ls, struct lesson 
     r->rt = &ls->rt;
     r->hops = 0;
     struct record_header h = {.seed = SBX_RANDOM_SEED};
+    snprintf(h.student, sizeof h.student, "%s", ls->lesson->student);
     snprintf(h.lesson, sizeof h.lesson, "%s", l->id);
     snprintf(h.lesson_hash, sizeof h.lesson_hash, "%s", l->hash);
     snprintf(h.tutor_version, sizeof h.tutor_version, "%s", TUTOR_VERSION);
@@ -360,7 +367,8 @@ static void print_list(struct lesson_session *ls)
                      l->n_steps);
         else
             snprintf(state, sizeof state, _("at step %1$zu of %2$zu"), e.step + 1, l->n_steps);
-        printf("%s %2d  ", ls->lesson == l ? "*" : " ", l->number);
+        bool current = ls->lesson && strcmp(ls->lesson->id, l->id) == 0;
+        printf("%s %2d  ", current ? "*" : " ", l->number);
         term_pad(stdout, lesson_title(l), 36);
         printf(" %s\n", state);
     }
@@ -382,7 +390,7 @@ static int lesson_reset(struct repl *r, struct lesson_session *ls, const char *w
         term_info("%s", _("nothing was changed"));
         return 1;
     }
-    bool was_current = ls->lesson == l;
+    bool was_current = ls->lesson && strcmp(ls->lesson->id, l->id) == 0;
     if (was_current)
         close_lesson(r, ls);
     char dir[PATH_MAX], err[FS_ERROR_MAX];
@@ -409,6 +417,31 @@ static int cmd_lesson(struct repl *r, int argc, char **argv)
     if (strcmp(argv[1], "--check-all") == 0)
         return lesson_check_all(r->datadir, r->world_path, ls->all, ls->n_all, ls->shelf_error,
                                 argc - 2, argv + 2);
+    if (strcmp(argv[1], "--solution") == 0) {
+        struct lesson *l = argc == 3 ? lesson_find(ls->all, ls->n_all, argv[2]) : NULL;
+        if (!l) {
+            term_error(argc == 3 ? _("lesson: no lesson \"%1$s\" (\"lesson\" lists them)")
+                                 : _("usage: lesson --solution N"),
+                       argc == 3 ? argv[2] : "");
+            return argc == 3 ? 1 : 2;
+        }
+        /* the model answer for --student's variant: for a teacher's demo,
+         * and for tests */
+        char err[LESSON_ERROR_MAX];
+        struct lesson *v = lesson_load_variant(l->dir, r->student, err);
+        size_t n = 0;
+        const char **lines = v ? lesson_solution_lines(v, v->n_steps, &n) : NULL;
+        if (!lines) {
+            term_error("%s", v ? _("out of memory") : err);
+            lesson_free(v);
+            return 1;
+        }
+        for (size_t i = 0; i < n; i++)
+            printf("%s\n", lines[i]);
+        free(lines);
+        lesson_free(v);
+        return 0;
+    }
     if (strcmp(argv[1], "--export") == 0 || strcmp(argv[1], "--import") == 0) {
         if (argc != 3) {
             term_error(_("usage: lesson %1$s FILE"), argv[1]);
@@ -447,13 +480,13 @@ static int cmd_lesson(struct repl *r, int argc, char **argv)
         term_error(_("lesson: no lesson \"%1$s\" (\"lesson\" lists them)"), argv[1]);
         return 1;
     }
-    if (ls->lesson != l) {
+    if (!ls->lesson || strcmp(ls->lesson->id, l->id) != 0) {
         close_lesson(r, ls);    /* one lesson for another: the first is kept */
         if (open_lesson(r, ls, l) < 0)
             return 1;
         putchar('\n');
-        term_say(_("Lesson %1$d: %2$s"), l->number, lesson_title(l));
-        print_markdown(l->intro[lesson_lang()]);
+        term_say(_("Lesson %1$d: %2$s"), l->number, lesson_title(ls->lesson));
+        print_markdown(ls->lesson->intro[lesson_lang()]);
     }
     if (lrun_finished(&ls->run))
         show_finished(ls);
@@ -581,13 +614,13 @@ static int cmd_verify(struct repl *r, int argc, char **argv)
 
 const struct command lesson_commands[] = {
     {.name = "lesson", .steers = true, .args = "[N|reset [N]|stop|--export FILE|--import FILE]",
-     .opts = "--export= --import= --check-all", .complete = "lesson|reset|stop",
+     .opts = "--export= --import= --check-all --solution", .complete = "lesson|reset|stop",
      .help = N_("the lessons and your progress; \"lesson N\" starts or resumes lesson N"),
      .more = N_("Each lesson runs in a world of its own, so your other mail is not touched, and "
                 "is recorded as you type (the file \"tutor grade\" grades). lesson reset [N] "
                 "starts one again (asks first); lesson stop gives the prompt its world back; "
                 "lesson --export FILE and --import FILE move your progress to another "
-                "machine; lesson --check-all [N] tests the lessons themselves."),
+                "machine; lesson --solution N prints a lesson's model answer (for --student's variant); lesson --check-all [N] tests the lessons themselves."),
      .run = cmd_lesson},
     {.name = "next", .steers = true, .help = N_("lesson: go on to the next step (a step skipped is not passed)"),
      .run = cmd_next},

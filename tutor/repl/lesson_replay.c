@@ -128,10 +128,7 @@ static void report(struct tally *t, bool ok, const char *fmt, ...)
         t->fail++;
 }
 
-/* The lines a student who knows the answers types up to (not including)
- * step `until`: each step's solution, and "next" after a step the tutor
- * does not check. New array of borrowed strings; *n its length. */
-static const char **solution_lines(const struct lesson *l, size_t until, size_t *n)
+const char **lesson_solution_lines(const struct lesson *l, size_t until, size_t *n)
 {
     size_t cap = 16, k = 0;
     const char **out = malloc(cap * sizeof *out);
@@ -253,7 +250,7 @@ static void check_hints(struct tally *t, struct lesson *l, struct world *w, cons
         total += nh;
         size_t n;
         char err[LESSON_ERROR_MAX];
-        const char **lines = solution_lines(l, i, &n);
+        const char **lines = lesson_solution_lines(l, i, &n);
         struct lesson_session ls;
         if (!lines || lesson_trial(&ls, l, w, datadir, (char *const *)lines, NULL, n, err) < 0) {
             report(t, false, "%s: step %s: %s", l->id, l->steps[i].id, lines ? err : "memory");
@@ -276,13 +273,66 @@ static void check_hints(struct tally *t, struct lesson *l, struct world *w, cons
     report(t, reached == total, "%s: each of its %zu hints is reached", l->id, total);
 }
 
-static void check_one(struct tally *t, struct lesson *l, const char *datadir,
+/* A lesson with variable parts: another student's variant does not pass
+ * with the first one's answers (a copied recording fails), and passes
+ * with its own. */
+static void check_variants(struct tally *t, struct lesson *l, struct world *w, const char *datadir)
+{
+    char err[LESSON_ERROR_MAX];
+    size_t n, m;
+    const char **mine = lesson_solution_lines(l, l->n_steps, &n);
+    struct lesson *other = NULL;
+    const char **theirs = NULL;
+    char who[16] = "";
+    for (int k = 1; k <= 50 && mine; k++) {
+        snprintf(who, sizeof who, "s%02d", k);
+        other = lesson_load_variant(l->dir, who, err);
+        theirs = other ? lesson_solution_lines(other, other->n_steps, &m) : NULL;
+        bool same = theirs && m == n;
+        for (size_t i = 0; same && i < n; i++)
+            same = strcmp(mine[i], theirs[i]) == 0;
+        if (other && !same)
+            break;
+        lesson_free(other);
+        free(theirs);
+        other = NULL;
+        theirs = NULL;
+    }
+    if (!other) {
+        report(t, false, "%s: no student among s01..s50 gets another variant", l->id);
+        free(mine);
+        return;
+    }
+    struct lesson_session ls;
+    if (lesson_trial(&ls, other, w, datadir, (char *const *)mine, NULL, n, err) == 0) {
+        report(t, !lrun_finished(&ls.run) || lrun_passed_count(&ls.run) < other->n_steps,
+               "%s: student %s's variant fails with another student's answers (%zu steps pass)",
+               l->id, who, lrun_passed_count(&ls.run));
+        lesson_trial_end(&ls);
+    }
+    if (lesson_trial(&ls, other, w, datadir, (char *const *)theirs, NULL, m, err) == 0) {
+        size_t checked = 0;
+        for (size_t i = 0; i < other->n_steps; i++)
+            checked += json_array_size(json_object_get(other->steps[i].spec, "checks")) > 0;
+        report(t, lrun_passed_count(&ls.run) == checked,
+               "%s: student %s's variant passes with its own solution", l->id, who);
+        lesson_trial_end(&ls);
+    }
+    lesson_free(other);
+    free(mine);
+    free(theirs);
+}
+
+static void check_one(struct tally *t, struct lesson *shelf, const char *datadir,
                       const char *default_world)
 {
     char err[LESSON_ERROR_MAX];
-    struct world *w = lesson_world_load(l, default_world, err);
+    /* the variant of nobody in particular: its {{words}} filled in */
+    struct lesson *l = lesson_load_variant(shelf->dir, "", err);
+    struct world *w = l ? lesson_world_load(l, default_world, err) : NULL;
     if (!w) {
-        report(t, false, "%s: %s", l->id, err);
+        report(t, false, "%s: %s", shelf->id, err);
+        lesson_free(l);
         return;
     }
     struct lesson_session ls;
@@ -295,6 +345,7 @@ static void check_one(struct tally *t, struct lesson *l, const char *datadir,
     if (lesson_trial(&ls, l, w, datadir, NULL, NULL, 0, err) < 0) {
         report(t, false, "%s: %s", l->id, err);
         world_free(w);
+        lesson_free(l);
         return;
     }
     size_t passing = 0;
@@ -317,7 +368,7 @@ static void check_one(struct tally *t, struct lesson *l, const char *datadir,
 
     /* the model solution passes every step */
     size_t n;
-    const char **lines = solution_lines(l, l->n_steps, &n);
+    const char **lines = lesson_solution_lines(l, l->n_steps, &n);
     if (lines && lesson_trial(&ls, l, w, datadir, (char *const *)lines, NULL, n, err) == 0) {
         size_t passed = lrun_passed_count(&ls.run);
         bool all = lrun_finished(&ls.run) && passed == checked;
@@ -348,7 +399,7 @@ static void check_one(struct tally *t, struct lesson *l, const char *datadir,
             const json_t *typed = json_object_get(wr, "typed");
             const char *says = json_string_value(json_object_get(wr, "says"));
             size_t before;
-            const char **pre = solution_lines(l, i, &before);
+            const char **pre = lesson_solution_lines(l, i, &before);
             size_t m = before + json_array_size(typed);
             const char **all = pre ? realloc(pre, (m ? m : 1) * sizeof *all) : NULL;
             if (!all) {
@@ -375,7 +426,10 @@ static void check_one(struct tally *t, struct lesson *l, const char *datadir,
             free(all);
         }
     }
+    if (lesson_varies(l))
+        check_variants(t, l, w, datadir);
     world_free(w);
+    lesson_free(l);
 }
 
 int lesson_check_all(const char *datadir, const char *default_world, struct lesson **all,

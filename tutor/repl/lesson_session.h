@@ -67,6 +67,12 @@ void lesson_trial_end(struct lesson_session *ls);
  * tmpfs (/dev/shm), else under $TMPDIR. 0 with its path, or -1 with err. */
 int lesson_scratch_dir(char out[PATH_MAX], char err[LESSON_ERROR_MAX]);
 
+/* The lines a student who knows the answers types up to (not including)
+ * step `until`: each step's solution, and "next" after a step the tutor
+ * does not check. New array of borrowed strings (NULL when out of
+ * memory); *n its length. */
+const char **lesson_solution_lines(const struct lesson *l, size_t until, size_t *n);
+
 /* lesson --check-all [N...]: each lesson tests itself (its solution
  * passes every step, a fresh start passes none, every hint is reached,
  * each wrong answer fails as it should); a lesson that did not load

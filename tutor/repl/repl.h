@@ -33,6 +33,7 @@ struct repl {
     /* where the program's data and state are (main sets them): a lesson
      * opens its own world and state from here */
     const char *datadir, *world_path, *state_root;
+    const char *student;                /* --student ID, or NULL */
     /* the lesson being taken, NULL when none (cmd_lesson.c owns it) */
     struct lesson_session *lesson;
     /* --record FILE: every typed line goes there too (borrowed; NULL) */
