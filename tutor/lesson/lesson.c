@@ -517,6 +517,10 @@ struct lesson *lesson_load(const char *dir, char err[LESSON_ERROR_MAX])
     json_error_t je;
     l->doc = json_loadb(json_text, len, JSON_REJECT_DUPLICATES, &je);
     if (!l->doc) {
+        /* jansson quotes the bytes near the error: a message stays one line */
+        for (char *c = je.text; *c; c++)
+            if ((unsigned char)*c < 0x20)
+                *c = ' ';
         snprintf(err, LESSON_ERROR_MAX, _("%1$s:%2$d:%3$d: %4$s"), path, je.line, je.column, je.text);
         goto fail;
     }

@@ -183,6 +183,10 @@ int record_read(const char *path, struct record *out, char err[RECORD_ERROR_MAX]
             continue;                   /* an empty line between records */
         json_error_t je;
         json_t *o = json_loadb(buf, (size_t)got, 0, &je);
+        /* jansson quotes the bytes near the error: a message stays one line */
+        for (char *c = je.text; *c; c++)
+            if ((unsigned char)*c < 0x20)
+                *c = ' ';
         if (!json_is_object(o)) {
             snprintf(err, RECORD_ERROR_MAX, _("%1$s:%2$zu: not a JSON object: %3$s"), path, lineno,
                      o ? _("another kind of value") : je.text);
@@ -249,6 +253,14 @@ int record_read(const char *path, struct record *out, char err[RECORD_ERROR_MAX]
         json_decref(o);
         if (!line) {
             snprintf(err, RECORD_ERROR_MAX, "%s: %s", path, strerror(ENOMEM));
+            goto done;
+        }
+        if (strchr(line, '\n')) {
+            /* no keyboard or pipe gives a line with a line end inside:
+             * replayed, it would be two lines where the student typed one */
+            snprintf(err, RECORD_ERROR_MAX, _("%1$s:%2$zu: a line holding a line end (\\n)"),
+                     path, lineno);
+            free(line);
             goto done;
         }
         out->lines[out->n++] = line;

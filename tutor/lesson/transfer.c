@@ -51,6 +51,9 @@ int lesson_import(const char *state_root, struct lesson **all, size_t n, const c
     json_error_t je;
     json_t *doc = json_load_file(file, JSON_REJECT_DUPLICATES, &je);
     if (!doc) {
+        for (char *c = je.text; *c; c++)
+            if ((unsigned char)*c < 0x20)
+                *c = ' ';               /* the bytes jansson quotes: one line */
         snprintf(err, LESSON_ERROR_MAX, "%s:%d:%d: %s", file, je.line, je.column, je.text);
         return -1;
     }
