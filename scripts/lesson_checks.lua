@@ -6,12 +6,14 @@ what a screen or a recording claims.
 The host loads it into a sandbox of its own (no files, no OS, a budget per
 call), then the lesson's checks.lua, and calls
 
-  evaluate(step, events, all, lang)
+  evaluate(steps, cur, events, all, lang, everywhere)
 
-with the step's object from lesson.json, the events since the step began,
-every event of the lesson, and "en" or "ja". For each check of the step it
-calls tutor.result(i, ok, expected, actual, rule), and for each mistake
-whose "when" holds, tutor.mistake(i).
+with the steps' objects from lesson.json, the number of the step being
+judged, the events since that step began, every event of the lesson,
+"en" or "ja", and the lesson's own "mistakes" (looked for on every step).
+For each check of step `cur` it calls tutor.result(i, ok, expected,
+actual, rule), and for each mistake whose "when" holds, tutor.mistake(k,
+i): k is the step (`cur`), or 0 for one of the lesson's own.
 
 An event is a table {kind, step, session, rc, service, host, text, extra}:
   command  text: the command line; host: where it ran; rc: 0 done, 1 failed
@@ -66,7 +68,7 @@ local SAY = {
     asked_none = "you have asked the DNS nothing in this step",
     no_answer = "no answer",
     negated = "not: %s",
-    happened = "it happened",
+    happened = "it happened: %s",
     no_lua = "checks.%s is not defined in checks.lua",
     any = "any",
   },
@@ -81,7 +83,7 @@ local SAY = {
     sent_none = "このステップでは %s サーバにまだ何も打っていません",
     sent_last = "最後に打った行: %s",
     reply = "サーバが %s と答える",
-    reply_after = "あなたの %s にサーバが %s と答える",
+    reply_after = "あなたの %2$s にサーバが %1$s と答える",
     replied = "サーバの答え: %s",
     reply_none = "そういう答えはまだありません",
     mailbox = "%s のメールボックスにメールがある",
@@ -98,15 +100,20 @@ local SAY = {
     asked_none = "このステップではまだ DNS に問い合わせていません",
     no_answer = "答えなし",
     negated = "次のことをしない: %s",
-    happened = "してしまいました",
+    happened = "「%s」のとおりになってしまいました",
     no_lua = "checks.lua に checks.%s がありません",
     any = "どれか",
   },
 }
 
 local lang = "en"
+-- string.format has no %1$s: a message whose words come in another order
+-- in Japanese names its arguments by number, and they are put in here.
 local function say(key, ...)
-  return string.format((SAY[lang] or SAY.en)[key], ...)
+  local fmt = (SAY[lang] or SAY.en)[key]
+  if not string.find(fmt, "%$") then return string.format(fmt, ...) end
+  local args = { ... }
+  return (string.gsub(fmt, "%%(%d)%$([sd])", function(i, _) return tostring(args[tonumber(i)]) end))
 end
 
 local RCODES = { [0] = "NOERROR", [1] = "FORMERR", [2] = "SERVFAIL", [3] = "NXDOMAIN",
@@ -287,7 +294,7 @@ local function judge(c, ev, all, step)
     if c[k] ~= nil then
       local ok, expect, actual = kinds[k](c, scope, all, step)
       if c["not"] then
-        return not ok, say("negated", expect), ok and say("happened") or actual
+        return not ok, say("negated", expect), ok and say("happened", expect) or actual
       end
       return ok, expect, actual
     end
@@ -300,13 +307,18 @@ local function text_of(t)
   return t
 end
 
-function evaluate(step, events, all, language)
+function evaluate(steps, cur, events, all, language, everywhere)
   lang = language
+  local step = steps[cur]
   for i, c in ipairs(step.checks or {}) do
     local ok, expect, actual = judge(c, events, all, step)
     tutor.result(i, ok, text_of(c.expect) or expect, actual or "", c.rule or "")
   end
   for i, m in ipairs(step.mistakes or {}) do
-    if judge(m.when, events, all, step) then tutor.mistake(i) end
+    if judge(m.when, events, all, step) then tutor.mistake(cur, i) end
+  end
+  -- the lesson's own list: mistakes whichever step the student is on
+  for i, m in ipairs(everywhere or {}) do
+    if judge(m.when, events, all, step) then tutor.mistake(0, i) end
   end
 end

@@ -236,5 +236,56 @@ fi
 tm send-keys -t t 'quit' Enter
 rm -rf "$pager_state"
 
+# A lesson at 80x24, as a student meets it: the introduction and the first
+# step in the pager, steps announced as they pass, a mistake pointed out
+# inside the dialogue, a hint at the prompt; the same in Japanese; and
+# after a restart the lesson resumes at its step.
+lesson_state=$(mktemp -d)
+for lang in en ja; do
+    rm -rf "$lesson_state"/*
+    start "$lesson_state" -PAGER -TUTOR_PAGER -LESS -- --lang $lang
+    check "$lang: a session for a lesson" "tutor>"
+    tm send-keys -t t 'lesson 1' Enter
+    if [ $lang = en ]; then
+        check "en: the lesson opens in the pager" "Lesson 1: A mail, by hand"
+        tm send-keys -t t 'G'
+        check "en: its first step, to its end" 'To do: Read the picture, then type "next".'
+    else
+        check "ja: the lesson opens in the pager" "レッスン 1: 手で送るメール"
+        tm send-keys -t t 'G'
+        check "ja: its first step, to its end" "やること: 図を読んだら「next」と打ちましょう。"
+    fi
+    tm send-keys -t t 'q'
+    expect_last "$lang: q gives the prompt back" "tutor>"
+    tm send-keys -t t 'clear' Enter 'next' Enter
+    tm send-keys -t t 'q'
+    tm send-keys -t t 'clear' Enter 'ipconfig /all' Enter
+    [ $lang = en ] && check "en: a step passes as it is typed" "Step 2 done: Your computer's address"
+    [ $lang = ja ] && check "ja: a step passes as it is typed" "ステップ 2 完了: 自分のコンピュータの住所"
+    tm send-keys -t t 'q'
+    tm send-keys -t t 'clear' Enter 'hosts' Enter
+    tm send-keys -t t 'q'
+    tm send-keys -t t 'clear' Enter 'telnet mail.a.example smtp' Enter
+    check "$lang: the dialogue opens" "220 mail.a.example"
+    tm send-keys -t t 'RCPT TO:<bob@b.example>' Enter
+    [ $lang = en ] && check "en: RCPT before MAIL is pointed out in the dialogue" "503: RCPT came before MAIL"
+    [ $lang = ja ] && check "ja: RCPT before MAIL is pointed out in the dialogue" "503: MAIL より先に RCPT を送りました"
+    tm send-keys -t t 'QUIT' Enter
+    tm send-keys -t t 'clear' Enter 'hint' Enter
+    [ $lang = en ] && check "en: hint at the prompt" "Hint 1 of 2: The lecture typed"
+    [ $lang = ja ] && check "ja: hint at the prompt" "ヒント 1/2: 講義では「telnet localhost smtp」"
+    stop
+    start "$lesson_state" -PAGER -TUTOR_PAGER -LESS -- --lang $lang
+    check "$lang: after a restart" "tutor>"
+    tm send-keys -t t 'clear' Enter 'lesson' Enter
+    [ $lang = en ] && check "en: the list shows where the lesson is" "at step 4 of 13"
+    [ $lang = ja ] && check "ja: the list shows where the lesson is" "ステップ 4/13"
+    tm send-keys -t t 'clear' Enter 'lesson 1' Enter 'q'
+    [ $lang = en ] && check "en: it resumes at its step" "[Lesson 1, step 4 of 13] Talking to mail server 1"
+    [ $lang = ja ] && check "ja: it resumes at its step" "[レッスン 1、ステップ 4/13] メールサーバ1とおしゃべり"
+    stop
+done
+rm -rf "$lesson_state"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -159,7 +159,11 @@ static json_t *grade_one(const struct grade_env *env, struct lesson_session *tpl
             return r;
         }
         l = ls->lesson = variant;
-        lrun_set_lesson(&ls->run, variant);
+        if (lrun_set_lesson(&ls->run, variant, err) < 0) {
+            json_t *r = error_result(file, rec.h.student, err);
+            record_free(&rec);
+            return r;
+        }
     }
     lesson_session_replay(ls, env->datadir, rec.lines, rec.lens, rec.n);
     json_t *steps = json_array();

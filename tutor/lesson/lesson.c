@@ -280,12 +280,13 @@ static bool each_mistake(struct checker *c, const json_t *v, const char *path, v
     if (!json_is_object(v) || !check_keys(c, v, path, known))
         return c->failed ? false : fail(c, path, _("a mistake is {\"when\": CHECK, \"say\": TEXT}"));
     char p[300];
-    snprintf(p, sizeof p, "%s.when", path);
     if (!json_object_get(v, "when"))
         return fail(c, path, _("missing \"when\" (the check that recognises the mistake)"));
+    snprintf(p, sizeof p, "%s.when", path);
+    if (!check_check(c, json_object_get(v, "when"), p, ud))
+        return false;
     snprintf(p, sizeof p, "%s.say", path);
-    return check_check(c, json_object_get(v, "when"), path, ud) &&
-           check_text(c, json_object_get(v, "say"), p, true);
+    return check_text(c, json_object_get(v, "say"), p, true);
 }
 
 static bool each_wrong(struct checker *c, const json_t *v, const char *path, void *ud)
@@ -367,8 +368,8 @@ static bool check_variables(struct checker *c, const json_t *v)
 
 static bool check_doc(struct checker *c, const json_t *doc, json_t *lua_fns)
 {
-    static const char *const known[] = {"$schema", "id",    "title",     "world",
-                                        "learnt",  "steps", "variables", NULL};
+    static const char *const known[] = {"$schema", "id",        "title",    "world", "learnt",
+                                        "steps",   "variables", "mistakes", NULL};
     if (!json_is_object(doc))
         return fail(c, "$", _("the lesson must be a JSON object"));
     if (!check_keys(c, doc, "$", known) || !check_string(c, doc, "id", "$", true) ||
@@ -376,7 +377,8 @@ static bool check_doc(struct checker *c, const json_t *doc, json_t *lua_fns)
         !check_text(c, json_object_get(doc, "learnt"), "$.learnt", true) ||
         !check_string(c, doc, "world", "$", false))
         return false;
-    if (!check_variables(c, json_object_get(doc, "variables")))
+    if (!check_variables(c, json_object_get(doc, "variables")) ||
+        !check_list(c, json_object_get(doc, "mistakes"), "$", "mistakes", each_mistake, lua_fns))
         return false;
     const json_t *steps = json_object_get(doc, "steps");
     if (!json_is_array(steps) || json_array_size(steps) == 0)

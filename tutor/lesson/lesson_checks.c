@@ -20,6 +20,9 @@
 struct lesson_checker {
     const struct lesson *lesson;
     struct sandbox *sbx;
+    int steps_ref;                      /* the steps' objects, as Lua tables, made once */
+    bool *needs_all;                    /* a step a flag: a check reads the whole lesson */
+    bool mistakes_need_all;             /* a mistake of the lesson's own list does */
     /* the call in progress */
     struct runtime *rt;
     const struct transcript *t;
@@ -184,13 +187,17 @@ static int api_result(lua_State *L)
     return 0;
 }
 
-/* tutor.mistake(i) */
+/* tutor.mistake(k, i): mistake i of step k, or of the lesson's list (0) */
 static int api_mistake(lua_State *L)
 {
-    struct lcheck_result *r = checker_of(L)->out;
-    lua_Integer i = luaL_checkinteger(L, 1);
-    if (r && i >= 1 && i <= 1000 && r->n_mistakes < LCHECK_MISTAKES_MAX)
-        r->mistakes[r->n_mistakes++] = (int)i - 1;
+    struct lesson_checker *c = checker_of(L);
+    lua_Integer k = luaL_checkinteger(L, 1), i = luaL_checkinteger(L, 2);
+    struct lcheck_result *r = c->out;
+    if (r && (k == 0 || k == c->step + 1) && i >= 1 && i <= 1000 &&
+        r->n_mistakes < LCHECK_MISTAKES_MAX) {
+        r->mistakes[r->n_mistakes].lesson_wide = k == 0;
+        r->mistakes[r->n_mistakes++].mistake = (int)i - 1;
+    }
     return 0;
 }
 
@@ -204,6 +211,66 @@ static int setup(lua_State *L, void *ud)
     sbx_set_global(L, "world");
     luaL_newlib(L, api);
     sbx_set_global(L, "tutor");
+    return 0;
+}
+
+/* Does `v` (a check, a list of them, a mistake) read beyond the step's
+ * own events: a check of the lesson's scope, or one of checks.lua? */
+static bool reads_all(const json_t *v, int depth)
+{
+    if (depth > 8)
+        return true;
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x) if (reads_all(x, depth + 1)) return true;
+        return false;
+    }
+    if (!json_is_object(v))
+        return false;
+    const json_t *scope = json_object_get(v, "scope");
+    if (json_object_get(v, "lua") || (json_is_string(scope) && strcmp(json_string_value(scope), "lesson") == 0))
+        return true;
+    return reads_all(json_object_get(v, "when"), depth + 1);
+}
+
+/* The steps' objects as one table of tables, and the lesson's own
+ * mistakes after them (at n + 1), kept in the registry: pushed by
+ * reference at each judging, not converted again. */
+static int push_steps(lua_State *L, void *ud)
+{
+    struct lesson_checker *c = ud;
+    size_t n = c->lesson->n_steps;
+    lua_createtable(L, (int)n + 1, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_json_push(L, c->lesson->steps[i].spec);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_json_push(L, json_object_get(c->lesson->doc, "mistakes"));
+    lua_rawseti(L, -2, (lua_Integer)n + 1);
+    if (c->steps_ref != LUA_NOREF)
+        luaL_unref(L, LUA_REGISTRYINDEX, c->steps_ref);
+    c->steps_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    return 0;
+}
+
+static int take_lesson(struct lesson_checker *c, const struct lesson *l, char err[LESSON_ERROR_MAX])
+{
+    c->lesson = l;
+    free(c->needs_all);
+    c->needs_all = calloc(l->n_steps ? l->n_steps : 1, sizeof *c->needs_all);
+    if (!c->needs_all) {
+        snprintf(err, LESSON_ERROR_MAX, "%s", _("out of memory"));
+        return -1;
+    }
+    c->mistakes_need_all = reads_all(json_object_get(l->doc, "mistakes"), 0);
+    for (size_t i = 0; i < l->n_steps; i++)
+        c->needs_all[i] = reads_all(json_object_get(l->steps[i].spec, "checks"), 0) ||
+                          reads_all(json_object_get(l->steps[i].spec, "mistakes"), 0);
+    if (sbx_protect(c->sbx, push_steps, c) < 0) {
+        snprintf(err, LESSON_ERROR_MAX, "%s", sbx_error(c->sbx));
+        return -1;
+    }
     return 0;
 }
 
@@ -221,6 +288,7 @@ struct lesson_checker *lcheck_new(const struct lesson *l, const char *datadir,
         return NULL;
     }
     c->lesson = l;
+    c->steps_ref = LUA_NOREF;
     sbx_set_host(c->sbx, c);
     char lib[PATH_MAX + 32];
     snprintf(lib, sizeof lib, "%s/scripts/lesson_checks.lua", datadir);
@@ -231,12 +299,16 @@ struct lesson_checker *lcheck_new(const struct lesson *l, const char *datadir,
         lcheck_free(c);
         return NULL;
     }
+    if (take_lesson(c, l, err) < 0) {
+        lcheck_free(c);
+        return NULL;
+    }
     return c;
 }
 
-void lcheck_set_lesson(struct lesson_checker *c, const struct lesson *l)
+int lcheck_set_lesson(struct lesson_checker *c, const struct lesson *l, char err[LESSON_ERROR_MAX])
 {
-    c->lesson = l;
+    return take_lesson(c, l, err);
 }
 
 void lcheck_free(struct lesson_checker *c)
@@ -244,6 +316,7 @@ void lcheck_free(struct lesson_checker *c)
     if (!c)
         return;
     sbx_free(c->sbx);
+    free(c->needs_all);
     free(c);
 }
 
@@ -296,11 +369,17 @@ static void push_events(lua_State *L, const struct transcript *t, int step)
 static int push_call(lua_State *L, void *ud)
 {
     struct lesson_checker *c = ud;
-    lua_json_push(L, c->lesson->steps[c->step].spec);
+    /* stack: steps, cur, events, all, lang, everywhere */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, c->steps_ref);
+    lua_pushinteger(L, c->step + 1);
     push_events(L, c->t, c->step);
-    push_events(L, c->t, -1);
+    if (c->needs_all[c->step] || c->mistakes_need_all)
+        push_events(L, c->t, -1);
+    else
+        lua_pushvalue(L, -1);           /* nothing reads further: the same list */
     lua_pushstring(L, lesson_lang() ? "ja" : "en");
-    return 4;
+    lua_rawgeti(L, -5, (lua_Integer)c->lesson->n_steps + 1);
+    return 6;
 }
 
 int lcheck_step(struct lesson_checker *c, int step, const struct transcript *t,

@@ -33,7 +33,12 @@ struct lcheck_result {
     struct lcheck_item *items;          /* one a check, in the step's order */
     size_t n;
     bool passed;                        /* every check holds (a step without any: false) */
-    int mistakes[LCHECK_MISTAKES_MAX];  /* the mistakes recognised now (0-based) */
+    /* the mistakes recognised now: the step's own, or (lesson_wide) of
+     * the lesson's list that holds on every step; which of the list */
+    struct lcheck_mistake {
+        bool lesson_wide;
+        int mistake;                    /* 0-based */
+    } mistakes[LCHECK_MISTAKES_MAX];
     size_t n_mistakes;
 };
 
@@ -47,12 +52,13 @@ struct lesson_checker *lcheck_new(const struct lesson *l, const char *datadir,
 void lcheck_free(struct lesson_checker *c);
 
 /* Judges by another variant of the same lesson from now on (the same
- * steps, other values: lesson_load_variant). Borrowed. */
-void lcheck_set_lesson(struct lesson_checker *c, const struct lesson *l);
+ * steps, other values: lesson_load_variant). Borrowed. 0, or -1 with err. */
+int lcheck_set_lesson(struct lesson_checker *c, const struct lesson *l, char err[LESSON_ERROR_MAX]);
 
 /* Judges step `step` of the lesson on the events of transcript `t` (those
  * stamped with the step, and all of them for checks of the lesson's
- * scope) and the world of `rt`. 0 with *out filled (free its items with
+ * scope) and the world of `rt`, and looks for the step's mistakes and the
+ * lesson's own in the same events. 0 with *out filled (free its items with
  * lcheck_result_free), or -1 with err (a check's script failed: the
  * failure names checks.lua and the line). */
 int lcheck_step(struct lesson_checker *c, int step, const struct transcript *t,

@@ -15,7 +15,8 @@ int lrun_open(struct lesson_run *r, const struct lesson *l, const char *datadir,
     r->passed = calloc(l->n_steps, sizeof *r->passed);
     r->hints = calloc(l->n_steps, sizeof *r->hints);
     r->mistakes_said = calloc(l->n_steps, sizeof *r->mistakes_said);
-    if (!r->passed || !r->hints || !r->mistakes_said) {
+    r->lesson_mistakes_said = calloc(l->n_steps, sizeof *r->lesson_mistakes_said);
+    if (!r->passed || !r->hints || !r->mistakes_said || !r->lesson_mistakes_said) {
         snprintf(err, LESSON_ERROR_MAX, "%s", _("out of memory"));
         lrun_close(r);
         return -1;
@@ -24,6 +25,10 @@ int lrun_open(struct lesson_run *r, const struct lesson *l, const char *datadir,
         lrun_close(r);
         return -1;
     }
+    r->has_mistakes = json_array_size(json_object_get(l->doc, "mistakes")) > 0;
+    for (size_t i = 0; i < l->n_steps; i++)
+        r->has_mistakes = r->has_mistakes ||
+                          json_array_size(json_object_get(l->steps[i].spec, "mistakes")) > 0;
     return 0;
 }
 
@@ -34,6 +39,7 @@ void lrun_close(struct lesson_run *r)
     free(r->passed);
     free(r->hints);
     free(r->mistakes_said);
+    free(r->lesson_mistakes_said);
     memset(r, 0, sizeof *r);
 }
 
@@ -56,17 +62,19 @@ void lrun_judge(struct lesson_run *r, struct runtime *rt, struct lrun_outcome *o
     if (r->step >= r->lesson->n_steps)
         return;
     const struct lesson_step *s = &r->lesson->steps[r->step];
-    if (json_array_size(json_object_get(s->spec, "checks")) == 0 &&
-        json_array_size(json_object_get(s->spec, "mistakes")) == 0)
+    if (json_array_size(json_object_get(s->spec, "checks")) == 0 && !r->has_mistakes)
         return;
     out->judged = true;
     if (lcheck_step(r->checker, (int)r->step, &r->t, rt, res, out->error) < 0)
         return;
-    for (size_t i = 0; i < res->n_mistakes; i++) {
-        int m = res->mistakes[i];
-        if (m < 32 && !(r->mistakes_said[r->step] & (1u << m))) {
-            r->mistakes_said[r->step] |= 1u << m;
-            out->mistakes[out->n_mistakes++] = m;
+    /* each said once a step */
+    for (size_t i = 0; i < res->n_mistakes && out->n_mistakes < LCHECK_MISTAKES_MAX; i++) {
+        const struct lcheck_mistake *m = &res->mistakes[i];
+        uint32_t *said = m->lesson_wide ? &r->lesson_mistakes_said[r->step]
+                                        : &r->mistakes_said[r->step];
+        if (m->mistake < 32 && !(*said & (1u << m->mistake))) {
+            *said |= 1u << m->mistake;
+            out->mistakes[out->n_mistakes++] = *m;
         }
     }
     if (res->passed) {
@@ -93,10 +101,10 @@ int lrun_hint(struct lesson_run *r)
     return i;
 }
 
-void lrun_set_lesson(struct lesson_run *r, const struct lesson *l)
+int lrun_set_lesson(struct lesson_run *r, const struct lesson *l, char err[LESSON_ERROR_MAX])
 {
     r->lesson = l;
-    lcheck_set_lesson(r->checker, l);
+    return lcheck_set_lesson(r->checker, l, err);
 }
 
 bool lrun_finished(const struct lesson_run *r)

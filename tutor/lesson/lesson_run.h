@@ -25,7 +25,9 @@ struct lesson_run {
     bool *passed;                       /* a step a flag: its checks held */
     int *hints;                         /* hints shown, a step a count */
     uint32_t *mistakes_said;            /* a step a bit a mistake already pointed out */
+    uint32_t *lesson_mistakes_said;     /* the same for the lesson's own list, on each step */
     bool failed;                        /* a check's script failed: said once */
+    bool has_mistakes;                  /* some step lists mistakes to look for */
 };
 
 /* 0, or -1 with err (the checks do not load). */
@@ -38,7 +40,7 @@ struct lrun_outcome {
     bool judged;                        /* there was a step with checks to judge */
     bool step_done;                     /* it passed now: the run moved to the next */
     size_t done_step;                   /* which one passed */
-    int mistakes[LCHECK_MISTAKES_MAX];  /* newly recognised mistakes of the step */
+    struct lcheck_mistake mistakes[LCHECK_MISTAKES_MAX];  /* newly recognised */
     size_t n_mistakes;
     char error[LESSON_ERROR_MAX];       /* a check's script failed ("" when not) */
 };
@@ -57,8 +59,9 @@ void lrun_go(struct lesson_run *r, size_t i);
  * transcript. */
 int lrun_hint(struct lesson_run *r);
 
-/* Judges by another variant of the lesson (a submission's student's). */
-void lrun_set_lesson(struct lesson_run *r, const struct lesson *l);
+/* Judges by another variant of the lesson (a submission's student's).
+ * 0, or -1 with err. */
+int lrun_set_lesson(struct lesson_run *r, const struct lesson *l, char err[LESSON_ERROR_MAX]);
 
 bool lrun_finished(const struct lesson_run *r);
 size_t lrun_passed_count(const struct lesson_run *r);

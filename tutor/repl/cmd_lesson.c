@@ -77,15 +77,65 @@ static struct lesson_session *session_of(struct repl *r)
  * What the student sees.
  */
 
-/* A step's text as the terminal shows it: the Markdown is plain text
- * already but for its headings (the tutor prints the title itself), code
- * fences and ** marks, which are left out. Prose wider than the screen is
- * wrapped (Japanese texts keep a sentence a line); a code block's lines
- * are kept as they are. No blank lines around it. */
+/* A step's text as the terminal shows it. Markdown is plain text already,
+ * but for what is left out (headings: the tutor prints the title itself;
+ * code fences; ** marks) and its paragraphs, whose lines are one text
+ * broken anywhere: each is joined again (Japanese without a space) and
+ * wrapped to the screen. A code block, a quote, a table row keep their
+ * lines; a list item wraps under its own text. No blank lines around. */
+struct para {
+    char *text;
+    size_t len, cap;
+    int indent;                         /* of the lines after the first */
+};
+
+static void para_add(struct para *p, const char *line)
+{
+    size_t n = strlen(line);
+    if (p->len + n + 2 > p->cap) {
+        size_t cap = (p->len + n + 2) * 2;
+        char *t = realloc(p->text, cap);
+        if (!t)
+            return;
+        p->text = t;
+        p->cap = cap;
+    }
+    /* a line break inside a paragraph is a space, except between two
+     * Japanese characters, which are written without one */
+    if (p->len && !((unsigned char)p->text[p->len - 1] >= 0x80 && (unsigned char)line[0] >= 0x80))
+        p->text[p->len++] = ' ';
+    memcpy(p->text + p->len, line, n + 1);
+    p->len += n;
+}
+
+static void para_flush(struct para *p)
+{
+    if (p->len)
+        term_wrap(stdout, p->text, 0, p->indent, TERM_LINE_WIDTH);
+    p->len = 0;
+    p->indent = 0;
+}
+
+static bool is_block_start(const char *line, int *indent)
+{
+    *indent = 0;
+    if ((line[0] == '-' || line[0] == '*') && line[1] == ' ') {
+        *indent = 2;
+        return true;
+    }
+    size_t d = strspn(line, "0123456789");
+    if (d && d < 3 && line[d] == '.' && line[d + 1] == ' ') {
+        *indent = (int)d + 2;
+        return true;
+    }
+    return false;
+}
+
 static void print_markdown(const char *text)
 {
     bool started = false, fence = false;
     size_t blank = 0;
+    struct para para = {0};
     char *line = NULL;
     for (const char *p = text; *p;) {
         size_t n = strcspn(p, "\n");
@@ -97,12 +147,14 @@ static void print_markdown(const char *text)
         if (!line)
             break;
         if (strncmp(line, "```", 3) == 0) {
+            para_flush(&para);
             fence = !fence;
             continue;
         }
         if (!started && (n == 0 || line[0] == '#'))
             continue;
         if (n == 0) {
+            para_flush(&para);
             blank++;
             continue;
         }
@@ -110,19 +162,30 @@ static void print_markdown(const char *text)
             putchar('\n');             /* a paragraph's break, however many */
         blank = 0;
         started = true;
-        if (!fence) {
-            /* **bold** is plain here: the marks would only be noise */
-            char *o = line;
-            for (const char *i = line; *i; i++)
-                if (!(i[0] == '*' && i[1] == '*') && !(i > line && i[-1] == '*' && i[0] == '*'))
-                    *o++ = *i;
-            *o = '\0';
-        }
-        if (fence || term_width(line) <= TERM_LINE_WIDTH)
+        if (fence) {
             printf("%s\n", line);
-        else
-            term_wrap(stdout, line, 0, 0, TERM_LINE_WIDTH);
+            continue;
+        }
+        /* **bold** is plain here: the marks would only be noise */
+        char *o = line;
+        for (const char *i = line; *i; i++)
+            if (!(i[0] == '*' && i[1] == '*') && !(i > line && i[-1] == '*' && i[0] == '*'))
+                *o++ = *i;
+        *o = '\0';
+        int indent;
+        if (line[0] == '>' || line[0] == '|' || strncmp(line, "    ", 4) == 0 || line[0] == '<') {
+            para_flush(&para);
+            printf("%s\n", line);
+        } else if (is_block_start(line, &indent)) {
+            para_flush(&para);
+            para.indent = indent;
+            para_add(&para, line);
+        } else {
+            para_add(&para, line);
+        }
     }
+    para_flush(&para);
+    free(para.text);
     free(line);
 }
 
@@ -202,7 +265,9 @@ void repl_after_line(struct repl *r)
     }
     const struct lesson_step *s = &ls->lesson->steps[o.step_done ? o.done_step : ls->run.step];
     for (size_t i = 0; i < o.n_mistakes && !ls->quiet; i++) {
-        json_t *m = json_array_get(json_object_get(s->spec, "mistakes"), (size_t)o.mistakes[i]);
+        const json_t *list = o.mistakes[i].lesson_wide ? json_object_get(ls->lesson->doc, "mistakes")
+                                                       : json_object_get(s->spec, "mistakes");
+        json_t *m = json_array_get(list, (size_t)o.mistakes[i].mistake);
         term_info(_("Hint: %1$s"), lesson_say(json_object_get(m, "say")));
     }
     if (!o.step_done)
@@ -484,9 +549,19 @@ static int cmd_lesson(struct repl *r, int argc, char **argv)
         close_lesson(r, ls);    /* one lesson for another: the first is kept */
         if (open_lesson(r, ls, l) < 0)
             return 1;
+        /* the introduction and the first step are read together: one pager */
+        bool paged = pager_begin();
         putchar('\n');
         term_say(_("Lesson %1$d: %2$s"), l->number, lesson_title(ls->lesson));
         print_markdown(ls->lesson->intro[lesson_lang()]);
+        if (lrun_finished(&ls->run))
+            show_finished(ls);
+        else
+            show_step(ls);
+        if (paged)
+            pager_end();
+        save_progress(ls);
+        return 0;
     }
     if (lrun_finished(&ls->run))
         show_finished(ls);

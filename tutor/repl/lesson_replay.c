@@ -234,6 +234,20 @@ static char *said_now(struct lesson_session *ls, size_t step)
         strcat(out, lesson_say(json_object_get(json_array_get(mistakes, i), "say")));
         strcat(out, "\n");
     }
+    /* and the lesson's own, said on this step */
+    const json_t *wide = json_object_get(ls->lesson->doc, "mistakes");
+    uint32_t wsaid = ls->run.lesson_mistakes_said[step];
+    for (size_t i = 0; out && i < json_array_size(wide) && i < 32; i++) {
+        if (!(wsaid & (1u << i)))
+            continue;
+        const char *say = lesson_say(json_object_get(json_array_get(wide, i), "say"));
+        char *grown = realloc(out, strlen(out) + strlen(say) + 2);
+        if (!grown)
+            break;
+        out = grown;
+        strcat(out, say);
+        strcat(out, "\n");
+    }
     lcheck_result_free(&res);
     return out;
 }
