@@ -61,6 +61,7 @@ suite "relay views (--trace and --json)" sh tests/netsim/views.sh build/tutor
 suite "lessons and grading" sh tests/lesson/run.sh build/tutor
 suite "lessons and grading (sanitizers)" sh tests/lesson/run.sh build/asan/tutor
 suite "every lesson tests itself (lesson --check-all)" env XDG_STATE_HOME=/nonexistent LC_ALL=C build/tutor --lang en lesson --check-all
+suite "every lesson tests itself, in Japanese" env XDG_STATE_HOME=/nonexistent LC_ALL=C build/tutor --lang ja lesson --check-all
 suite "terminal (tmux)" sh tests/tty/run.sh build/tutor
 suite "80 columns at 80x24, en and ja (a pseudo-terminal)" /usr/bin/python3 tests/tty/width.py build/tutor
 suite "relay animation (tmux)" sh tests/tty/relay-anim.sh build/tutor

@@ -52,5 +52,8 @@ static void push(lua_State *L, const json_t *v, int depth)
 
 void lua_json_push(lua_State *L, const json_t *v)
 {
-    push(L, v, 0);
+    if (v)
+        push(L, v, 0);
+    else
+        lua_pushnil(L);
 }

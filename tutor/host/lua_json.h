@@ -13,7 +13,7 @@
  * through a hostile document's nesting. */
 #define LUA_JSON_DEPTH_MAX 16
 
-/* Pushes `v` (borrowed). May raise (memory): call from protected code. */
+/* Pushes `v` (borrowed; NULL is nil). May raise (memory): call from protected code. */
 void lua_json_push(lua_State *L, const json_t *v);
 
 #endif

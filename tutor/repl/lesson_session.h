@@ -75,7 +75,8 @@ const char **lesson_solution_lines(const struct lesson *l, size_t until, size_t 
 
 /* lesson --check-all [N...]: each lesson tests itself (its solution
  * passes every step, a fresh start passes none, every hint is reached,
- * each wrong answer fails as it should); a lesson that did not load
+ * each wrong answer fails as it should, with its "says" among the English
+ * texts it shows; in Japanese, with texts); a lesson that did not load
  * (`shelf_error`, "" when none) is a failure. Prints a line a test and
  * "N passed, N failed"; 0 when all passed. */
 int lesson_check_all(const char *datadir, const char *default_world, struct lesson **all,
