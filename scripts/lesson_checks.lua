@@ -17,6 +17,7 @@ i): k is the step (`cur`), or 0 for one of the lesson's own.
 
 An event is a table {kind, step, session, rc, service, host, text, extra}:
   command  text: the command line; host: where it ran; rc: 0 done, 1 failed
+           (or no such command), 2 not run (used wrongly, or only --help)
   connect  session, service ("smtp"), host (the server)
   sent     session, service, host, text: a line the student typed in it
   reply    session, service, host, text: a line the server answered

@@ -81,7 +81,8 @@ local function as_user(ctx, fn)
   return false
 end
 
--- The mail was checked (inbox or check) in a mail client other than bob's.
+-- The mail was checked (inbox or check) in a mail client other than bob's
+-- (a mistake on the steps where bob checks his).
 function checks.checked_not_as_bob(ctx)
   return as_user(ctx, function(e, user)
     if e.kind == "command" and user ~= "bob" then
@@ -101,26 +102,21 @@ function checks.deleted_not_as_bob(ctx)
   end), ""
 end
 
--- send ran and failed (a word of the subject or text taken for an address).
+-- send ran and failed, other than bob's own server refusing carol: a word
+-- of the subject or text taken for an address.
 function checks.send_failed(ctx)
-  for _, e in ipairs(ctx.events) do
-    if e.kind == "command" and e.rc ~= 0 and command_of(e) == "send" then
-      return true, ""
-    end
-  end
-  return false, ""
-end
-
--- The same, in a mail client other than bob's.
-function checks.send_failed_not_as_bob(ctx)
   return as_user(ctx, function(e, user)
-    return e.kind == "command" and e.rc ~= 0 and user ~= "bob" and command_of(e) == "send"
+    if e.kind == "command" and e.rc ~= 0 and command_of(e) == "send" then
+      return not (user == "bob" and string.find(e.text, "carol@b%.example"))
+    end
   end), ""
 end
 
--- send failed in bob's mail client: to carol, his own server refuses at once.
+-- send to carol failed in bob's mail client: his own server, which knows
+-- its users, refuses her at once.
 function checks.refused_as_bob(ctx)
   return as_user(ctx, function(e, user)
     return e.kind == "command" and e.rc ~= 0 and user == "bob" and command_of(e) == "send"
+           and string.find(e.text, "carol@b%.example") ~= nil
   end), ""
 end

@@ -169,3 +169,15 @@ end
 function checks.negative_twice(ctx)
   return twice_around_dialogue(ctx, "%.", 3)
 end
+
+-- A name outside this world (REFUSED), other than the one the REFUSED step
+-- asks about on purpose, and than an address given as a name (a mistake
+-- of its own).
+function checks.outside_world(ctx)
+  for _, a in ipairs(answers(ctx)) do
+    if a.rc == 5 and a.name ~= "www.other.org." and not string.find(a.name, "^[%d%.]+$") then
+      return true, ""
+    end
+  end
+  return false, ""
+end

@@ -22,7 +22,8 @@
 #define TRANSCRIPT_TEXT_MAX   4096          /* bytes kept of one line */
 
 enum ts_kind {
-    TS_COMMAND,     /* text: the line; host; rc: 0 ok, 1 failed, 2 used wrongly */
+    TS_COMMAND,     /* text: the line; host; rc: 0 ok, 1 failed (or unknown), 2 not run:
+                       used wrongly, or only its --help shown */
     TS_CONNECT,     /* session, service, host (the server) */
     TS_SENT,        /* session, service, host, text: the student's line */
     TS_REPLY,       /* session, service, host, text: one line the server sent */

@@ -89,6 +89,26 @@ struct para {
     int indent;                         /* of the lines after the first */
 };
 
+/* A line break inside a paragraph is a space, but Japanese is written
+ * without them: none before a Japanese character, none after Japanese
+ * punctuation (、。「」 and the full-width forms); between a Japanese word
+ * and a Latin one there is one, as the texts write "次に tutor の". */
+static bool joins_without_space(const char *text, size_t len, const char *next)
+{
+    if ((unsigned char)next[0] >= 0x80)
+        return true;
+    size_t i = len;
+    while (i > 0 && ((unsigned char)text[i - 1] & 0xc0) == 0x80)
+        i--;
+    if (i == 0 || i == len)
+        return false;
+    const unsigned char *c = (const unsigned char *)text + i - 1;
+    if (len - (i - 1) != 3 || (c[0] & 0xf0) != 0xe0)
+        return false;
+    unsigned cp = ((c[0] & 0x0fu) << 12) | ((c[1] & 0x3fu) << 6) | (c[2] & 0x3fu);
+    return (cp >= 0x3000 && cp <= 0x303f) || (cp >= 0xff00 && cp <= 0xffef);
+}
+
 static void para_add(struct para *p, const char *line)
 {
     size_t n = strlen(line);
@@ -100,9 +120,7 @@ static void para_add(struct para *p, const char *line)
         p->text = t;
         p->cap = cap;
     }
-    /* a line break inside a paragraph is a space, except between two
-     * Japanese characters, which are written without one */
-    if (p->len && !((unsigned char)p->text[p->len - 1] >= 0x80 && (unsigned char)line[0] >= 0x80))
+    if (p->len && !joins_without_space(p->text, p->len, line))
         p->text[p->len++] = ' ';
     memcpy(p->text + p->len, line, n + 1);
     p->len += n;
@@ -166,11 +184,19 @@ static void print_markdown(const char *text)
             printf("%s\n", line);
             continue;
         }
-        /* **bold** is plain here: the marks would only be noise */
+        /* **bold** is plain here: the marks would only be noise; inside
+         * `code` every character is the text's */
         char *o = line;
-        for (const char *i = line; *i; i++)
-            if (!(i[0] == '*' && i[1] == '*') && !(i > line && i[-1] == '*' && i[0] == '*'))
-                *o++ = *i;
+        bool code = false;
+        for (const char *i = line; *i; i++) {
+            if (*i == '`')
+                code = !code;
+            if (!code && i[0] == '*' && i[1] == '*') {
+                i++;
+                continue;
+            }
+            *o++ = *i;
+        }
         *o = '\0';
         int indent;
         if (line[0] == '>' || line[0] == '|' || strncmp(line, "    ", 4) == 0 || line[0] == '<') {
@@ -181,7 +207,7 @@ static void print_markdown(const char *text)
             para.indent = indent;
             para_add(&para, line);
         } else {
-            para_add(&para, line);
+            para_add(&para, line + strspn(line, " "));  /* a list item's continuation */
         }
     }
     para_flush(&para);

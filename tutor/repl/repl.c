@@ -237,6 +237,21 @@ int repl_run_argv(struct repl *r, int argc, char **argv)
     argc = w.n;
     argv = w.v;
     const struct command *c = repl_command(argv[0]);
+    /* what the student did, for a lesson's checks: a command refused
+     * (unknown, or used wrongly) is a mistake a lesson may point out, so
+     * it is noted too; the lesson's own commands steer the tutor and
+     * are not the work */
+    long noted = -1;
+    if (r->rt->transcript && !(c && c->steers)) {
+        char text[TRANSCRIPT_TEXT_MAX];
+        size_t used = 0;
+        for (int i = 0; i < argc && used < sizeof text; i++)
+            used += (size_t)snprintf(text + used, sizeof text - used, "%s%s", i ? " " : "", argv[i]);
+        const struct world_node *at = rt_here(r->rt);
+        noted = transcript_add(r->rt->transcript, TS_COMMAND, 0, c ? 0 : 1, argv[0],
+                               at->hostname ? at->hostname : at->name, text,
+                               used < sizeof text ? used : sizeof text - 1, NULL);
+    }
     if (!c) {
         unknown_command(argv[0]);
         fflush(stdout);
@@ -251,18 +266,6 @@ int repl_run_argv(struct repl *r, int argc, char **argv)
                    argv[0], pc->hostname ? pc->hostname : pc->name, h->hostname ? h->hostname : h->name);
         rc = -1;
     }
-    long noted = -1;
-    /* the lesson's own commands steer the tutor: they are not the work */
-    if (rc == 0 && r->rt->transcript && !c->steers) {
-        char text[TRANSCRIPT_TEXT_MAX];
-        size_t used = 0;
-        for (int i = 0; i < argc && used < sizeof text; i++)
-            used += (size_t)snprintf(text + used, sizeof text - used, "%s%s", i ? " " : "", argv[i]);
-        const struct world_node *at = rt_here(r->rt);
-        noted = transcript_add(r->rt->transcript, TS_COMMAND, 0, 0, argv[0],
-                               at->hostname ? at->hostname : at->name, text,
-                               used < sizeof text ? used : sizeof text - 1, NULL);
-    }
     if (rc == 0) {
         sbx_clear_interrupt();          /* a Ctrl-C at the prompt is spent */
         bool paged = wants_pager(c, argc, argv) && pager_begin();
@@ -272,6 +275,8 @@ int repl_run_argv(struct repl *r, int argc, char **argv)
         repl_run_queue(r);
     } else if (rc == 1) {
         rc = 0;                         /* the help asked for is shown */
+        transcript_set_rc(r->rt->transcript, noted, 2);     /* but nothing ran */
+        noted = -1;
     } else if (rc < 0) {
         rc = 1;
     }
