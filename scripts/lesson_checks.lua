@@ -26,6 +26,9 @@ An event is a table {kind, step, session, rc, service, host, text, extra}:
            host: the server asked, rc: the rcode (-1: no answer),
            extra: the answer's records, one a line
   hint     rc: the hint's number
+  relay    text: "FROM TO" as typed; rc: 0 delivered, 1 not; extra: the
+           relay's events, one JSON object a line, as relay --json prints
+           them ({"event":"forward","node":"r1",...,"next":"r2",...})
 
 The world, read-only: world.mailbox(address) and world.fetched(address)
 give the messages (texts) of a server mailbox and of the mail client's
@@ -68,6 +71,11 @@ local SAY = {
     asked = "you asked: %s",
     asked_none = "you have asked the DNS nothing in this step",
     no_answer = "no answer",
+    relay_events = "a relay %s whose events match %s",
+    relayed = "you relayed: %s",
+    relayed_none = "you have run no relay in this step",
+    delivered = "delivered",
+    lost = "not delivered",
     negated = "not: %s",
     happened = "it happened: %s",
     no_lua = "checks.%s is not defined in checks.lua",
@@ -100,6 +108,11 @@ local SAY = {
     asked = "問い合わせ: %s",
     asked_none = "このステップではまだ DNS に問い合わせていません",
     no_answer = "答えなし",
+    relay_events = "relay %s を実行し、その出来事が %s に合う",
+    relayed = "実行した relay: %s",
+    relayed_none = "このステップではまだ relay を実行していません",
+    delivered = "届いた",
+    lost = "届かなかった",
     negated = "次のことをしない: %s",
     happened = "「%s」のとおりになってしまいました",
     no_lua = "checks.lua に checks.%s がありません",
@@ -280,6 +293,22 @@ function kinds.dns(c, ev)
   return false, expect, say("asked", last_of(asked, 2))
 end
 
+function kinds.relay(c, ev)
+  local ran = {}
+  for _, e in ipairs(of_kind(ev, "relay")) do
+    local ok = e.rc == 0
+    if (c.args == nil or matches(e.text, c.args)) and (c.delivered == nil or ok == c.delivered)
+       and matches(e.extra or "", c.relay) then
+      return true
+    end
+    ran[#ran + 1] = e.text .. " (" .. say(ok and "delivered" or "lost") .. ")"
+  end
+  local what = c.args and shown(c.args) or ""
+  local expect = say("relay_events", what, shown(c.relay))
+  if #ran == 0 then return false, expect, say("relayed_none") end
+  return false, expect, say("relayed", table.concat(ran, ", "))
+end
+
 function kinds.lua(c, ev, all, step)
   local fn = checks[c.lua]
   if type(fn) ~= "function" then return false, c.lua, say("no_lua", c.lua) end
@@ -287,7 +316,7 @@ function kinds.lua(c, ev, all, step)
   return ok and true or false, c.lua, actual
 end
 
-local ORDER = { "command", "sent", "reply", "mailbox", "fetched", "queue", "dns", "lua" }
+local ORDER = { "command", "sent", "reply", "mailbox", "fetched", "queue", "dns", "relay", "lua" }
 
 local function judge(c, ev, all, step)
   local scope = c.scope == "lesson" and all or ev

@@ -296,5 +296,29 @@ EOF
 check "checks.lua has no io, no os, no binary load" \
     '! grep -q "Hint: QUIT inside the letter" "$tmp/hostile2"' "$tmp/hostile2"
 
+# A teacher's own lesson (TUTOR_LESSONS), tested by --check-all: a relay
+# check reads the packets' events whether the student saw a trace or an
+# animation, and a relay that does not cross r2 fails it.
+rm -rf "$tmp/lessons"
+mkdir -p "$tmp/lessons/07-own"
+cat >"$tmp/lessons/07-own/lesson.json" <<'EOF'
+{"id": "07-own", "title": {"en": "Own", "ja": "自作"}, "learnt": {"en": "r2", "ja": "r2"},
+ "steps": [{"id": "cross", "title": {"en": "Across r2", "ja": "r2 越え"},
+            "do": {"en": "Relay from pc1 to mail.b.example.", "ja": "pc1 から mail.b.example へ relay。"},
+            "checks": [{"relay": "\"node\":\"r2\"", "delivered": true,
+                        "expect": {"en": "a relay through r2", "ja": "r2 を通る relay"}}],
+            "hints": [{"en": "relay pc1 mail.b.example", "ja": "relay pc1 mail.b.example"}],
+            "solution": ["relay --json pc1 mail.b.example"],
+            "wrong": [{"typed": ["relay pc1 mail.a.example"], "says": "a relay through r2"}]}]}
+EOF
+printf '<!-- step: cross -->\nAcross.\n' >"$tmp/lessons/07-own/en.md"
+printf '<!-- step: cross -->\n越える。\n' >"$tmp/lessons/07-own/ja.md"
+TUTOR_LESSONS="$tmp/lessons" tutor lesson --check-all >"$tmp/own" 2>&1
+check "a teacher's own lesson with a relay check passes --check-all" \
+    '[ $? = 0 ] && grep -q "wrong answer 1 fails saying" "$tmp/own"' "$tmp/own"
+printf 'lesson 7\nrelay pc1 mail.a.example\nverify\n' | TUTOR_LESSONS="$tmp/lessons" tutor >"$tmp/own2" 2>&1
+check "a relay that does not cross r2 fails, saying which relay ran" \
+    'grep -q "actual: you relayed: pc1 mail.a.example (delivered)" "$tmp/own2"' "$tmp/own2"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

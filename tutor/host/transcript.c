@@ -97,6 +97,6 @@ void transcript_set_rc(struct transcript *t, long i, int rc)
 const char *transcript_kind_name(enum ts_kind k)
 {
     static const char *const names[] = {"command", "connect", "sent", "reply",
-                                        "closed",  "dns",     "hint"};
+                                        "closed",  "dns",     "hint", "relay"};
     return (size_t)k < sizeof names / sizeof names[0] ? names[k] : "?";
 }

@@ -31,6 +31,8 @@ enum ts_kind {
     TS_DNS,         /* text: the name; service: the type; host: the server asked;
                        rc: the rcode (-1 no answer); extra: the answer's records */
     TS_HINT,        /* rc: the hint's number (from 1) */
+    TS_RELAY,       /* text: "FROM TO" as typed; rc: 0 delivered, 1 not; extra: the
+                       relay's events, a JSON object a line (relay --json) */
 };
 
 struct ts_event {

@@ -178,6 +178,7 @@ static const struct check_kind KINDS[] = {
     {"fetched", {"has", "count", NULL}},
     {"queue", {"count", NULL}},
     {"dns", {"qtype", "rcode", "answer", NULL}},
+    {"relay", {"args", "delivered", NULL}},
     {"lua", {NULL}},
 };
 
@@ -196,7 +197,7 @@ static bool check_check(struct checker *c, const json_t *v, const char *path, js
     }
     if (!kind)
         return fail(c, path, _("no kind of check: give one of command, sent, reply, mailbox, "
-                               "fetched, queue, dns, lua"));
+                               "fetched, queue, dns, relay, lua"));
     const char *k;
     json_t *x;
     json_object_foreach((json_t *)v, k, x) {
@@ -218,6 +219,8 @@ static bool check_check(struct checker *c, const json_t *v, const char *path, js
         return fail(c, path, _("\"not\" must be true or false"));
     if (json_object_get(v, "ok") && !json_is_boolean(json_object_get(v, "ok")))
         return fail(c, path, _("\"ok\" must be true or false"));
+    if (json_object_get(v, "delivered") && !json_is_boolean(json_object_get(v, "delivered")))
+        return fail(c, path, _("\"delivered\" must be true or false"));
     if (!check_string(c, v, "rule", path, false) || !check_string(c, v, "service", path, false) ||
         !check_string(c, v, "qtype", path, false) || !check_string(c, v, "rcode", path, false) ||
         !check_count(c, v, "count", path))
@@ -227,7 +230,8 @@ static bool check_check(struct checker *c, const json_t *v, const char *path, js
         !check_pattern(c, v, "answer", path, false))
         return false;
     const char *kn = kind->name;
-    if (strcmp(kn, "sent") == 0 || strcmp(kn, "reply") == 0 || strcmp(kn, "dns") == 0)
+    if (strcmp(kn, "sent") == 0 || strcmp(kn, "reply") == 0 || strcmp(kn, "dns") == 0 ||
+        strcmp(kn, "relay") == 0)
         return check_pattern(c, v, kn, path, true);
     if (!check_string(c, v, kn, path, true))
         return false;
@@ -755,8 +759,8 @@ static char *substitute(const char *s, const struct chosen *v, bool pattern)
 /* The members of a check that hold patterns. */
 static bool is_pattern_key(const char *k)
 {
-    static const char *const keys[] = {"sent", "reply", "after", "args", "host",
-                                       "has",  "answer", "dns",  NULL};
+    static const char *const keys[] = {"sent", "reply",  "after", "args",  "host",
+                                       "has",  "answer", "dns",   "relay", NULL};
     for (size_t i = 0; keys[i]; i++)
         if (strcmp(keys[i], k) == 0)
             return true;
