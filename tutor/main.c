@@ -134,17 +134,6 @@ static int finish_stdout(int rc)
     return 1;
 }
 
-/* Scripts' tutor.log lines go to STATE/server.log, like a real server's
- * maillog, so they do not interrupt a dialogue; errors go to the screen. */
-static void on_notice(void *ctx, const char *kind, const char *text)
-{
-    struct runtime *rt = ctx;
-    if (strcmp(kind, "log") != 0)
-        term_error("%s", text);
-    else
-        rt_append_log(rt, text);
-}
-
 static void usage(FILE *f)
 {
     fprintf(f, "%s", _("Usage: tutor [OPTION]... [COMMAND [ARG]...]\n"
@@ -268,8 +257,7 @@ int main(int argc, char **argv)
         world_free(w);
         return 2;
     }
-    rt.notice = on_notice;
-    rt.notice_ctx = &rt;
+    rt_notices_to_screen(&rt);
     if (reset && rt_reset(&rt, rterr) < 0) {
         fprintf(stderr, "tutor: %s\n", rterr);
         rt_close(&rt);

@@ -15,6 +15,7 @@
 
 #include "server.h"
 #include "mail/state_sweep.h"
+#include "util/term.h"
 
 static void clock_path(const struct runtime *rt, char out[PATH_MAX])
 {
@@ -117,14 +118,10 @@ static void rt_start_clock(struct runtime *rt)
     }
 }
 
-int rt_open(struct runtime *rt, struct world *w, const char *datadir,
-            const char *state_root, char err[RT_ERROR_MAX])
+/* STATE_ROOT/worlds/NAME, made. 0, or -1 with err. */
+static int set_state(struct runtime *rt, const char *state_root, char err[RT_ERROR_MAX])
 {
-    memset(rt, 0, sizeof *rt);
-    rt->world = w;
-    rt->net_tap = -1;
-    snprintf(rt->datadir, sizeof rt->datadir, "%s", datadir);
-    if (snprintf(rt->state, sizeof rt->state, "%s/worlds/%s", state_root, w->name)
+    if (snprintf(rt->state, sizeof rt->state, "%s/worlds/%s", state_root, rt->world->name)
         >= (int)sizeof rt->state) {
         snprintf(err, RT_ERROR_MAX, "%s: path too long", state_root);
         return -1;
@@ -134,6 +131,18 @@ int rt_open(struct runtime *rt, struct world *w, const char *datadir,
         snprintf(err, RT_ERROR_MAX, "cannot make the state folder: %s", ferr);
         return -1;
     }
+    return 0;
+}
+
+int rt_open(struct runtime *rt, struct world *w, const char *datadir,
+            const char *state_root, char err[RT_ERROR_MAX])
+{
+    memset(rt, 0, sizeof *rt);
+    rt->world = w;
+    rt->net_tap = -1;
+    snprintf(rt->datadir, sizeof rt->datadir, "%s", datadir);
+    if (set_state(rt, state_root, err) < 0)
+        return -1;
     rt_start_clock(rt);
     /* what a kill -9 left half written, once it is old enough to be
      * nobody's write in progress */
@@ -475,18 +484,25 @@ int rt_rebase(struct runtime *rt, const char *state_root, char err[RT_ERROR_MAX]
 {
     close_log(rt);
     rt->log_size = 0;
-    if (snprintf(rt->state, sizeof rt->state, "%s/worlds/%s", state_root, rt->world->name)
-        >= (int)sizeof rt->state) {
-        snprintf(err, RT_ERROR_MAX, "%s: path too long", state_root);
-        return -1;
-    }
-    char ferr[FS_ERROR_MAX];
-    if (fs_mkdirs(rt->state, ferr) < 0) {
-        snprintf(err, RT_ERROR_MAX, "cannot make the state folder: %s", ferr);
-        return -1;
-    }
     rt->ids_saved_up_to = 0;            /* nothing of the counter is on this disk */
-    return 0;
+    return set_state(rt, state_root, err);
+}
+
+/* Scripts' tutor.log lines go to STATE/server.log, like a real server's
+ * maillog, so they do not interrupt a dialogue; errors go to the screen. */
+static void notice_to_screen(void *ctx, const char *kind, const char *text)
+{
+    struct runtime *rt = ctx;
+    if (strcmp(kind, "log") != 0)
+        term_error("%s", text);
+    else
+        rt_append_log(rt, text);
+}
+
+void rt_notices_to_screen(struct runtime *rt)
+{
+    rt->notice = notice_to_screen;
+    rt->notice_ctx = rt;
 }
 
 void rt_notice(struct runtime *rt, const char *kind, const char *fmt, ...)

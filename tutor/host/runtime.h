@@ -166,4 +166,9 @@ void rt_flush_log(struct runtime *rt);
 void rt_notice(struct runtime *rt, const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The prompt's way with notices: a script's tutor.log lines go to the
+ * world's server.log (as a real server's maillog, so they do not
+ * interrupt a dialogue), errors to the screen. */
+void rt_notices_to_screen(struct runtime *rt);
+
 #endif

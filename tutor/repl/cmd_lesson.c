@@ -276,6 +276,15 @@ static void show_finished(struct lesson_session *ls)
         term_say("%s", _("That was the last lesson."));
 }
 
+/* The step the student is on, or the end of the lesson. */
+static void show_where(struct lesson_session *ls)
+{
+    if (lrun_finished(&ls->run))
+        show_finished(ls);
+    else
+        show_step(ls);
+}
+
 void repl_after_line(struct repl *r)
 {
     struct lesson_session *ls = r->lesson;
@@ -340,15 +349,6 @@ void repl_typed(struct repl *r, const char *line, size_t len)
 /* ------------------------------------------------------------------------
  * Starting, resuming and ending a lesson.
  */
-static void on_notice(void *ctx, const char *kind, const char *text)
-{
-    struct runtime *rt = ctx;
-    if (strcmp(kind, "log") != 0)
-        term_error("%s", text);
-    else
-        rt_append_log(rt, text);
-}
-
 /* Closes the lesson being taken (kept where it is: its recording and
  * progress stay) and gives the prompt its own world back. */
 static void close_lesson(struct repl *r, struct lesson_session *ls)
@@ -406,8 +406,7 @@ static int open_lesson(struct repl *r, struct lesson_session *ls, struct lesson 
         record_free(&rec);
         return -1;
     }
-    ls->rt.notice = on_notice;
-    ls->rt.notice_ctx = &ls->rt;
+    rt_notices_to_screen(&ls->rt);
     if (resume) {
         /* the student's lines again, in a fresh world, unseen */
         lesson_session_replay(ls, r->datadir, rec.lines, rec.lens, rec.n);
@@ -580,19 +579,13 @@ static int cmd_lesson(struct repl *r, int argc, char **argv)
         putchar('\n');
         term_say(_("Lesson %1$d: %2$s"), l->number, lesson_title(ls->lesson));
         print_markdown(ls->lesson->intro[lesson_lang()]);
-        if (lrun_finished(&ls->run))
-            show_finished(ls);
-        else
-            show_step(ls);
+        show_where(ls);
         if (paged)
             pager_end();
         save_progress(ls);
         return 0;
     }
-    if (lrun_finished(&ls->run))
-        show_finished(ls);
-    else
-        show_step(ls);
+    show_where(ls);
     save_progress(ls);
     return 0;
 }
@@ -619,10 +612,7 @@ static int cmd_next(struct repl *r, int argc, char **argv)
     }
     lrun_go(&ls->run, ls->run.step + 1);
     save_progress(ls);
-    if (lrun_finished(&ls->run))
-        show_finished(ls);
-    else
-        show_step(ls);
+    show_where(ls);
     return 0;
 }
 
