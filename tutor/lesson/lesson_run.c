@@ -120,6 +120,14 @@ size_t lrun_passed_count(const struct lesson_run *r)
     return n;
 }
 
+size_t lrun_checked_count(const struct lesson_run *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->lesson->n_steps; i++)
+        n += json_array_size(json_object_get(r->lesson->steps[i].spec, "checks")) > 0;
+    return n;
+}
+
 int lrun_hints_total(const struct lesson_run *r)
 {
     int n = 0;

@@ -64,7 +64,10 @@ int lrun_hint(struct lesson_run *r);
 int lrun_set_lesson(struct lesson_run *r, const struct lesson *l, char err[LESSON_ERROR_MAX]);
 
 bool lrun_finished(const struct lesson_run *r);
+/* Steps passed, of the steps that have checks (lrun_checked_count): a
+ * step to read is left with "next" and neither passes nor fails. */
 size_t lrun_passed_count(const struct lesson_run *r);
+size_t lrun_checked_count(const struct lesson_run *r);
 int lrun_hints_total(const struct lesson_run *r);
 
 #endif

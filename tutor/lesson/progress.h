@@ -3,6 +3,8 @@
  * `lesson` shows: STATE/lessons/progress.json, written atomically
  *   {"version": 1, "lessons": {"01-mail-by-hand": {"step": 3, "steps": 7,
  *    "passed": 2, "hints": 1, "finished": false}}}
+ * ("step" the step the student is on, from 0; "steps" those with checks,
+ * of which "passed" passed).
  * The truth is each lesson's recording (STATE/lessons/ID/recording.jsonl),
  * which a resumed lesson replays; this file only saves replaying every
  * lesson to draw the list.

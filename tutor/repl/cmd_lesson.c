@@ -251,7 +251,7 @@ static void save_progress(struct lesson_session *ls)
 {
     if (ls->quiet || !ls->lesson)
         return;
-    struct progress_entry e = {.step = ls->run.step, .steps = ls->lesson->n_steps,
+    struct progress_entry e = {.step = ls->run.step, .steps = lrun_checked_count(&ls->run),
                                .passed = lrun_passed_count(&ls->run),
                                .hints = lrun_hints_total(&ls->run),
                                .finished = lrun_finished(&ls->run), .known = true};
@@ -267,7 +267,7 @@ static void show_finished(struct lesson_session *ls)
     const struct lesson *l = ls->lesson;
     putchar('\n');
     term_info(_("Lesson %1$d is finished: %2$s (%3$zu of %4$zu steps passed)"), l->number,
-              lesson_title(l), lrun_passed_count(&ls->run), l->n_steps);
+              lesson_title(l), lrun_passed_count(&ls->run), lrun_checked_count(&ls->run));
     term_say(_("What you have learnt: %1$s"), lesson_learnt(l));
     const struct lesson *n = next_lesson(ls);
     if (n)
@@ -454,7 +454,7 @@ static void print_list(struct lesson_session *ls)
             snprintf(state, sizeof state, "%s", _("not started"));
         else if (e.finished)
             snprintf(state, sizeof state, _("finished, %1$zu of %2$zu steps passed"), e.passed,
-                     l->n_steps);
+                     e.steps);
         else
             snprintf(state, sizeof state, _("at step %1$zu of %2$zu"), e.step + 1, l->n_steps);
         bool current = ls->lesson && strcmp(ls->lesson->id, l->id) == 0;

@@ -255,7 +255,10 @@ static int cmd_telnet(struct repl *r, int argc, char **argv)
         session_input(s, line, len);
         free(line);
         show_output(s, &net, svc->name);
-        repl_after_line(r);
+        /* the line that ends the dialogue is judged at the prompt, once
+         * "Connection closed" is on the screen */
+        if (!session_over(s))
+            repl_after_line(r);
     }
     if (session_failed(s)) {
         term_error(_("the server's script failed: %1$s"), session_failed(s));

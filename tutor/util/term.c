@@ -50,7 +50,8 @@ void term_server(const char *line)
 }
 
 /* The tool's own lines, wrapped on a screen; a continuation is indented
- * past the marker's four columns. */
+ * past the marker's four columns, where there is a marker (colour takes
+ * its place: then the lines start at the margin). */
 static void vsay(FILE *f, const char *sgr, const char *marker, const char *fmt, va_list ap)
 {
     char text[2048];
@@ -58,7 +59,7 @@ static void vsay(FILE *f, const char *sgr, const char *marker, const char *fmt, 
     fputs(color ? sgr : marker, f);
     /* a pipe gets one line a message, for whatever greps it */
     if (f == stdout ? stdout_tty : isatty(fileno(f)))
-        term_wrap(f, text, color ? 0 : 4, 4, TERM_LINE_WIDTH);
+        term_wrap(f, text, color ? 0 : 4, color ? 0 : 4, TERM_LINE_WIDTH);
     else
         fprintf(f, "%s\n", text);
     if (color)
