@@ -17,10 +17,13 @@ tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM HUP
 
-# The submissions: what `tutor --record` writes, a student id each.
-/usr/bin/python3 - "$tmp/subs" "$n" <<'EOF'
+# The submissions: what `tutor --record` writes. Lesson 1 wants the
+# student's own word in the letter: these are recordings without a
+# student id, whose word is the one of nobody in particular.
+word=$(XDG_STATE_HOME="$tmp/state" "$bin" lesson --solution 1 | sed -n 's/^Hi Bob, my word is \(.*\)\.$/\1/p')
+/usr/bin/python3 - "$tmp/subs" "$n" "$word" <<'EOF'
 import json, os, sys
-out, n = sys.argv[1], int(sys.argv[2])
+out, n, word = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 os.makedirs(out)
 for i in range(n):
     lines = [
@@ -37,7 +40,7 @@ for i in range(n):
         "To: bob@b.example",
         f"Subject: hello from student {i}",
         "",
-        f"Hi Bob, this is submission {i}.",
+        f"Hi Bob, this is submission {i}, my word is {word}.",
         "..a line with a dot",
         ".",
         "QUIT",
@@ -58,7 +61,7 @@ for i in range(n):
     assert len(lines) == 30
     with open(os.path.join(out, f"s{i:04d}.jsonl"), "w") as f:
         f.write(json.dumps({"tutor": "recording", "version": 1, "tutor_version": "bench",
-                            "lesson": None, "student": f"s{i:04d}", "seed": 20020529}) + "\n")
+                            "lesson": None, "student": None, "seed": 20020529}) + "\n")
         for l in lines:
             f.write(json.dumps({"step": None, "line": l}) + "\n")
 EOF

@@ -153,7 +153,7 @@ static json_t *grade_one(const struct grade_env *env, struct lesson_session *tpl
     struct lesson *variant = NULL;
     if (lesson_varies(l)) {
         /* the words, hosts and ports of this submission's student */
-        if (!(variant = lesson_load_variant(l->dir, rec.h.student, err))) {
+        if (!(variant = lesson_variant(l, rec.h.student, err))) {
             json_t *r = error_result(file, rec.h.student, err);
             record_free(&rec);
             return r;

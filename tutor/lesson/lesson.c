@@ -804,11 +804,57 @@ static int vary_text(char **text, const struct chosen *c)
     return 0;
 }
 
+/* A copy of `src` in memory (no file read again): its document, texts
+ * and checks. New, or NULL when out of memory. */
+static struct lesson *copy_lesson(const struct lesson *src)
+{
+    struct lesson *l = calloc(1, sizeof *l);
+    if (!l)
+        return NULL;
+    memcpy(l, src, sizeof *l);
+    l->doc = json_deep_copy(src->doc);
+    l->steps = calloc(src->n_steps, sizeof *l->steps);
+    l->intro[0] = l->intro[1] = l->checks_lua = NULL;
+    bool ok = l->doc && l->steps;
+    for (int lang = 0; ok && lang < 2; lang++)
+        ok = (l->intro[lang] = strdup(src->intro[lang])) != NULL;
+    if (ok && src->checks_lua)
+        ok = (l->checks_lua = strndup(src->checks_lua, src->checks_len)) != NULL;
+    json_t *steps = l->doc ? json_object_get(l->doc, "steps") : NULL;
+    for (size_t i = 0; ok && i < src->n_steps; i++) {
+        l->steps[i].spec = json_array_get(steps, i);
+        l->steps[i].id = json_string_value(json_object_get(l->steps[i].spec, "id"));
+        l->steps[i].n_hints = src->steps[i].n_hints;
+        ok = (l->steps[i].text[0] = strdup(src->steps[i].text[0])) != NULL &&
+             (l->steps[i].text[1] = strdup(src->steps[i].text[1])) != NULL;
+    }
+    if (!ok) {
+        if (!l->steps)
+            l->n_steps = 0;
+        lesson_free(l);
+        return NULL;
+    }
+    return l;
+}
+
 struct lesson *lesson_load_variant(const char *dir, const char *student, char err[LESSON_ERROR_MAX])
 {
     struct lesson *l = lesson_load(dir, err);
     if (!l)
         return NULL;
+    struct lesson *v = lesson_variant(l, student, err);
+    lesson_free(l);
+    return v;
+}
+
+struct lesson *lesson_variant(const struct lesson *src, const char *student,
+                              char err[LESSON_ERROR_MAX])
+{
+    struct lesson *l = copy_lesson(src);
+    if (!l) {
+        snprintf(err, LESSON_ERROR_MAX, "%s", strerror(ENOMEM));
+        return NULL;
+    }
     snprintf(l->student, sizeof l->student, "%s", student ? student : "");
     json_t *vars = json_object_get(l->doc, "variables");
     if (!json_object_size(vars))

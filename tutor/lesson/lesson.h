@@ -62,6 +62,10 @@ void lesson_free(struct lesson *l);
  * student and the lesson: two students' answers differ, and a grade
  * finds the same variant again. */
 struct lesson *lesson_load_variant(const char *dir, const char *student, char err[LESSON_ERROR_MAX]);
+/* The same from a lesson already loaded (the template, unvaried), in
+ * memory: what a grader does for each submission's student. */
+struct lesson *lesson_variant(const struct lesson *l, const char *student,
+                              char err[LESSON_ERROR_MAX]);
 
 /* Whether the lesson has variable parts. */
 bool lesson_varies(const struct lesson *l);
