@@ -134,7 +134,7 @@ static json_t *grade_one(const struct grade_env *env, struct lesson_session *tpl
 {
     struct lesson *l = tpl->lesson;
     struct record rec;
-    char err[LESSON_ERROR_MAX], rterr[RT_ERROR_MAX], dir[PATH_MAX];
+    char err[LESSON_ERROR_MAX] = "", rterr[RT_ERROR_MAX] = "", dir[PATH_MAX];
     if (record_read(file, &rec, err) < 0)
         return error_result(file, NULL, err);
     if (rec.h.lesson[0] && strcmp(rec.h.lesson, l->id) != 0) {

@@ -250,8 +250,14 @@ static int open_lesson(struct repl *r, struct lesson_session *ls, struct lesson 
         term_error(_("%1$s (\"lesson reset %2$d\" starts the lesson again)"), err, l->number);
         return -1;
     }
-    /* the student's own variant of it: its words, hosts and ports */
-    const char *student = r->student ? r->student : rec.h.student;
+    /* the student's own variant of it: its words, hosts and ports. A
+     * lesson goes on as the student it was started by: its recording is
+     * graded as theirs */
+    const char *student = resume ? rec.h.student : r->student;
+    if (resume && r->student && strcmp(r->student, rec.h.student) != 0)
+        term_info(_("lesson %1$d was started as student \"%2$s\" and goes on as that student "
+                    "(\"lesson reset %1$d\" starts it again as \"%3$s\")"),
+                  l->number, rec.h.student, r->student);
     if (!(ls->lesson = lesson_load_variant(l->dir, student, err)) ||
         !(ls->world = lesson_world_load(l, r->world_path, err))) {
         term_error("%s", err);
