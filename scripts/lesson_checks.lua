@@ -20,7 +20,9 @@ An event is a table {kind, step, session, rc, service, host, text, extra}:
            (or no such command), 2 not run (used wrongly, or only --help)
   connect  session, service ("smtp"), host (the server)
   sent     session, service, host, text: a line the student typed in it
-  reply    session, service, host, text: a line the server answered
+           (extra "client": a line the mail client, send or inbox, sent)
+  reply    session, service, host, text: a line the server answered (extra
+           "client": in the mail client's dialogue)
   closed   session, service, host
   dns      text: the name asked ("mail.b.example."), service: the type,
            host: the server asked, rc: the rcode (-1: no answer),
@@ -164,26 +166,37 @@ function matches(s, p, typed)
   return false
 end
 
-local function of_kind(ev, kind, service)
+-- Whose dialogue an event is: "student" (typed at the prompt, telnet) or
+-- "client" (the mail client's); `by` nil or "student", "client", "any".
+local function by_ok(e, by)
+  if by == "any" then return true end
+  return ((e.extra == "client") and "client" or "student") == (by or "student")
+end
+
+local function of_kind(ev, kind, service, by)
   local out = {}
   for _, e in ipairs(ev) do
-    if e.kind == kind and (service == nil or e.service == service) then out[#out + 1] = e end
+    if e.kind == kind and (service == nil or e.service == service)
+       and (kind ~= "sent" and kind ~= "reply" or by_ok(e, by)) then
+      out[#out + 1] = e
+    end
   end
   return out
 end
 
--- The lines the student typed (to `service`'s servers, or any), oldest first.
-function lines_sent(ev, service)
+-- The lines the student typed (to `service`'s servers, or any), oldest
+-- first; by "client", those the mail client sent; "any", both.
+function lines_sent(ev, service, by)
   local out = {}
-  for _, e in ipairs(of_kind(ev, "sent", service)) do out[#out + 1] = e.text end
+  for _, e in ipairs(of_kind(ev, "sent", service, by)) do out[#out + 1] = e.text end
   return out
 end
 
 -- Each server reply with the line it answered: {line, reply, session}.
-function replies(ev, service)
+function replies(ev, service, by)
   local out, last = {}, {}
   for _, e in ipairs(ev) do
-    if e.service == service or service == nil then
+    if (e.service == service or service == nil) and (e.kind ~= "sent" and e.kind ~= "reply" or by_ok(e, by)) then
       if e.kind == "sent" then last[e.session] = e.text
       elseif e.kind == "reply" then
         out[#out + 1] = { line = last[e.session], reply = e.text, session = e.session }
@@ -232,7 +245,7 @@ function kinds.command(c, ev)
 end
 
 function kinds.sent(c, ev)
-  local lines = lines_sent(ev, c.service)
+  local lines = lines_sent(ev, c.service, c.by)
   for _, l in ipairs(lines) do
     if matches(l, c.sent, true) then return true end
   end
@@ -243,7 +256,7 @@ end
 
 function kinds.reply(c, ev)
   local seen = {}
-  for _, r in ipairs(replies(ev, c.service)) do
+  for _, r in ipairs(replies(ev, c.service, c.by)) do
     if c.after == nil or matches(r.line or "", c.after, true) then
       if matches(r.reply, c.reply) then return true end
       seen[#seen + 1] = r.reply

@@ -309,13 +309,22 @@ cat >"$tmp/lessons/07-own/lesson.json" <<'EOF'
                         "expect": {"en": "a relay through r2", "ja": "r2 を通る relay"}}],
             "hints": [{"en": "relay pc1 mail.b.example", "ja": "relay pc1 mail.b.example"}],
             "solution": ["relay --json pc1 mail.b.example"],
-            "wrong": [{"typed": ["relay pc1 mail.a.example"], "says": "a relay through r2"}]}]}
+            "wrong": [{"typed": ["relay pc1 mail.a.example"], "says": "a relay through r2"}]},
+           {"id": "client", "title": {"en": "The client types", "ja": "クライアントが打つ"},
+            "do": {"en": "Send bob a mail with send.", "ja": "send で bob にメールを送る。"},
+            "checks": [{"sent": "^AUTH PLAIN ", "service": "submission", "by": "client",
+                        "expect": {"en": "the mail client logging in", "ja": "メールクライアントがログインする"}},
+                       {"reply": "^250", "after": "^%.$", "by": "client",
+                        "expect": {"en": "the mail client's letter taken", "ja": "手紙が受け付けられる"}}],
+            "solution": ["send -s hi -m body bob@b.example"],
+            "wrong": [{"typed": ["telnet mail.a.example submission", "AUTH PLAIN AGFsaWNlAGFsaWNlLXB3", "QUIT"],
+                       "says": "the mail client logging in"}]}]}
 EOF
-printf '<!-- step: cross -->\nAcross.\n' >"$tmp/lessons/07-own/en.md"
-printf '<!-- step: cross -->\n越える。\n' >"$tmp/lessons/07-own/ja.md"
+printf '<!-- step: cross -->\nAcross.\n<!-- step: client -->\nThe client.\n' >"$tmp/lessons/07-own/en.md"
+printf '<!-- step: cross -->\n越える。\n<!-- step: client -->\nクライアント。\n' >"$tmp/lessons/07-own/ja.md"
 TUTOR_LESSONS="$tmp/lessons" tutor lesson --check-all >"$tmp/own" 2>&1
-check "a teacher's own lesson with a relay check passes --check-all" \
-    '[ $? = 0 ] && grep -q "wrong answer 1 fails saying" "$tmp/own"' "$tmp/own"
+check "a teacher's own lesson, with relay checks and the mail client's dialogue, passes --check-all" \
+    '[ $? = 0 ] && [ "$(grep -c "wrong answer 1 fails saying" "$tmp/own")" = 2 ]' "$tmp/own"
 printf 'lesson 7\nrelay pc1 mail.a.example\nverify\n' | TUTOR_LESSONS="$tmp/lessons" tutor >"$tmp/own2" 2>&1
 check "a relay that does not cross r2 fails, saying which relay ran" \
     'grep -q "actual: you relayed: pc1 mail.a.example (delivered)" "$tmp/own2"' "$tmp/own2"

@@ -79,6 +79,23 @@ int mua_route(struct runtime *rt, const struct world_user *u, const char *what,
     return 0;
 }
 
+/* The mail client's dialogue as it goes: shown (hops, the caller's view),
+ * and kept for a lesson's checks as lines the client, not the student,
+ * typed. */
+struct mua_watch {
+    struct net_show net;
+    const char *service;
+    unsigned session;
+};
+
+static void watch(void *ud, bool from_client, const char *line)
+{
+    struct mua_watch *w = ud;
+    transcript_add(w->net.rt->transcript, from_client ? TS_SENT : TS_REPLY, w->session, 0,
+                   w->service, w->net.server->hostname, line, strlen(line), "client");
+    netsim_rt_show(&w->net, from_client, line);
+}
+
 /* Connects the client script to the route's server and lets them talk. */
 static int converse(struct runtime *rt, const struct mua_route *route, const char *script,
                     const struct session_job *job, session_show_fn show, void *ud,
@@ -112,8 +129,10 @@ static int converse(struct runtime *rt, const struct mua_route *route, const cha
         snprintf(out->text, sizeof out->text, "out of memory");
         return -1;
     }
-    struct net_show net = {.rt = rt, .client = route->client, .server = route->server, .inner = show, .inner_ud = ud};
-    session_pump(client, server, MUA_LINES_MAX, netsim_rt_show, &net);
+    struct mua_watch w = {.net = {.rt = rt, .client = route->client, .server = route->server,
+                                  .inner = show, .inner_ud = ud},
+                          .service = route->svc->name, .session = session_id(server)};
+    session_pump(client, server, MUA_LINES_MAX, watch, &w);
     const struct session_result *r = session_result(client);
     if (session_failed(server))
         snprintf(out->text, sizeof out->text, "%s", session_failed(server));

@@ -25,8 +25,10 @@ enum ts_kind {
     TS_COMMAND,     /* text: the line; host; rc: 0 ok, 1 failed (or unknown), 2 not run:
                        used wrongly, or only its --help shown */
     TS_CONNECT,     /* session, service, host (the server) */
-    TS_SENT,        /* session, service, host, text: the student's line */
-    TS_REPLY,       /* session, service, host, text: one line the server sent */
+    TS_SENT,        /* session, service, host, text: the student's line (extra
+                       "client": a line the mail client sent for them) */
+    TS_REPLY,       /* session, service, host, text: one line the server sent
+                       (extra "client": in the mail client's dialogue) */
     TS_CLOSED,      /* session, service, host; rc 1 when the script failed */
     TS_DNS,         /* text: the name; service: the type; host: the server asked;
                        rc: the rcode (-1 no answer); extra: the answer's records */

@@ -172,8 +172,8 @@ struct check_kind {
 };
 static const struct check_kind KINDS[] = {
     {"command", {"args", "ok", "host", NULL}},
-    {"sent", {"service", NULL}},
-    {"reply", {"after", "service", NULL}},
+    {"sent", {"service", "by", NULL}},
+    {"reply", {"after", "service", "by", NULL}},
     {"mailbox", {"has", "count", NULL}},
     {"fetched", {"has", "count", NULL}},
     {"queue", {"count", NULL}},
@@ -219,6 +219,11 @@ static bool check_check(struct checker *c, const json_t *v, const char *path, js
         return fail(c, path, _("\"not\" must be true or false"));
     if (json_object_get(v, "ok") && !json_is_boolean(json_object_get(v, "ok")))
         return fail(c, path, _("\"ok\" must be true or false"));
+    const json_t *by = json_object_get(v, "by");
+    if (by && !(json_is_string(by) && (strcmp(json_string_value(by), "student") == 0 ||
+                                       strcmp(json_string_value(by), "client") == 0 ||
+                                       strcmp(json_string_value(by), "any") == 0)))
+        return fail(c, path, _("\"by\" is \"student\", \"client\" or \"any\""));
     if (json_object_get(v, "delivered") && !json_is_boolean(json_object_get(v, "delivered")))
         return fail(c, path, _("\"delivered\" must be true or false"));
     if (!check_string(c, v, "rule", path, false) || !check_string(c, v, "service", path, false) ||
