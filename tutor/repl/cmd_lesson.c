@@ -469,38 +469,38 @@ static struct lesson_session *running(struct repl *r, const char *cmd)
     return NULL;
 }
 
-static int cmd_next(struct repl *r, int argc, char **argv)
+/* next and back: a step on (a step skipped is not passed), or back. */
+static int step_by(struct repl *r, const char *cmd, bool on)
 {
-    (void)argc;
-    struct lesson_session *ls = running(r, argv[0]);
+    struct lesson_session *ls = running(r, cmd);
     if (!ls)
         return 1;
-    if (lrun_finished(&ls->run)) {
+    if (on && lrun_finished(&ls->run)) {
         show_finished(ls);
         return 0;
     }
-    lrun_go(&ls->run, ls->run.step + 1);
-    save_progress(ls);
-    show_where(ls);
-    return 0;
-}
-
-static int cmd_back(struct repl *r, int argc, char **argv)
-{
-    (void)argc;
-    struct lesson_session *ls = running(r, argv[0]);
-    if (!ls)
-        return 1;
-    if (ls->run.step == 0) {
+    if (!on && ls->run.step == 0) {
         if (!ls->quiet)
             term_info("%s", _("this is the first step"));
         show_step(ls);
         return 0;
     }
-    lrun_go(&ls->run, ls->run.step - 1);
+    lrun_go(&ls->run, on ? ls->run.step + 1 : ls->run.step - 1);
     save_progress(ls);
-    show_step(ls);
+    show_where(ls);
     return 0;
+}
+
+static int cmd_next(struct repl *r, int argc, char **argv)
+{
+    (void)argc;
+    return step_by(r, argv[0], true);
+}
+
+static int cmd_back(struct repl *r, int argc, char **argv)
+{
+    (void)argc;
+    return step_by(r, argv[0], false);
 }
 
 static int cmd_hint(struct repl *r, int argc, char **argv)
