@@ -15,13 +15,13 @@
 cd "$(dirname "$0")/../.." || exit 2
 [ $# -eq 2 ] || { echo "usage: sh tests/fuzz/run.sh FUZZ_DIR smoke|RUNS" >&2; exit 2; }
 dir=$1 mode=$2
-harnesses=${FUZZERS:-dnsview exchange smtp pop3 zone topology world mime record lesson}
+harnesses=${FUZZERS:-dnsview exchange smtp pop3 zone topology world mime record lesson received}
 
 # The longest input each harness takes: a DNS message, a dialogue, a file.
 max_len() {
     case $1 in
         dnsview|exchange) echo 1500 ;;
-        smtp|pop3) echo 4096 ;;
+        smtp|pop3|received) echo 4096 ;;
         *) echo 16384 ;;
     esac
 }

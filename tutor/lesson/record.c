@@ -146,7 +146,9 @@ static char *line_of(const json_t *o, size_t *len)
     bool bytes = json_is_true(json_object_get(o, "bytes"));
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (bytes && (c & 0xe0) == 0xc0 && i + 1 < n) {
+        if (bytes && (c == 0xc2 || c == 0xc3) && i + 1 < n) {
+            /* U+0080..U+00FF: the byte record_line wrote so (never a NUL;
+             * a wider character is not one of its bytes, and stays) */
             out[k++] = (char)(((c & 0x1f) << 6) | ((unsigned char)s[i + 1] & 0x3f));
             i++;
         } else if (c) {

@@ -1,0 +1,197 @@
+/*
+ * test_received — Received: fields read as hops, in the dialects real
+ * mail carries: the lecture's three examples (the spam's four sendmail
+ * hops, the virus mail's "(may be forged)" and "(envelope-from ...)", the
+ * free mail's qmail, Exchange and HTTP hops; their names and addresses
+ * moved to .example and the documentation ranges), the tutor's own
+ * Postfix-like lines, Exim, and what is not a hop at all.
+ */
+#include "unit.h"
+
+#include <string.h>
+
+#include "mail/received.h"
+
+static void parse(const char *v, struct received_hop *h)
+{
+    received_parse(v, strlen(v), h);
+}
+
+/* The spam's ④ and ③: sendmail, folded over lines, "(JST)" after the date. */
+static void test_sendmail_relay(void **state)
+{
+    (void)state;
+    struct received_hop h;
+    parse(" from xxx.kyushu-u.example (xxx.kyushu-u.example [198.51.100.5])\n"
+          "\tby xxx.saga-u.example (8.9.1a/3.7W) with ESMTP id PAA01308\n"
+          "\tfor <user@saga-u.example>; Fri, 19 Apr 2002 15:29:24 +0900 (JST)",
+          &h);
+    assert_true(h.parsed);
+    assert_string_equal(h.from, "xxx.kyushu-u.example");
+    assert_string_equal(h.helo, "xxx.kyushu-u.example");
+    assert_string_equal(h.rdns, "xxx.kyushu-u.example");
+    assert_string_equal(h.ip, "198.51.100.5");
+    assert_string_equal(h.by, "xxx.saga-u.example");
+    assert_string_equal(h.with, "ESMTP");
+    assert_string_equal(h.id, "PAA01308");
+    assert_string_equal(h.for_, "user@saga-u.example");
+    assert_true(h.has_date);
+    assert_int_equal(h.when, 1019197764);        /* 2002-04-19 06:29:24 UTC */
+    assert_false(h.authenticated);
+    assert_false(h.may_be_forged);
+
+    /* ③: the TCP-info folded inside its parentheses, the id before a ";" */
+    parse(" from galaxy.freehosting.example (galaxy.freehosting.example\n"
+          " [203.0.113.16])\n by xxxx.kyushu-u.example\n"
+          " (8.8.8+2.7Wbeta7/3.7W/rc[01.01.27.13]) with ESMTP id\n PAA09089;\n"
+          " Fri, 19 Apr 2002 15:29:24 +0900 (JST)",
+          &h);
+    assert_string_equal(h.rdns, "galaxy.freehosting.example");
+    assert_string_equal(h.ip, "203.0.113.16");
+    assert_string_equal(h.by, "xxxx.kyushu-u.example");
+    assert_string_equal(h.id, "PAA09089");
+    assert_int_equal(h.when, 1019197764);
+}
+
+/* ② and ①: the ident in the TCP-info, and a local submission. */
+static void test_sendmail_local(void **state)
+{
+    (void)state;
+    struct received_hop h;
+    parse(" from galaxy.freehosting.example (user@galaxy.freehosting.example [127.0.0.1])\n"
+          " by galaxy.freehosting.example (8.12.1/8.12.1) with ESMTP id g3J6NXkS021277;\n"
+          " Fri, 19 Apr 2002 15:23:33 +0900 (JST)",
+          &h);
+    assert_string_equal(h.rdns, "galaxy.freehosting.example");
+    assert_string_equal(h.ip, "127.0.0.1");
+    assert_string_equal(h.id, "g3J6NXkS021277");
+
+    parse(" (from user@localhost)\n by galaxy.freehosting.example (8.12.1/8.12.1/Submit)"
+          " id g3J6Lv4V020235;\n Fri, 19 Apr 2002 15:21:57 +0900 (JST)",
+          &h);
+    assert_true(h.parsed);
+    assert_string_equal(h.from, "user@localhost");
+    assert_string_equal(h.by, "galaxy.freehosting.example");
+    assert_string_equal(h.id, "g3J6Lv4V020235");
+    assert_int_equal(h.when, 1019197317);
+}
+
+/* The virus mail: "(may be forged)" nested in the TCP-info, the envelope
+ * after the date, and a hop without TCP-info whose "by" has no comment. */
+static void test_may_be_forged(void **state)
+{
+    (void)state;
+    struct received_hop h;
+    parse(" from rcpt-expgw.provider.example (rcpt-expgw.provider.example [192.0.2.143]\n"
+          " (may be forged))\n by xxx.addr.example (8.11.6/8.9.1) with ESMTP id g4JA5Jo32468\n"
+          " for <me@addr.example>; Sun, 19 May 2002 03:05:19 -0700 (PDT)\n"
+          " (envelope-from someone@provider.example)(envelope-to <me@addr.example>)",
+          &h);
+    assert_true(h.may_be_forged);
+    assert_string_equal(h.ip, "192.0.2.143");
+    assert_string_equal(h.envelope_from, "someone@provider.example");
+    assert_int_equal(h.when, 1021802719);        /* 10:05:19 UTC */
+
+    parse(" from Xhyhyhazq (203.0.113.77 [203.0.113.77]) by smtp-gw.provider.example\n"
+          " id TADJC0A8263C; Sun, 19 May 2002 19:04:49 +0900 (JST)",
+          &h);
+    assert_string_equal(h.from, "Xhyhyhazq");
+    assert_string_equal(h.helo, "Xhyhyhazq");
+    assert_string_equal(h.rdns, "203.0.113.77");
+    assert_string_equal(h.ip, "203.0.113.77");
+    assert_string_equal(h.by, "smtp-gw.provider.example");
+    assert_string_equal(h.id, "TADJC0A8263C");
+}
+
+/* The free mail: qmail's HELO and bare address, Exchange's pickup, the
+ * web hop with HTTP and a GMT date. */
+static void test_free_mail(void **state)
+{
+    (void)state;
+    struct received_hop h;
+    parse(" from unknown (HELO hotmail.example) (198.51.100.122)\n"
+          " by ml1.freeml.example with SMTP; 18 Mar 2002 05:02:10 -0000",
+          &h);
+    assert_string_equal(h.from, "unknown");
+    assert_string_equal(h.helo, "hotmail.example");
+    assert_string_equal(h.ip, "198.51.100.122");
+    assert_string_equal(h.with, "SMTP");
+    assert_int_equal(h.when, 1016427730);
+
+    parse(" from mail pickup service by hotmail.example with Microsoft SMTPSVC;\n"
+          " Sun, 17 Mar 2002 21:02:09 -0800",
+          &h);
+    assert_string_equal(h.from, "mail pickup service");
+    assert_string_equal(h.by, "hotmail.example");
+    assert_string_equal(h.with, "Microsoft SMTPSVC");
+    assert_int_equal(h.when, 1016427729);
+
+    parse(" from 203.0.113.222 by lw15fd.law15.hotmail.example with\n HTTP;\n"
+          " Mon, 18 Mar 2002 05:02:09 GMT",
+          &h);
+    assert_string_equal(h.from, "203.0.113.222");
+    assert_string_equal(h.with, "HTTP");
+    assert_int_equal(h.when, 1016427729);
+}
+
+/* The tutor's own servers (Postfix's form), authenticated; Exim with
+ * TLS and its helo=; an address literal as the from name. */
+static void test_postfix_exim(void **state)
+{
+    (void)state;
+    struct received_hop h;
+    parse(" from pc1.a.example (pc1.a.example [192.0.2.10])\n\tby mail.a.example (Postfix)"
+          " with ESMTPA id 4281D00001\n\tfor <bob@b.example>; Wed, 29 May 2002 10:00:13 +0900",
+          &h);
+    assert_true(h.authenticated);
+    assert_false(h.tls);
+    assert_string_equal(h.for_, "bob@b.example");
+    assert_string_equal(h.id, "4281D00001");
+
+    parse(" from [192.0.2.1] (helo=laptop.example)\n\tby mx.b.example with esmtpsa"
+          " (TLS1.3) (Exim 4.96)\n\t(envelope-from <x@a.example>)\n\tid 1rabc-0001-XY\n"
+          "\tfor bob@b.example; Tue, 03 Dec 2024 09:15:00 +0000",
+          &h);
+    assert_string_equal(h.from, "[192.0.2.1]");
+    assert_string_equal(h.ip, "192.0.2.1");
+    assert_string_equal(h.helo, "laptop.example");
+    assert_true(h.authenticated);
+    assert_true(h.tls);
+    assert_string_equal(h.envelope_from, "x@a.example");
+    assert_string_equal(h.id, "1rabc-0001-XY");
+    assert_string_equal(h.for_, "bob@b.example");
+}
+
+/* What is not a hop is said so, and nothing reads out of bounds. */
+static void test_not_a_hop(void **state)
+{
+    (void)state;
+    struct received_hop h;
+    parse("", &h);
+    assert_false(h.parsed);
+    parse(" garbage ((( [ < ;;;", &h);
+    assert_false(h.parsed);
+    assert_false(h.has_date);
+    parse(" from [unclosed", &h);
+    assert_true(h.parsed);
+    assert_string_equal(h.ip, "unclosed");
+    long long t;
+    assert_int_equal(received_date("Fri, 19 Apr 2002 15:29:24 +0900", &t), 0);
+    assert_int_equal(t, 1019197764);
+    assert_int_equal(received_date("19 Apr 02 15:29 EST", &t), 0);       /* a 2-digit year */
+    assert_int_equal(t, 1019248140);
+    assert_int_equal(received_date("not a date", &t), -1);
+    assert_int_equal(received_date("32 Apr 2002 15:29:24 +0900", &t), -1);
+    /* a year too long to be one is no date (it overflowed once) */
+    assert_int_equal(received_date("18 Mar 888888888888882002 05:02:10 -0000", &t), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sendmail_relay), cmocka_unit_test(test_sendmail_local),
+        cmocka_unit_test(test_may_be_forged),  cmocka_unit_test(test_free_mail),
+        cmocka_unit_test(test_postfix_exim),   cmocka_unit_test(test_not_a_hop),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
