@@ -8,6 +8,7 @@
  */
 #include "unit.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "mail/received.h"
@@ -186,12 +187,53 @@ static void test_not_a_hop(void **state)
     assert_int_equal(received_date("18 Mar 888888888888882002 05:02:10 -0000", &t), -1);
 }
 
+/* The lecture's spam, whole: four hops, read bottom up, each later than
+ * the one before (1 min 36 s, 5 min 51 s, then none: the clocks agree). */
+static void test_message_hops(void **state)
+{
+    (void)state;
+    static const char msg[] =
+        "Received: from xxx.kyushu-u.example (xxx.kyushu-u.example [198.51.100.5])\r\n"
+        "\tby xxx.saga-u.example (8.9.1a/3.7W) with ESMTP id PAA01308\r\n"
+        "\tfor <user@saga-u.example>; Fri, 19 Apr 2002 15:29:24 +0900 (JST)\r\n"
+        "Received: from galaxy.freehosting.example (galaxy.freehosting.example\r\n"
+        "\t[203.0.113.16])\r\n\tby xxxx.kyushu-u.example (8.8.8+2.7Wbeta7/3.7W) with ESMTP id\r\n"
+        "\tPAA09089; Fri, 19 Apr 2002 15:29:24 +0900 (JST)\r\n"
+        "Received: from galaxy.freehosting.example (user@galaxy.freehosting.example [127.0.0.1])\r\n"
+        "\tby galaxy.freehosting.example (8.12.1/8.12.1) with ESMTP id g3J6NXkS021277;\r\n"
+        "\tFri, 19 Apr 2002 15:23:33 +0900 (JST)\r\n"
+        "Received: (from user@localhost)\r\n"
+        "\tby galaxy.freehosting.example (8.12.1/8.12.1/Submit) id g3J6Lv4V020235;\r\n"
+        "\tFri, 19 Apr 2002 15:21:57 +0900 (JST)\r\n"
+        "Message-Id: <200204190621.g3J6Lv4V020235@galaxy.freehosting.example>\r\n"
+        "X-Scriptname: www.idol.example/pmail/pmail.cgi\r\n"
+        "Subject: hello\r\n"
+        "\r\n"
+        "Received: a body line is no hop\r\n";
+    size_t n;
+    struct received_hop *h = received_hops(msg, sizeof msg - 1, &n);
+    assert_non_null(h);
+    assert_int_equal(n, 4);
+    assert_string_equal(h[0].from, "user@localhost");
+    assert_string_equal(h[1].ip, "127.0.0.1");
+    assert_string_equal(h[2].ip, "203.0.113.16");
+    assert_string_equal(h[3].by, "xxx.saga-u.example");
+    assert_int_equal(h[1].when - h[0].when, 96);
+    assert_int_equal(h[2].when - h[1].when, 351);
+    assert_int_equal(h[3].when - h[2].when, 0);
+    free(h);
+    static const char none[] = "Subject: none\r\n\r\nbody";
+    assert_null(received_hops(none, sizeof none - 1, &n));
+    assert_int_equal(n, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sendmail_relay), cmocka_unit_test(test_sendmail_local),
         cmocka_unit_test(test_may_be_forged),  cmocka_unit_test(test_free_mail),
         cmocka_unit_test(test_postfix_exim),   cmocka_unit_test(test_not_a_hop),
+        cmocka_unit_test(test_message_hops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,10 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-/* Calls `fn` for each field whose name is `name`, with the raw (folded)
- * value span; stops when fn returns true. */
-static void each_field(const char *msg, size_t len, const char *name,
-                       bool (*fn)(const char *v, size_t vlen, void *ud), void *ud)
+void msg_each_field(const char *msg, size_t len, const char *name, msg_field_fn fn, void *ud)
 {
     size_t nlen = strlen(name), i = 0;
     while (i < len) {
@@ -56,7 +53,7 @@ static bool take_first(const char *v, size_t vlen, void *ud)
 char *msg_header(const char *msg, size_t len, const char *name)
 {
     char *out = NULL;
-    each_field(msg, len, name, take_first, &out);
+    msg_each_field(msg, len, name, take_first, &out);
     return out;
 }
 
@@ -71,6 +68,6 @@ static bool count_one(const char *v, size_t vlen, void *ud)
 int msg_header_count(const char *msg, size_t len, const char *name)
 {
     int n = 0;
-    each_field(msg, len, name, count_one, &n);
+    msg_each_field(msg, len, name, count_one, &n);
     return n;
 }

@@ -4,6 +4,7 @@
 #ifndef TUTOR_MESSAGE_H
 #define TUTOR_MESSAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The value of the first header field called `name` (case-insensitive),
@@ -11,6 +12,12 @@
  * New string, caller frees; NULL when the field is absent. The header ends
  * at the first empty line. */
 char *msg_header(const char *msg, size_t len, const char *name);
+
+/* Calls `fn` for each header field called `name` (case-insensitive), in
+ * the order they stand, with its raw value (folded, line ends and all)
+ * after the colon; stops when fn returns true. Borrowed for the call. */
+typedef bool (*msg_field_fn)(const char *value, size_t len, void *ud);
+void msg_each_field(const char *msg, size_t len, const char *name, msg_field_fn fn, void *ud);
 
 /* How many header fields called `name` the message has. */
 int msg_header_count(const char *msg, size_t len, const char *name);

@@ -1,6 +1,8 @@
 /* received — see received.h. */
 #include "received.h"
 
+#include "message.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -386,4 +388,42 @@ void received_parse(const char *value, size_t len, struct received_hop *h)
             h->has_date = true;
         }
     }
+}
+
+/* ------------------------------------------------------------------------
+ * A message's hops.
+ */
+struct gather {
+    struct received_hop *hops;
+    size_t n;
+};
+
+static bool take_hop(const char *v, size_t len, void *ud)
+{
+    struct gather *g = ud;
+    if (g->n == RECEIVED_HOPS_MAX)
+        return true;
+    received_parse(v, len, &g->hops[g->n++]);
+    return false;
+}
+
+struct received_hop *received_hops(const char *msg, size_t len, size_t *n)
+{
+    *n = 0;
+    struct gather g = {calloc(RECEIVED_HOPS_MAX, sizeof *g.hops), 0};
+    if (!g.hops)
+        return NULL;
+    msg_each_field(msg, len, "Received", take_hop, &g);
+    if (g.n == 0) {
+        free(g.hops);
+        return NULL;
+    }
+    /* the top field is the last hop: reverse into the order they happened */
+    for (size_t i = 0; i < g.n / 2; i++) {
+        struct received_hop t = g.hops[i];
+        g.hops[i] = g.hops[g.n - 1 - i];
+        g.hops[g.n - 1 - i] = t;
+    }
+    *n = g.n;
+    return g.hops;
 }

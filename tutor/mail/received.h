@@ -47,6 +47,13 @@ struct received_hop {
  * whether it is a hop at all. */
 void received_parse(const char *value, size_t len, struct received_hop *hop);
 
+/* The hops a message records, oldest first: its Received: fields from
+ * the bottom up (each server adds its own on top), at most
+ * RECEIVED_HOPS_MAX. New array (free it), *n its length; NULL (and *n 0)
+ * when there is none or memory is short. */
+#define RECEIVED_HOPS_MAX 100
+struct received_hop *received_hops(const char *msg, size_t len, size_t *n);
+
 /* An RFC 5322 date ("Fri, 19 Apr 2002 15:29:24 +0900 (JST)", the obsolete
  * zones GMT, UT, EST... and two-digit years too) as seconds since 1970
  * UTC. 0 with *out, or -1 when it is not a date. */
