@@ -509,6 +509,8 @@ static int cmd_hint(struct repl *r, int argc, char **argv)
     struct lesson_session *ls = running(r, argv[0]);
     if (!ls)
         return 1;
+    bool at_top = !lrun_finished(&ls->run) &&
+                  ls->run.hints[ls->run.step] >= (int)ls->lesson->steps[ls->run.step].n_hints;
     int h = lrun_hint(&ls->run);
     save_progress(ls);
     if (ls->quiet)
@@ -520,6 +522,9 @@ static int cmd_hint(struct repl *r, int argc, char **argv)
     }
     const struct lesson_step *s = &ls->lesson->steps[ls->run.step];
     term_info(_("Hint %1$d of %2$zu: %3$s"), h + 1, s->n_hints, lesson_step_hint(s, (size_t)h));
+    if (at_top)
+        term_info("%s", _("that was the last hint of this step: \"verify\" shows what is still "
+                          "missing"));
     return 0;
 }
 
