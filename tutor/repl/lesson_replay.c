@@ -173,7 +173,6 @@ int lesson_trial(struct lesson_session *ls, struct lesson *l, struct world *w, c
     memset(ls, 0, sizeof *ls);
     ls->lesson = l;
     ls->world = w;
-    ls->shared_world = true;
     ls->quiet = true;
     if (lesson_scratch_dir(ls->dir, err) < 0)
         return -1;

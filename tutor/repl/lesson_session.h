@@ -24,8 +24,9 @@ struct lesson_session {
     char shelf_error[LESSON_ERROR_MAX]; /* a lesson that did not load ("" when all did) */
     struct lesson *lesson;              /* the one being taken, or NULL */
     struct lesson_run run;
-    struct world *world;                /* its world (owned, unless `shared_world`) */
-    bool shared_world;
+    /* its world: the prompt's session owns it (close frees it); a trial
+     * borrows its caller's, loaded once for many replays */
+    struct world *world;
     struct runtime rt;
     struct runtime *prompt_rt;          /* the prompt's own world, given back at the end */
     struct record_writer rec;
