@@ -6,8 +6,10 @@
 # NAME.args, when present, holds extra arguments (e.g. --lang ja).
 # NAME.setup, when present, is run first with the world's state folder as
 # its argument (to break it, say); that folder is shown as $STATE.
+# NAME.sed, when present, is a sed script applied to what was printed,
+# for the little a machine's speed may change (it says why in comments).
 # The world's simulated clock and queue IDs are deterministic, so nothing
-# needs masking. Usage: run-transcripts.sh [TUTOR_BINARY]
+# else needs masking. Usage: run-transcripts.sh [TUTOR_BINARY]
 bin=${1:-build/tutor}
 dir=$(dirname "$0")/transcripts
 pass=0 fail=0
@@ -25,6 +27,9 @@ for in in "$dir"/*.in; do
     XDG_STATE_HOME="$tmp/state" LC_ALL=C NO_COLOR=1 "$bin" $args <"$in" >"$tmp/raw" 2>&1
     status=$?
     sed "s|$tmp/state/tutor/worlds/lecture|\$STATE|g" "$tmp/raw" >"$tmp/got"
+    if [ -f "$dir/$name.sed" ]; then
+        sed -f "$dir/$name.sed" "$tmp/got" >"$tmp/got.sed" && mv "$tmp/got.sed" "$tmp/got"
+    fi
     expect=0
     [ -f "$dir/$name.status" ] && expect=$(cat "$dir/$name.status")
     if [ "$status" = "$expect" ] && cmp -s "$want" "$tmp/got"; then

@@ -27,6 +27,11 @@
 /* tutor.log lines one callback may write: a loop of them would fill
  * server.log (and rotate the instructor's history away) in half a second */
 #define SRV_LOG_LINES_MAX 100
+/* What a log call past the cap costs: dropping it is cheap for the host,
+ * but a script that keeps calling must run out of its instruction budget
+ * in a few thousand calls, long before the wall-clock deadline, so a
+ * runaway logger ends the same way on a fast machine and a slow one. */
+#define SRV_LOG_DROPPED_COST 1000
 
 struct vserver {
     struct runtime *rt;
@@ -381,6 +386,7 @@ static int api_log(lua_State *L)
         srv->log_lines = 0;
     }
     if (++srv->log_lines > SRV_LOG_LINES_MAX) {
+        sbx_charge(L, SRV_LOG_DROPPED_COST);
         if (srv->log_lines == SRV_LOG_LINES_MAX + 1)
             rt_notice(srv->rt, "log", "%s: more log lines of this call are dropped "
                       "(at most %d a call)", srv_script(srv), SRV_LOG_LINES_MAX);
