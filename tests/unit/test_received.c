@@ -185,6 +185,9 @@ static void test_not_a_hop(void **state)
     assert_int_equal(received_date("32 Apr 2002 15:29:24 +0900", &t), -1);
     /* a year too long to be one is no date (it overflowed once) */
     assert_int_equal(received_date("18 Mar 888888888888882002 05:02:10 -0000", &t), -1);
+    /* a negative hour is no time (it overflowed once, found by fuzz_received) */
+    assert_int_equal(received_date("18 Mar 2002 -558038586:00 -0000", &t), -1);
+    assert_int_equal(received_date("18 Mar 2002 99999999999:00 -0000", &t), -1);
 }
 
 /* The lecture's spam, whole: four hops, read bottom up, each later than

@@ -92,8 +92,12 @@ int received_date(const char *s, long long *out)
         year += year < 50 ? 2000 : 1900;
     else if (strlen(w[i + 2]) == 3)
         year += 1900;
+    /* hh:mm[:ss], digits only: a sign or a long number is no time (and
+     * "-558038586:00" overflowed the arithmetic below once) */
     int hh = 0, mm = 0, ss = 0;
-    if (sscanf(w[i + 3], "%d:%d:%d", &hh, &mm, &ss) < 2 || hh > 23 || mm > 59 || ss > 60)
+    size_t tlen = strlen(w[i + 3]);
+    if (tlen > 8 || strspn(w[i + 3], "0123456789:") != tlen ||
+        sscanf(w[i + 3], "%d:%d:%d", &hh, &mm, &ss) < 2 || hh > 23 || mm > 59 || ss > 60)
         return -1;
     int zone = 0;
     if (i + 4 < n && !zone_offset(w[i + 4], &zone))
@@ -309,6 +313,7 @@ static enum clause keyword(const struct tok *t)
 void received_parse(const char *value, size_t len, struct received_hop *h)
 {
     memset(h, 0, sizeof *h);
+    put(h->raw, sizeof h->raw, value, len);
     const char *end = value + len;
     /* the date follows the last ";" outside comments */
     const char *semi = NULL;
@@ -395,13 +400,13 @@ void received_parse(const char *value, size_t len, struct received_hop *h)
  */
 struct gather {
     struct received_hop *hops;
-    size_t n;
+    size_t n, max;
 };
 
 static bool take_hop(const char *v, size_t len, void *ud)
 {
     struct gather *g = ud;
-    if (g->n == RECEIVED_HOPS_MAX)
+    if (g->n == g->max)
         return true;
     received_parse(v, len, &g->hops[g->n++]);
     return false;
@@ -410,14 +415,16 @@ static bool take_hop(const char *v, size_t len, void *ud)
 struct received_hop *received_hops(const char *msg, size_t len, size_t *n)
 {
     *n = 0;
-    struct gather g = {calloc(RECEIVED_HOPS_MAX, sizeof *g.hops), 0};
+    /* counted first: most messages have a few hops, and a mailbox many messages */
+    int count = msg_header_count(msg, len, "Received");
+    if (count == 0)
+        return NULL;
+    if (count > RECEIVED_HOPS_MAX)
+        count = RECEIVED_HOPS_MAX;
+    struct gather g = {calloc((size_t)count, sizeof *g.hops), 0, (size_t)count};
     if (!g.hops)
         return NULL;
     msg_each_field(msg, len, "Received", take_hop, &g);
-    if (g.n == 0) {
-        free(g.hops);
-        return NULL;
-    }
     /* the top field is the last hop: reverse into the order they happened */
     for (size_t i = 0; i < g.n / 2; i++) {
         struct received_hop t = g.hops[i];

@@ -20,6 +20,7 @@
 #include <stddef.h>
 
 #define RECEIVED_TEXT_MAX 256           /* bytes kept of one part */
+#define RECEIVED_RAW_MAX 1000           /* bytes kept of the field (RFC 5322 2.1.1: a line's 998) */
 
 struct received_hop {
     char from[RECEIVED_TEXT_MAX];       /* the name the sender gave, as written */
@@ -40,6 +41,7 @@ struct received_hop {
     bool authenticated;                 /* with ESMTPA or ESMTPSA (RFC 3848) */
     bool tls;                           /* with ESMTPS or ESMTPSA */
     bool parsed;                        /* a "from" or "by" clause was read */
+    char raw[RECEIVED_RAW_MAX];         /* the field unfolded, to show when it is not parsed */
 };
 
 /* Reads the value of a Received: field (after "Received:", unfolded or
