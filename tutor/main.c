@@ -18,6 +18,7 @@
 #include "util/i18n.h"
 #include "util/pager.h"
 #include "grade/grade.h"
+#include "headers/headers.h"
 #include "host/sandbox.h"
 #include "lesson/record.h"
 #include "repl/repl.h"
@@ -223,6 +224,12 @@ int main(int argc, char **argv)
     if (optind < argc && strcmp(argv[optind], "completion") == 0 &&
         !(optind + 1 < argc && strcmp(argv[optind + 1], "words") == 0))
         return finish_stdout(completion_script(argc - optind, argv + optind, opts, serve_options));
+    /* reading mail needs no world and no state */
+    if (optind < argc && strcmp(argv[optind], "headers") == 0) {
+        struct headers_env env = {datadir};
+        return finish_stdout(headers_main(&env, argc - optind, argv + optind));
+    }
+
     if (!state_root(state)) {
         fprintf(stderr, "%s", _("tutor: no home folder to keep the state in: set HOME or "
                                 "XDG_STATE_HOME\n"));

@@ -238,16 +238,34 @@ static void readers_add(struct readers *r, struct textbuf *out, const char *s, s
 }
 
 /* Text outside encoded-words. Old Japanese clients put ISO-2022-JP there
- * unencoded (it is 7-bit, so it went through); its escapes give it away. */
+ * unencoded (it is 7-bit, so it went through); its escapes give it away.
+ * 8-bit text that is not UTF-8 is the Japanese of Unix mail (EUC-JP) or of
+ * Windows (Shift_JIS), whichever reads it whole: EUC-JP first, since
+ * Shift_JIS reads nearly any EUC-JP text as half-width katakana, while
+ * Shift_JIS's lead bytes 0x81-0x9F are no EUC-JP. */
 static void add_raw(struct readers *r, struct textbuf *out, const char *s, size_t n)
 {
     bool jis = false;
     for (const char *e = s; !jis && (e = memchr(e, 0x1B, n - (size_t)(e - s))) != NULL; e++)
         jis = n - (size_t)(e - s) >= 3 && e[1] == '$' && (e[2] == 'B' || e[2] == '@');
-    if (jis)
+    if (jis) {
         readers_add(r, out, s, n, "ISO-2022-JP");
-    else
-        mime_add_utf8(out, s, n);
+        return;
+    }
+    if (mime_utf8_check(s, n) < n) {
+        static const char *const guesses[] = {"EUC-JP", "CP932"};
+        for (size_t g = 0; g < sizeof guesses / sizeof guesses[0]; g++) {
+            iconv_t cd = readers_get(r, guesses[g]);
+            if (cd == MIME_NO_ICONV)
+                continue;
+            size_t mark = out->len;
+            if (mime_iconv_into(cd, s, n, out) == 0 && !out->oom &&
+                !memchr(out->p + mark, '\0', out->len - mark))
+                return;
+            out->len = mark;
+        }
+    }
+    mime_add_utf8(out, s, n);
 }
 
 static bool all_space(const char *s, size_t n)

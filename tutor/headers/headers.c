@@ -1,0 +1,142 @@
+/* headers — see headers.h. */
+#include "headers.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mail/mailsource.h"
+#include "mail/trace.h"
+#include "trace_json.h"
+#include "trace_print.h"
+#include "util/i18n.h"
+
+static const char *const samples[] = {"spam", "virus", "freemail"};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "%s", _("Usage: tutor headers [OPTION]... [FILE|-]...\n"
+                       "Reads where each mail really came from: its Received: lines oldest\n"
+                       "first (who handed it to which server, when, and the delay), what the\n"
+                       "other fields give away (X-Originating-IP, Message-Id, Errors-To,\n"
+                       "Return-Path, X-Mailer, X-Scriptname), and the probable origin, with\n"
+                       "the reasoning. FILE is one message, an mbox or a Maildir folder; - or\n"
+                       "nothing reads standard input.\n\n"
+                       "Options:\n"
+                       "  --sample NAME   one of the lecture's examples: spam (sent by a web\n"
+                       "                  CGI), virus (Klez, with a forged From), freemail\n"
+                       "                  (sent from a web mail service)\n"
+                       "  --json          a JSON object a message, one a line\n"
+                       "                  (lessons/headers.schema.json)\n"
+                       "  --lang ja|en    language of the report\n"
+                       "  --help          show this help and exit\n\n"
+                       "Exit status: 0 every message was read, 2 a file could not be.\n"));
+}
+
+struct run {
+    bool json;
+    const char *title;              /* the sample's name, for its heading */
+};
+
+static int one_message(const struct mail_item *m, void *ud)
+{
+    struct run *run = ud;
+    struct trace t;
+    if (trace_message(m->header, m->len, &t) < 0) {
+        fprintf(stderr, _("tutor headers: %1$s: out of memory\n"), m->where);
+        return 2;
+    }
+    if (run->json) {
+        json_t *j = trace_json(&t, m->where, m->index);
+        if (!j || json_dumpf(j, stdout, JSON_COMPACT) < 0) {
+            json_decref(j);
+            trace_free(&t);
+            return 2;
+        }
+        putchar('\n');
+        json_decref(j);
+    } else {
+        char title[PATH_MAX + 64];
+        if (m->index > 1)
+            putchar('\n');
+        if (run->title)
+            snprintf(title, sizeof title, "%s", run->title);
+        else
+            snprintf(title, sizeof title, _("%1$s, message %2$zu"), m->where, m->index);
+        trace_print(stdout, &t, title);
+        if (m->cut)
+            fprintf(stdout, _("  (the header is longer than %1$u bytes: the rest was not read)\n"),
+                    MAILSOURCE_HEADER_MAX);
+    }
+    trace_free(&t);
+    return 0;
+}
+
+static int read_source(struct run *run, const char *path)
+{
+    char err[MAILSOURCE_ERROR_MAX];
+    int rc = mailsource_each(path, one_message, run, err);
+    if (rc < 0) {
+        fprintf(stderr, "tutor headers: %s\n", err);
+        return 2;
+    }
+    return rc;
+}
+
+int headers_main(const struct headers_env *env, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},   {"sample", required_argument, NULL, 's'},
+        {"lang", required_argument, NULL, 'l'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct run run = {0};
+    const char *sample = NULL;
+    int o;
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (o) {
+        case 'j': run.json = true; break;
+        case 's': sample = optarg; break;
+        case 'l': break;                /* main has read it */
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (sample) {
+        bool known = false;
+        for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++)
+            known |= strcmp(sample, samples[i]) == 0;
+        if (!known || optind < argc) {
+            fprintf(stderr, known ? _("tutor headers: --sample reads no FILE too\n")
+                                  : _("tutor headers: --sample takes spam, virus or freemail, "
+                                      "not \"%1$s\"\n"),
+                    sample);
+            return 2;
+        }
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/lessons/samples/%s.eml", env->datadir, sample);
+        run.title = sample;
+        return read_source(&run, path);
+    }
+    if (optind == argc) {
+        if (isatty(STDIN_FILENO)) {
+            fprintf(stderr, "%s", _("tutor headers: give a FILE (a message, an mbox or a "
+                                    "Maildir), - for standard input, or --sample NAME\n"));
+            usage(stderr);
+            return 2;
+        }
+        return read_source(&run, "-");
+    }
+    int rc = 0;
+    for (int i = optind; i < argc; i++) {
+        int r = read_source(&run, argv[i]);
+        if (r > rc)
+            rc = r;
+    }
+    return rc;
+}

@@ -1,0 +1,375 @@
+/* trace — see trace.h. */
+#include "trace.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "compose.h"
+#include "message.h"
+
+/* ------------------------------------------------------------------------
+ * Names and addresses.
+ */
+enum trace_addr trace_addr_kind(const char *ip)
+{
+    unsigned char a[16];
+    if (inet_pton(AF_INET, ip, a) == 1) {
+        if (a[0] == 127)
+            return ADDR_LOOPBACK;
+        if (a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) || (a[0] == 192 && a[1] == 168) ||
+            (a[0] == 169 && a[1] == 254) || (a[0] == 100 && (a[1] & 0xc0) == 64))
+            return ADDR_PRIVATE;        /* RFC 1918, link-local, RFC 6598's shared space */
+        return a[0] == 0 ? ADDR_NONE : ADDR_PUBLIC;
+    }
+    if (inet_pton(AF_INET6, ip, a) == 1) {
+        static const unsigned char loop[16] = {[15] = 1}, mapped[12] = {[10] = 0xff, [11] = 0xff};
+        if (memcmp(a, loop, 16) == 0)
+            return ADDR_LOOPBACK;
+        if (memcmp(a, mapped, 12) == 0) {
+            char v4[INET_ADDRSTRLEN];
+            inet_ntop(AF_INET, a + 12, v4, sizeof v4);
+            return trace_addr_kind(v4);
+        }
+        if ((a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80))
+            return ADDR_PRIVATE;        /* unique local, link-local */
+        return ADDR_PUBLIC;
+    }
+    return ADDR_NONE;
+}
+
+/* A host name: labels with a dot between, not an address. */
+static bool is_name(const char *s)
+{
+    return s[0] && strchr(s, '.') && trace_addr_kind(s) == ADDR_NONE && !strchr(s, ' ') &&
+           !strchr(s, '@') && s[0] != '[';
+}
+
+const char *trace_org_domain(const char *name)
+{
+    /* where each label starts, from the right: "jp", "ac.jp", "saga-u.ac.jp" */
+    const char *from_right[3];
+    int n = 0;
+    for (const char *p = name + strlen(name); p > name && n < 3; p--)
+        if (p[-1] == '.')
+            from_right[n++] = p;
+    if (n == 0)
+        return name;
+    const char *two = n >= 2 ? from_right[1] : name;
+    /* "ac.jp", "co.uk": a country's second level holds the organisations */
+    static const char *const second[] = {"ac", "co", "ne", "or", "go", "ed", "gr", "lg",
+                                         "ad", "com", "net", "org", "gov", "edu"};
+    size_t sld_len = (size_t)(from_right[0] - 1 - two);
+    if (strlen(from_right[0]) == 2)
+        for (size_t i = 0; i < sizeof second / sizeof second[0]; i++)
+            if (strlen(second[i]) == sld_len && strncasecmp(two, second[i], sld_len) == 0)
+                return n >= 3 ? from_right[2] : name;
+    return two;
+}
+
+/* The first word of a clause ("mail.saga-u.example" of a by clause). */
+static void first_word(const char *s, char out[TRACE_FIELD_MAX])
+{
+    size_t n = strcspn(s, " ");
+    if (n >= TRACE_FIELD_MAX)
+        n = TRACE_FIELD_MAX - 1;
+    memcpy(out, s, n);
+    out[n] = '\0';
+}
+
+static bool same_host(const char *a, const char *b)
+{
+    if (!a[0] || !b[0])
+        return false;
+    if (strcasecmp(a, b) == 0)
+        return true;
+    return is_name(a) && is_name(b) && strcasecmp(trace_org_domain(a), trace_org_domain(b)) == 0;
+}
+
+/* The client's address a hop names: its TCP-info's, or a from name that
+ * is one ("from 203.0.113.222 by ... with HTTP"). */
+static const char *hop_ip(const struct received_hop *h)
+{
+    if (h->ip[0])
+        return h->ip;
+    char w[TRACE_FIELD_MAX];
+    first_word(h->from, w);
+    return trace_addr_kind(w) != ADDR_NONE ? h->from : "";
+}
+
+/* A hop with no client on the network: sendmail's "(from user@localhost)",
+ * Exchange's "mail pickup service", a from clause missing. */
+static bool hop_local(const struct received_hop *h)
+{
+    return h->parsed && !hop_ip(h)[0] && (!h->from[0] || strchr(h->from, '@') || strchr(h->from, ' '));
+}
+
+/* The name the receiver verified, when it is one. */
+static const char *hop_rdns(const struct received_hop *h)
+{
+    return is_name(h->rdns) && strcasecmp(h->rdns, "unknown") != 0 ? h->rdns : "";
+}
+
+/* Whether `by` (the host that says it wrote a line) is the host the line
+ * above got the mail from. A local hop's sender is the host itself. */
+static bool wrote_to(const char *by, const struct received_hop *above)
+{
+    char above_by[TRACE_FIELD_MAX];
+    first_word(above->by, above_by);
+    if (hop_local(above))
+        return same_host(by, above_by);
+    char from[TRACE_FIELD_MAX];
+    first_word(above->from, from);
+    return same_host(by, hop_rdns(above)) || same_host(by, above->helo) || same_host(by, from) ||
+           (above->ip[0] && strcasecmp(by, above->ip) == 0);
+}
+
+/* ------------------------------------------------------------------------
+ * Hints.
+ */
+static void hint(struct trace *t, enum trace_hint_kind kind, int hop, const char *a, const char *b)
+{
+    if (t->nhints == TRACE_HINTS_MAX)
+        return;
+    struct trace_hint *h = &t->hints[t->nhints++];
+    h->kind = kind;
+    h->hop = hop;
+    snprintf(h->a, sizeof h->a, "%s", a ? a : "");
+    snprintf(h->b, sizeof h->b, "%s", b ? b : "");
+}
+
+static void hop_hints(struct trace *t, int i)
+{
+    const struct received_hop *h = &t->hops[i];
+    if (!h->parsed) {
+        hint(t, HINT_UNPARSED, i, h->raw, NULL);
+        return;
+    }
+    const char *ip = hop_ip(h);
+    char by[TRACE_FIELD_MAX];
+    first_word(h->by, by);
+    if (h->may_be_forged)
+        hint(t, HINT_MAY_BE_FORGED, i, h->helo, ip);
+    enum trace_addr kind = ip[0] ? trace_addr_kind(ip) : ADDR_NONE;
+    if (kind == ADDR_LOOPBACK)
+        hint(t, HINT_LOOPBACK, i, ip, NULL);
+    else if (kind == ADDR_PRIVATE)
+        hint(t, HINT_PRIVATE, i, ip, NULL);
+    if (hop_local(h))
+        hint(t, HINT_LOCAL, i, h->from[0] ? h->from : by, NULL);
+    if (kind == ADDR_PUBLIC && h->helo[0] && trace_addr_kind(h->helo) == ADDR_NONE &&
+        h->helo[0] != '[') {
+        const char *rdns = hop_rdns(h);
+        if (!strchr(h->helo, '.'))
+            hint(t, HINT_HELO_NOT_A_NAME, i, h->helo, NULL);
+        if (!rdns[0] && strcasecmp(h->with, "HTTP") != 0)
+            hint(t, HINT_NO_RDNS, i, h->helo, ip);
+        else if (rdns[0] && !h->may_be_forged && strcasecmp(rdns, h->helo) != 0)
+            hint(t, HINT_HELO_RDNS, i, h->helo, rdns);
+    }
+    if (strcasecmp(h->with, "HTTP") == 0 || strcasecmp(h->with, "HTTPS") == 0)
+        hint(t, HINT_WEB, i, by, ip);
+    if (h->authenticated)
+        hint(t, HINT_AUTHENTICATED, i, by, NULL);
+    long long d;
+    if (i > 0 && trace_delay(t, (size_t)i, &d) && d < 0) {
+        char s[32];
+        snprintf(s, sizeof s, "%lld", d);
+        hint(t, HINT_CLOCK_SKEW, i, s, NULL);
+    }
+}
+
+bool trace_delay(const struct trace *t, size_t i, long long *seconds)
+{
+    if (i == 0 || i >= t->n || !t->hops[i].has_date || !t->hops[i - 1].has_date)
+        return false;
+    *seconds = t->hops[i].when - t->hops[i - 1].when;
+    return true;
+}
+
+/* ------------------------------------------------------------------------
+ * The believed chain and the origin.
+ */
+
+/* From the top down, while each line was written by the host the line
+ * above got the mail from; the hint goes where that ends. */
+static void believed_chain(struct trace *t)
+{
+    t->believed_from = t->n ? (int)t->n - 1 : -1;
+    for (int i = (int)t->n - 1; i > 0; i--) {
+        const struct received_hop *above = &t->hops[i], *below = &t->hops[i - 1];
+        char by[TRACE_FIELD_MAX];
+        first_word(below->by, by);
+        if (above->parsed && below->parsed && wrote_to(by, above)) {
+            t->believed_from = i - 1;
+            continue;
+        }
+        const char *got = hop_rdns(above)[0] ? hop_rdns(above) : above->helo[0] ? above->helo
+                                                                                : hop_ip(above);
+        hint(t, HINT_TRUST_ENDS, i - 1, by, got);
+        break;
+    }
+}
+
+static void find_origin(struct trace *t)
+{
+    struct trace_origin *o = &t->origin;
+    memset(o, 0, sizeof *o);
+    o->hop = o->inside_from = o->inside_to = -1;
+    for (int j = t->believed_from; j >= 0 && j < (int)t->n; j++) {
+        const struct received_hop *h = &t->hops[j];
+        const char *ip = hop_ip(h);
+        if (!h->parsed || !ip[0] || trace_addr_kind(ip) != ADDR_PUBLIC)
+            continue;
+        o->kind = strncasecmp(h->with, "HTTP", 4) == 0 ? ORIGIN_WEB : ORIGIN_HOP;
+        o->hop = j;
+        snprintf(o->ip, sizeof o->ip, "%s", ip);
+        snprintf(o->host, sizeof o->host, "%s", hop_rdns(h));
+        first_word(h->by, o->by);
+        o->rdns_confirms = o->host[0] && strcasecmp(o->host, h->helo) == 0;
+        if (j > t->believed_from) {
+            o->inside_from = t->believed_from;
+            o->inside_to = j - 1;
+        }
+        break;
+    }
+    if (o->kind == ORIGIN_NONE && t->believed_from >= 0) {
+        /* no line names a machine on the Internet: made inside */
+        const struct received_hop *h = &t->hops[t->believed_from];
+        o->kind = ORIGIN_INSIDE;
+        o->hop = t->believed_from;
+        snprintf(o->ip, sizeof o->ip, "%s", hop_ip(h));
+        first_word(h->by, o->by);
+        snprintf(o->host, sizeof o->host, "%s", o->by);
+    }
+    /* the web mail service's word for its user's terminal */
+    if (t->originating_ip[0] && trace_addr_kind(t->originating_ip) == ADDR_PUBLIC &&
+        !(o->kind == ORIGIN_WEB && strcmp(o->ip, t->originating_ip) == 0)) {
+        o->kind = ORIGIN_ORIGINATING_IP;
+        snprintf(o->ip, sizeof o->ip, "%s", t->originating_ip);
+        o->host[0] = '\0';
+        o->rdns_confirms = false;
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * The other fields.
+ */
+static void field(const char *msg, size_t len, const char *name, char out[TRACE_FIELD_MAX])
+{
+    char *v = msg_header(msg, len, name);
+    snprintf(out, TRACE_FIELD_MAX, "%s", v ? v : "");
+    free(v);
+}
+
+static const char *domain_of(const char *addr)
+{
+    const char *at = strrchr(addr, '@');
+    return at ? at + 1 : "";
+}
+
+/* The domain of a Message-Id: "<id@domain>". */
+static void message_id_domain(const char *mid, char out[TRACE_FIELD_MAX])
+{
+    const char *at = strrchr(mid, '@');
+    out[0] = '\0';
+    if (!at)
+        return;
+    size_t n = strcspn(at + 1, "> \t");
+    snprintf(out, TRACE_FIELD_MAX, "%.*s", (int)(n < TRACE_FIELD_MAX ? n : TRACE_FIELD_MAX - 1),
+             at + 1);
+}
+
+/* Whether the mail passed through the From domain's organisation, by any
+ * name a line gives. */
+static bool path_knows(const struct trace *t, const char *domain, const char *mid_domain)
+{
+    if (same_host(domain, mid_domain))
+        return true;
+    for (size_t i = 0; i < t->n; i++) {
+        const struct received_hop *h = &t->hops[i];
+        char by[TRACE_FIELD_MAX], from[TRACE_FIELD_MAX];
+        first_word(h->by, by);
+        first_word(h->from, from);
+        if (same_host(domain, by) || same_host(domain, from) || same_host(domain, h->helo) ||
+            same_host(domain, h->rdns))
+            return true;
+    }
+    return false;
+}
+
+static void header_hints(struct trace *t, const char *msg, size_t len)
+{
+    char from_dom[TRACE_FIELD_MAX], mid_dom[TRACE_FIELD_MAX], v[TRACE_FIELD_MAX];
+    snprintf(from_dom, sizeof from_dom, "%s", domain_of(t->from));
+    if (t->originating_ip[0])
+        hint(t, HINT_ORIGINATING_IP, -1, t->originating_ip, NULL);
+    message_id_domain(t->message_id, mid_dom);
+    if (mid_dom[0] && from_dom[0] && !same_host(mid_dom, from_dom))
+        hint(t, HINT_MESSAGE_ID, -1, mid_dom, from_dom);
+    char addr[COMPOSE_ADDRESS_MAX + 1];
+    field(msg, len, "Errors-To", v);
+    compose_addr_spec(v, addr);
+    if (addr[0] && strcasecmp(addr, t->from) != 0)
+        hint(t, HINT_ERRORS_TO, -1, addr, t->from);
+    field(msg, len, "Return-Path", v);
+    compose_addr_spec(v, addr);
+    if (!v[0] && t->n && t->hops[t->n - 1].envelope_from[0])
+        snprintf(addr, sizeof addr, "%s", t->hops[t->n - 1].envelope_from);
+    if (addr[0] && t->from[0] && strcasecmp(addr, t->from) != 0)
+        hint(t, HINT_RETURN_PATH, -1, addr, t->from);
+    static const char *const mailers[] = {"X-Mailer", "User-Agent"};
+    static const char *const scripts[] = {"X-Scriptname", "X-PHP-Script", "X-PHP-Originating-Script"};
+    for (size_t i = 0; i < 2; i++) {
+        field(msg, len, mailers[i], v);
+        if (v[0])
+            hint(t, HINT_MAILER, -1, mailers[i], v);
+    }
+    for (size_t i = 0; i < 3; i++) {
+        field(msg, len, scripts[i], v);
+        if (v[0])
+            hint(t, HINT_SCRIPT, -1, scripts[i], v);
+    }
+    if (from_dom[0] && t->n && !path_knows(t, from_dom, mid_dom))
+        hint(t, HINT_FORGED_FROM, -1, t->from, from_dom);
+}
+
+int trace_message(const char *msg, size_t len, struct trace *t)
+{
+    memset(t, 0, sizeof *t);
+    t->believed_from = -1;
+    t->hops = received_hops(msg, len, &t->n);
+    if (!t->hops && msg_header_count(msg, len, "Received") > 0)
+        return -1;
+    char v[TRACE_FIELD_MAX], addr[COMPOSE_ADDRESS_MAX + 1];
+    field(msg, len, "From", v);
+    compose_addr_spec(v, addr);
+    snprintf(t->from, sizeof t->from, "%s", addr);
+    field(msg, len, "Subject", t->subject);
+    field(msg, len, "Date", t->date);
+    field(msg, len, "Message-ID", t->message_id);
+    field(msg, len, "X-Originating-IP", v);
+    /* "[203.0.113.222]", brackets or not */
+    const char *p = v + strspn(v, "[ ");
+    snprintf(t->originating_ip, sizeof t->originating_ip, "%.*s", (int)strcspn(p, "] "), p);
+    if (t->originating_ip[0] && trace_addr_kind(t->originating_ip) == ADDR_NONE)
+        t->originating_ip[0] = '\0';
+    for (size_t i = 0; i < t->n; i++)
+        hop_hints(t, (int)i);
+    if (t->n == 0)
+        hint(t, HINT_NO_HOPS, -1, NULL, NULL);
+    believed_chain(t);
+    find_origin(t);
+    header_hints(t, msg, len);
+    return 0;
+}
+
+void trace_free(struct trace *t)
+{
+    free(t->hops);
+    t->hops = NULL;
+    t->n = 0;
+}
