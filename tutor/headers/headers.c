@@ -6,14 +6,17 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "mail/mailsource.h"
+#include "mail/redact.h"
 #include "mail/trace.h"
 #include "trace_json.h"
 #include "trace_print.h"
 #include "util/i18n.h"
+#include "util/term.h"
 
 static const char *const samples[] = {"spam", "virus", "freemail"};
 
@@ -32,6 +35,10 @@ static void usage(FILE *f)
                        "                  (sent from a web mail service)\n"
                        "  --json          a JSON object a message, one a line\n"
                        "                  (lessons/headers.schema.json)\n"
+                       "  --redact        every host name, e-mail address and public IP address\n"
+                       "                  masked (the same one the same way), display names\n"
+                       "                  and the Subject hidden: shows the header so, then\n"
+                       "                  reads it, for a report on your own mail\n"
                        "  --lang ja|en    language of the report\n"
                        "  --help          show this help and exit\n\n"
                        "Exit status: 0 every message was read, 2 a file could not be.\n"));
@@ -40,14 +47,39 @@ static void usage(FILE *f)
 struct run {
     bool json;
     const char *title;              /* the sample's name, for its heading */
+    struct redactor *redact;        /* with --redact, one for the run: the same masks throughout */
 };
+
+/* The header as --redact shows it, before reading it. */
+static void print_header(const char *hdr, size_t len)
+{
+    printf("%s\n", _("The header, redacted:"));
+    for (size_t i = 0; i < len;) {
+        const char *nl = memchr(hdr + i, '\n', len - i);
+        size_t n = nl ? (size_t)(nl - hdr) - i : len - i;
+        size_t shown = n && hdr[i + n - 1] == '\r' ? n - 1 : n;
+        fputs("  ", stdout);
+        term_text(stdout, hdr + i, shown);
+        putchar('\n');
+        i += n + 1;
+    }
+    putchar('\n');
+}
 
 static int one_message(const struct mail_item *m, void *ud)
 {
     struct run *run = ud;
     struct trace t;
-    if (trace_message(m->header, m->len, &t) < 0) {
+    const char *hdr = m->header;
+    size_t len = m->len;
+    char *redacted = NULL;
+    if (run->redact && !(hdr = redacted = redact_header(run->redact, m->header, m->len, &len))) {
         fprintf(stderr, _("tutor headers: %1$s: out of memory\n"), m->where);
+        return 2;
+    }
+    if (trace_message(hdr, len, &t) < 0) {
+        fprintf(stderr, _("tutor headers: %1$s: out of memory\n"), m->where);
+        free(redacted);
         return 2;
     }
     if (run->json) {
@@ -55,6 +87,7 @@ static int one_message(const struct mail_item *m, void *ud)
         if (!j || json_dumpf(j, stdout, JSON_COMPACT) < 0) {
             json_decref(j);
             trace_free(&t);
+            free(redacted);
             return 2;
         }
         putchar('\n');
@@ -67,12 +100,15 @@ static int one_message(const struct mail_item *m, void *ud)
             snprintf(title, sizeof title, "%s", run->title);
         else
             snprintf(title, sizeof title, _("%1$s, message %2$zu"), m->where, m->index);
+        if (redacted)
+            print_header(hdr, len);
         trace_print(stdout, &t, title);
         if (m->cut)
             fprintf(stdout, _("  (the header is longer than %1$u bytes: the rest was not read)\n"),
                     MAILSOURCE_HEADER_MAX);
     }
     trace_free(&t);
+    free(redacted);
     return 0;
 }
 
@@ -87,31 +123,50 @@ static int read_source(struct run *run, const char *path)
     return rc;
 }
 
+static int read_all(const struct headers_env *env, struct run *run, const char *sample, int argc,
+                    char **argv);
+
 int headers_main(const struct headers_env *env, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"json", no_argument, NULL, 'j'},   {"sample", required_argument, NULL, 's'},
+        {"redact", no_argument, NULL, 'r'},
         {"lang", required_argument, NULL, 'l'}, {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct run run = {0};
     const char *sample = NULL;
+    bool redact = false;
     int o;
     optind = 1;
     while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (o) {
         case 'j': run.json = true; break;
+        case 'r': redact = true; break;
         case 's': sample = optarg; break;
         case 'l': break;                /* main has read it */
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
+    if (redact && !(run.redact = redact_new())) {
+        fprintf(stderr, "%s", _("tutor headers: out of memory\n"));
+        return 2;
+    }
+    int rc = read_all(env, &run, sample, argc - optind, argv + optind);
+    redact_free(run.redact);
+    return rc;
+}
+
+/* What the arguments name: a sample, the files, or standard input. */
+static int read_all(const struct headers_env *env, struct run *run, const char *sample, int argc,
+                    char **argv)
+{
     if (sample) {
         bool known = false;
         for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++)
             known |= strcmp(sample, samples[i]) == 0;
-        if (!known || optind < argc) {
+        if (!known || argc > 0) {
             fprintf(stderr, known ? _("tutor headers: --sample reads no FILE too\n")
                                   : _("tutor headers: --sample takes spam, virus or freemail, "
                                       "not \"%1$s\"\n"),
@@ -120,21 +175,21 @@ int headers_main(const struct headers_env *env, int argc, char **argv)
         }
         char path[PATH_MAX];
         snprintf(path, sizeof path, "%s/lessons/samples/%s.eml", env->datadir, sample);
-        run.title = sample;
-        return read_source(&run, path);
+        run->title = sample;
+        return read_source(run, path);
     }
-    if (optind == argc) {
+    if (argc == 0) {
         if (isatty(STDIN_FILENO)) {
             fprintf(stderr, "%s", _("tutor headers: give a FILE (a message, an mbox or a "
                                     "Maildir), - for standard input, or --sample NAME\n"));
             usage(stderr);
             return 2;
         }
-        return read_source(&run, "-");
+        return read_source(run, "-");
     }
     int rc = 0;
-    for (int i = optind; i < argc; i++) {
-        int r = read_source(&run, argv[i]);
+    for (int i = 0; i < argc; i++) {
+        int r = read_source(run, argv[i]);
         if (r > rc)
             rc = r;
     }

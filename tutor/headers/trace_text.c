@@ -217,6 +217,8 @@ void trace_origin_reason(const struct trace *t, char out[TRACE_TEXT_MAX])
     const struct trace_origin *o = &t->origin;
     out[0] = '\0';
     const struct received_hop *h = o->hop >= 0 ? &t->hops[o->hop] : NULL;
+    /* the name it gave: its HELO, or the address literal it gave instead */
+    const char *gave = h ? (h->helo[0] ? h->helo : h->from) : "";
     int hop = o->hop + 1;
     switch (o->kind) {
     case ORIGIN_NONE:
@@ -236,14 +238,14 @@ void trace_origin_reason(const struct trace *t, char out[TRACE_TEXT_MAX])
             add(out, _("Its reverse DNS confirms the name it gave, %1$s."), o->host);
         else if (o->host[0])
             add(out, _("Its address belongs to %1$s, though it called itself %2$s."), o->host,
-                h->helo);
-        else if (h->helo[0] && !strchr(h->helo, '.'))
+                gave);
+        else if (gave[0] && gave[0] != '[' && !strchr(gave, '.'))
             add(out, _("It called itself %1$s, which is no host name, and its address has no "
                        "name in the DNS: a PC on a home line, not a mail server (with a forged "
                        "From, the mark of a virus)."),
-                h->helo);
-        else if (h->helo[0])
-            add(out, _("Its address has no name in the DNS; it called itself %1$s."), h->helo);
+                gave);
+        else if (gave[0])
+            add(out, _("Its address has no name in the DNS; it called itself %1$s."), gave);
         if (o->inside_from >= 0 && o->inside_to == o->inside_from + 1)
             add(out, _("Hops %1$d and %2$d happened inside that host or its network, so the "
                        "mail was made there."),

@@ -374,6 +374,13 @@ void received_parse(const char *value, size_t len, struct received_hop *h)
         case C_NONE: break;
         }
     }
+    /* "ocn.ne.jp." is the DNS's absolute form of "ocn.ne.jp" */
+    char *names[] = {h->from, h->helo, h->rdns, h->by};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        size_t l = strlen(names[i]);
+        if (l > 1 && names[i][l - 1] == '.')
+            names[i][l - 1] = '\0';
+    }
     if (!h->helo[0] && h->from[0] && h->from[0] != '[')
         snprintf(h->helo, sizeof h->helo, "%s", h->from);
     h->authenticated = with_is(h->with, "Aa");

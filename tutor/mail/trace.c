@@ -245,9 +245,13 @@ static void find_origin(struct trace *t)
         first_word(h->by, o->by);
         snprintf(o->host, sizeof o->host, "%s", o->by);
     }
-    /* the web mail service's word for its user's terminal */
-    if (t->originating_ip[0] && trace_addr_kind(t->originating_ip) == ADDR_PUBLIC &&
-        !(o->kind == ORIGIN_WEB && strcmp(o->ip, t->originating_ip) == 0)) {
+    /* The web mail service's word for its user's terminal, believed where
+     * the lines end at the service: no machine on the Internet named, or
+     * one whose lines show the mail made inside it (a pickup, a loopback
+     * hop). A sender named by a line of its own is stronger evidence. */
+    bool made_inside = o->kind == ORIGIN_INSIDE || o->kind == ORIGIN_NONE ||
+                       (o->kind == ORIGIN_HOP && o->inside_from >= 0);
+    if (t->originating_ip[0] && trace_addr_kind(t->originating_ip) == ADDR_PUBLIC && made_inside) {
         o->kind = ORIGIN_ORIGINATING_IP;
         snprintf(o->ip, sizeof o->ip, "%s", t->originating_ip);
         o->host[0] = '\0';

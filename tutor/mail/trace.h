@@ -17,8 +17,9 @@
  * address, or organisation's domain); where that chain breaks, the lines
  * below may be the sender's own invention. The probable origin is the
  * first machine on the Internet (not loopback, not a private network, not
- * a local submission) that a believed line names as the sender, or the
- * terminal a web mail service names in X-Originating-IP.
+ * a local submission) that a believed line names as the sender; or the
+ * terminal a web mail service names in X-Originating-IP, where the lines
+ * end inside the service (no such machine, or one the mail was made in).
  */
 #ifndef TUTOR_TRACE_H
 #define TUTOR_TRACE_H
