@@ -122,6 +122,7 @@ bench: $(B)/netsim-bench $(B)/netsim-load $(B)/tutor
 	PYTHON=/usr/bin/python3 sh net-sim/bench/run.sh $(B)
 	PYTHON=/usr/bin/python3 sh tests/bench/serve-bench.sh $(B)
 	sh tests/bench/grade-bench.sh $(B)
+	sh tests/bench/headers-bench.sh $(B)/tutor
 
 # tutor serve under the hardening issue's attacks for a minute, a normal
 # client probing it twice a second; outside `make test`.

@@ -51,6 +51,8 @@ for t in build/asan/tests/test_*; do
 done
 suite "transcripts" sh tests/run-transcripts.sh build/tutor
 suite "transcripts (sanitizers)" sh tests/run-transcripts.sh build/asan/tutor
+suite "tutor headers (samples, --json, --redact, mbox, Maildir)" sh tests/headers/run.sh build/tutor
+suite "tutor headers (sanitizers)" sh tests/headers/run.sh build/asan/tutor
 suite "the shell command (argv, --help, exit status)" sh tests/cli/run.sh build/tutor
 suite "the man page covers every command and option" sh tests/cli/manpage.sh build/tutor
 suite "the tree laid out by concern (folder READMEs)" sh tests/layout.sh

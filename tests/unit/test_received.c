@@ -185,6 +185,14 @@ static void test_not_a_hop(void **state)
     assert_int_equal(received_date("32 Apr 2002 15:29:24 +0900", &t), -1);
     /* a year too long to be one is no date (it overflowed once) */
     assert_int_equal(received_date("18 Mar 888888888888882002 05:02:10 -0000", &t), -1);
+    /* Exim: an address literal as the HELO, TLS and AUTH with words after */
+    static const char exim[] = " from [192.0.2.9] (helo=[192.0.2.9]) by mx.b.example with esmtpsa"
+                               " (TLS1.3) tls TLS_AES_256_GCM_SHA384 (Exim 4.96) id 1qX-000";
+    received_parse(exim, sizeof exim - 1, &h);
+    assert_string_equal(h.helo, "[192.0.2.9]");
+    assert_string_equal(h.rdns, "");
+    assert_true(h.authenticated);
+    assert_true(h.tls);
     /* a negative hour is no time (it overflowed once, found by fuzz_received) */
     assert_int_equal(received_date("18 Mar 2002 -558038586:00 -0000", &t), -1);
     assert_int_equal(received_date("18 Mar 2002 99999999999:00 -0000", &t), -1);

@@ -123,6 +123,15 @@ static int read_source(struct run *run, const char *path)
     return rc;
 }
 
+bool headers_is_prompt_command(int argc, char **argv)
+{
+    if (argc != 2)
+        return false;
+    const char *a = argv[1];
+    return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 ||
+           (a[0] && strspn(a, "0123456789") == strlen(a));
+}
+
 static int read_all(const struct headers_env *env, struct run *run, const char *sample, int argc,
                     char **argv);
 

@@ -7,9 +7,15 @@
 #ifndef TUTOR_HEADERS_H
 #define TUTOR_HEADERS_H
 
+#include <stdbool.h>
+
 struct headers_env {
     const char *datadir;                /* where lessons/samples/ is */
 };
+
+/* Whether "headers ..." is the prompt's command instead: "headers N"
+ * (message N of the mail client), "headers --help" (its help line). */
+bool headers_is_prompt_command(int argc, char **argv);
 
 /* argv[0] is "headers". Exit status: 0 every message was read, 2 a file
  * could not be (or the command was used wrongly). */

@@ -243,6 +243,15 @@ static void tcp_info(struct received_hop *h, const char *s, size_t len)
             i++;
         } else if (t[i].len > 5 && strncasecmp(t[i].s, "helo=", 5) == 0) {
             put(h->helo, sizeof h->helo, t[i].s + 5, t[i].len - 5);
+        } else if (t[i].len == 5 && strncasecmp(t[i].s, "helo=", 5) == 0) {
+            /* Exim's "(helo=[192.0.2.1])": the name given was an address literal */
+            if (i + 1 < n && t[i + 1].kind == TOK_LITERAL) {
+                char lit[RECEIVED_TEXT_MAX];
+                int l = snprintf(lit, sizeof lit, "[%.*s]",
+                                 (int)(t[i + 1].len < 200 ? t[i + 1].len : 200), t[i + 1].s);
+                put(h->helo, sizeof h->helo, lit, (size_t)l);
+                i++;
+            }
         } else if (looks_like_ip(t[i].s, t[i].len) && !h->ip[0] && n == 1) {
             put(h->ip, sizeof h->ip, t[i].s, t[i].len);
         } else if (!h->rdns[0]) {
@@ -284,6 +293,8 @@ static bool with_is(const char *with, const char *suffix_class)
         base = 8;
     else
         return false;
+    /* the first word only: Exim goes on "esmtpsa (TLS1.3) tls TLS_AES_..." */
+    n = strcspn(with, " ");
     for (size_t i = base; i < n; i++)
         if (!strchr("SAsa", with[i]))
             return false;

@@ -605,6 +605,8 @@ const struct command mua_commands[] = {
                 "--headers shows every header line as stored (Received, Return-Path, Message-ID...) before the decoded text.\n"
                 "--raw shows the whole message as stored: encoded words, MIME parts and their boundaries."),
      .run = cmd_read},
-    {.name = "headers", .paged = "", .on_pc = true, .args = "N", .help = N_("the header of message N, every line as stored"), .run = cmd_headers},
+    {.name = "headers", .paged = "", .on_pc = true, .args = "N", .help = N_("the header of message N, every line as stored"),
+     .more = N_("From the shell, \"tutor headers FILE\" reads where a mail came from: its Received: lines oldest first, what the header gives away, and the probable origin (a message, an mbox or a Maildir; --sample spam|virus|freemail, --json, --redact)."),
+     .run = cmd_headers},
     {NULL},
 };
