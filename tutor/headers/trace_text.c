@@ -112,6 +112,14 @@ void trace_hint_text(const struct trace_hint *h, char out[TRACE_TEXT_MAX])
                  hop, a + (a[0] == '-'));
         break;
     case HINT_TRUST_ENDS:
+        if (!a[0]) {
+            snprintf(out, TRACE_TEXT_MAX,
+                     _("hop %1$d does not say which server wrote it, and the server of the hop "
+                       "above got the mail from %2$s: from this line down, the lines may have "
+                       "been made up by the sender"),
+                     hop, b);
+            break;
+        }
         snprintf(out, TRACE_TEXT_MAX,
                  _("hop %1$d says %2$s wrote it, but the server of the hop above got the mail "
                    "from %3$s: from this line down, the lines may have been made up by the "

@@ -199,12 +199,22 @@ bool trace_delay(const struct trace *t, size_t i, long long *seconds)
 static void believed_chain(struct trace *t)
 {
     t->believed_from = t->n ? (int)t->n - 1 : -1;
-    for (int i = (int)t->n - 1; i > 0; i--) {
-        const struct received_hop *above = &t->hops[i], *below = &t->hops[i - 1];
+    /* a line that is no hop ("(qmail 4242 invoked by uid 89)", a local
+     * note) names no host: the chain goes on past it, from the line above */
+    int a = (int)t->n - 1;
+    while (a > 0 && !t->hops[a].parsed)
+        a--;
+    for (int i = a; i > 0; i--) {
+        const struct received_hop *above = &t->hops[a], *below = &t->hops[i - 1];
+        if (!below->parsed) {
+            t->believed_from = i - 1;
+            continue;
+        }
         char by[TRACE_FIELD_MAX];
         first_word(below->by, by);
-        if (above->parsed && below->parsed && wrote_to(by, above)) {
+        if (above->parsed && wrote_to(by, above)) {
             t->believed_from = i - 1;
+            a = i - 1;
             continue;
         }
         const char *got = hop_rdns(above)[0] ? hop_rdns(above) : above->helo[0] ? above->helo
