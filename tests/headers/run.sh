@@ -2,7 +2,7 @@
 # tutor headers as a student and a grader meet it: the lecture's three
 # samples read to their origin (the spam's four hops and the real sending
 # site, the free mail's X-Originating-IP, the virus mail's forged From),
-# (in English: the Japanese texts are still to come); --json valid against lessons/headers.schema.json;
+# in English and Japanese; --json valid against lessons/headers.schema.json;
 # --redact hiding every address of a real-looking message while keeping
 # its hops; an mbox, a Maildir and standard input; bad input refused.
 #   sh tests/headers/run.sh [TUTOR_BINARY]
@@ -27,6 +27,10 @@ check "spam: the probable origin is the real sending site, with its reasoning" \
     "grep -q '^Probable origin: galaxy.freehosting.example \\[203.0.113.16\\]' '$tmp/spam' && grep -q 'Hops 1 and 2 happened inside that host' '$tmp/spam.flat'" "$tmp/spam"
 check "spam: X-Scriptname names the CGI, and the From is called forged" \
     "grep -q 'X-Scriptname: www.idol.example/pmail/pmail.cgi: a script (CGI)' '$tmp/spam.flat' && grep -q 'probably forged' '$tmp/spam.flat'" "$tmp/spam"
+
+h --lang ja --sample spam >"$tmp/spam-ja" 2>&1
+check "spam in Japanese: the origin named, the reasoning in Japanese" \
+    "grep -q '^推定される発信元: galaxy.freehosting.example \\[203.0.113.16\\]' '$tmp/spam-ja' && grep -q 'ホップ3' '$tmp/spam-ja'" "$tmp/spam-ja"
 
 h --lang en --sample freemail >"$tmp/free" 2>&1
 check "free mail: the origin is the terminal X-Originating-IP names" \
