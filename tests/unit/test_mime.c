@@ -813,9 +813,28 @@ static void test_body_hostile_shapes(void **state)
     }
 }
 
+/* 8-bit Japanese outside encoded-words, as Unix (EUC-JP) and Windows
+ * (Shift_JIS) mailers wrote it: read whole, whichever it is. "ソ" in
+ * Shift_JIS ends in 0x5C, a backslash in ASCII. */
+static void test_decode_raw_japanese(void **state)
+{
+    (void)state;
+    char *euc = mime_decode_header("\xc6\xfc\xcb\xdc\xb8\xec\xa4\xce\xa5\xe1\xa1\xbc\xa5\xeb");
+    assert_string_equal(euc, "日本語のメール");
+    free(euc);
+    char *sjis = mime_decode_header("Re: \x83\x5c\x81\x5b\x83\x58\x95\x5c\x8e\xa6");
+    assert_string_equal(sjis, "Re: ソース表示");
+    free(sjis);
+    /* neither: each byte that is none a U+FFFD, as before */
+    char *bad = mime_decode_header("a\xff\xfe");
+    assert_string_equal(bad, "a\xef\xbf\xbd\xef\xbf\xbd");
+    free(bad);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_decode_raw_japanese),
         cmocka_unit_test(test_encode_ascii_passthrough),
         cmocka_unit_test(test_encode_ascii_folds),
         cmocka_unit_test(test_encode_japanese_utf8),

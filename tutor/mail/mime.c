@@ -237,12 +237,25 @@ static void readers_add(struct readers *r, struct textbuf *out, const char *s, s
     }
 }
 
+/* Whether UTF-8 text holds a C1 control (U+0080..U+009F): glibc's EUC-JP
+ * reads Shift_JIS's lead bytes 0x81-0x9F as those, so a text that gives
+ * them was no EUC-JP. */
+static bool has_c1(const char *s, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++)
+        if ((unsigned char)s[i] == 0xC2 && (unsigned char)s[i + 1] >= 0x80 &&
+            (unsigned char)s[i + 1] <= 0x9F)
+            return true;
+    return false;
+}
+
 /* Text outside encoded-words. Old Japanese clients put ISO-2022-JP there
  * unencoded (it is 7-bit, so it went through); its escapes give it away.
  * 8-bit text that is not UTF-8 is the Japanese of Unix mail (EUC-JP) or of
  * Windows (Shift_JIS), whichever reads it whole: EUC-JP first, since
  * Shift_JIS reads nearly any EUC-JP text as half-width katakana, while
- * Shift_JIS's lead bytes 0x81-0x9F are no EUC-JP. */
+ * Shift_JIS's lead bytes 0x81-0x9F are no EUC-JP text (glibc reads them
+ * as C1 controls: has_c1). */
 static void add_raw(struct readers *r, struct textbuf *out, const char *s, size_t n)
 {
     bool jis = false;
@@ -260,7 +273,8 @@ static void add_raw(struct readers *r, struct textbuf *out, const char *s, size_
                 continue;
             size_t mark = out->len;
             if (mime_iconv_into(cd, s, n, out) == 0 && !out->oom &&
-                !memchr(out->p + mark, '\0', out->len - mark))
+                !memchr(out->p + mark, '\0', out->len - mark) &&
+                !has_c1(out->p + mark, out->len - mark))
                 return;
             out->len = mark;
         }
