@@ -226,7 +226,8 @@ int main(int argc, char **argv)
         return finish_stdout(completion_script(argc - optind, argv + optind, opts, serve_options));
     /* reading mail needs no world and no state; "headers N" and "headers
      * --help" stay the prompt's command (message N of the mail client) */
-    if (optind < argc && strcmp(argv[optind], "headers") == 0 && !headers_is_prompt_command(argc - optind, argv + optind)) {
+    if (optind < argc && strcmp(argv[optind], "headers") == 0 &&
+        !headers_is_prompt_command(argc - optind, argv + optind)) {
         struct headers_env env = {datadir};
         return finish_stdout(headers_main(&env, argc - optind, argv + optind));
     }
