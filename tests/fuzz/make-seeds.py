@@ -181,6 +181,17 @@ def lessons():
     write("record", "header-only.jsonl", head)
 
 
+def headers():
+    """fuzz_headers reads a file as `tutor headers` does: the lecture's
+    three samples as messages, and a small mbox in the bench's dialects."""
+    for p in sorted(glob.glob(os.path.join(ROOT, "lessons", "samples", "*.eml"))):
+        with open(p, "rb") as f:
+            write("headers", os.path.basename(p), f.read())
+    out = os.path.join(SEEDS, "headers", "dialects.mbox")
+    subprocess.run([sys.executable, os.path.join(ROOT, "tests", "bench", "gen-mbox.py"), "6", out],
+                   check=True)
+
+
 def main():
     for name, (first, data) in SMTP.items():
         write("smtp", name, bytes([first]) + data)
@@ -194,6 +205,7 @@ def main():
     from_files("world", "tutor/world/*.json")
     from_files("world", "tests/worlds/*.json")
     lessons()
+    headers()
     tutor = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "tutor")
     dns_answers(tutor)
 

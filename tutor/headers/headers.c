@@ -1,8 +1,8 @@
 /* headers — see headers.h. */
 #include "headers.h"
 
+#include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -48,6 +48,7 @@ struct run {
     bool json;
     const char *title;              /* the sample's name, for its heading */
     struct redactor *redact;        /* with --redact, one for the run: the same masks throughout */
+    struct jsonout out;             /* with --json, a message's line, its memory kept for the next */
 };
 
 /* The header as --redact shows it, before reading it. */
@@ -83,15 +84,18 @@ static int one_message(const struct mail_item *m, void *ud)
         return 2;
     }
     if (run->json) {
-        json_t *j = trace_json(&t, m->where, m->index);
-        if (!j || json_dumpf(j, stdout, JSON_COMPACT) < 0) {
-            json_decref(j);
+        jsonout_begin(&run->out);
+        trace_json(&run->out, &t, m->where, m->index);
+        textbuf_addc(&run->out.b, '\n');
+        bool failed = run->out.b.oom ||
+                      fwrite(run->out.b.p, 1, run->out.b.len, stdout) != run->out.b.len;
+        if (failed) {
+            fprintf(stderr, _("tutor headers: %1$s: %2$s\n"), m->where,
+                    run->out.b.oom ? _("out of memory") : strerror(errno));
             trace_free(&t);
             free(redacted);
             return 2;
         }
-        putchar('\n');
-        json_decref(j);
     } else {
         char title[PATH_MAX + 64];
         if (m->index > 1)
@@ -164,6 +168,7 @@ int headers_main(const struct headers_env *env, int argc, char **argv)
     }
     int rc = read_all(env, &run, sample, argc - optind, argv + optind);
     redact_free(run.redact);
+    free(run.out.b.p);
     return rc;
 }
 

@@ -7,31 +7,34 @@
 #include "mail/mime.h"
 #include "trace_text.h"
 
-/* A string, or null when empty. Header text need not be UTF-8: each
- * byte that is none becomes U+FFFD, so the JSON is always valid. */
-static json_t *str(const char *s)
+/* A header field decoded as a person reads it (RFC 2047, Japanese). */
+static void decoded(struct jsonout *j, const char *s)
 {
-    if (!s || !s[0])
-        return json_null();
-    json_t *j = json_string(s);
-    if (j)
-        return j;
-    size_t len;
-    char *u = mime_to_utf8(s, strlen(s), "UTF-8", &len);
-    j = u ? json_stringn(u, len) : NULL;
-    free(u);
-    return j ? j : json_null();
+    char *v = s[0] ? mime_decode_header(s) : NULL;
+    jsonout_string(j, v ? v : s);
+    free(v);
 }
 
-/* A header field decoded as a person reads it (RFC 2047, Japanese). */
-static json_t *decoded(const char *s)
+static void member(struct jsonout *j, const char *key, const char *s)
 {
-    if (!s[0])
-        return json_null();
-    char *v = mime_decode_header(s);
-    json_t *j = str(v ? v : s);
-    free(v);
-    return j;
+    jsonout_key(j, key);
+    jsonout_string(j, s);
+}
+
+static void flag(struct jsonout *j, const char *key, bool v)
+{
+    jsonout_key(j, key);
+    jsonout_bool(j, v);
+}
+
+/* A 0-based number counted from 1, null for -1. */
+static void number_from_1(struct jsonout *j, const char *key, int i)
+{
+    jsonout_key(j, key);
+    if (i >= 0)
+        jsonout_int(j, i + 1);
+    else
+        jsonout_null(j);
 }
 
 static const char *const hint_kinds[] = {
@@ -63,69 +66,80 @@ static const char *const origin_kinds[] = {
     [ORIGIN_INSIDE] = "inside",
 };
 
-static json_t *hop_json(const struct trace *t, size_t i)
+static void hop_json(struct jsonout *j, const struct trace *t, size_t i)
 {
     const struct received_hop *h = &t->hops[i];
-    json_t *j = json_object();
-    json_object_set_new(j, "hop", json_integer((json_int_t)i + 1));
-    json_object_set_new(j, "from", str(h->from));
-    json_object_set_new(j, "helo", str(h->helo));
-    json_object_set_new(j, "rdns", str(h->rdns));
-    json_object_set_new(j, "ip", str(h->ip));
-    json_object_set_new(j, "by", str(h->by));
-    json_object_set_new(j, "with", str(h->with));
-    json_object_set_new(j, "id", str(h->id));
-    json_object_set_new(j, "for", str(h->for_));
-    json_object_set_new(j, "envelope_from", str(h->envelope_from));
-    char d[32];
+    jsonout_object(j);
+    number_from_1(j, "hop", (int)i);
+    member(j, "from", h->from);
+    member(j, "helo", h->helo);
+    member(j, "rdns", h->rdns);
+    member(j, "ip", h->ip);
+    member(j, "by", h->by);
+    member(j, "with", h->with);
+    member(j, "id", h->id);
+    member(j, "for", h->for_);
+    member(j, "envelope_from", h->envelope_from);
+    char d[32] = "";
     if (h->has_date)
         trace_date_iso(h->when, d);
-    json_object_set_new(j, "date", h->has_date ? json_string(d) : json_null());
+    member(j, "date", d);
     long long s;
-    json_object_set_new(j, "delay_s", trace_delay(t, i, &s) ? json_integer(s) : json_null());
-    json_object_set_new(j, "may_be_forged", json_boolean(h->may_be_forged));
-    json_object_set_new(j, "authenticated", json_boolean(h->authenticated));
-    json_object_set_new(j, "tls", json_boolean(h->tls));
-    json_object_set_new(j, "parsed", json_boolean(h->parsed));
-    json_object_set_new(j, "text", str(h->raw));
-    return j;
+    jsonout_key(j, "delay_s");
+    if (trace_delay(t, i, &s))
+        jsonout_int(j, s);
+    else
+        jsonout_null(j);
+    flag(j, "may_be_forged", h->may_be_forged);
+    flag(j, "authenticated", h->authenticated);
+    flag(j, "tls", h->tls);
+    flag(j, "parsed", h->parsed);
+    member(j, "text", h->raw);
+    jsonout_end(j);
 }
 
-json_t *trace_json(const struct trace *t, const char *where, size_t index)
+void trace_json(struct jsonout *j, const struct trace *t, const char *where, size_t index)
 {
-    json_t *root = json_object();
-    if (!root)
-        return NULL;
-    json_object_set_new(root, "source",
-                        json_pack("{s:o, s:I}", "file", str(where), "message", (json_int_t)index));
-    json_object_set_new(root, "from", str(t->from));
-    json_object_set_new(root, "subject", decoded(t->subject));
-    json_object_set_new(root, "message_id", str(t->message_id));
-    json_t *hops = json_array();
+    jsonout_object(j);
+    jsonout_key(j, "source");
+    jsonout_object(j);
+    member(j, "file", where);
+    jsonout_key(j, "message");
+    jsonout_int(j, (long long)index);
+    jsonout_end(j);
+    member(j, "from", t->from);
+    jsonout_key(j, "subject");
+    decoded(j, t->subject);
+    member(j, "message_id", t->message_id);
+    jsonout_key(j, "hops");
+    jsonout_array(j);
     for (size_t i = 0; i < t->n; i++)
-        json_array_append_new(hops, hop_json(t, i));
-    json_object_set_new(root, "hops", hops);
+        hop_json(j, t, i);
+    jsonout_end(j);
 
     const struct trace_origin *o = &t->origin;
     char text[TRACE_TEXT_MAX];
     trace_origin_reason(t, text);
-    json_t *origin = json_object();
-    json_object_set_new(origin, "kind", json_string(origin_kinds[o->kind]));
-    json_object_set_new(origin, "hop", o->hop >= 0 ? json_integer(o->hop + 1) : json_null());
-    json_object_set_new(origin, "ip", str(o->ip));
-    json_object_set_new(origin, "host", str(o->host));
-    json_object_set_new(origin, "reason", str(text));
-    json_object_set_new(root, "origin", origin);
+    jsonout_key(j, "origin");
+    jsonout_object(j);
+    member(j, "kind", origin_kinds[o->kind]);
+    number_from_1(j, "hop", o->hop);
+    member(j, "ip", o->ip);
+    member(j, "host", o->host);
+    member(j, "reason", text);
+    jsonout_end(j);
 
-    json_t *hints = json_array();
+    jsonout_key(j, "hints");
+    jsonout_array(j);
     for (size_t i = 0; i < t->nhints; i++) {
         const struct trace_hint *h = &t->hints[i];
         trace_hint_text(h, text);
-        json_array_append_new(hints, json_pack("{s:s, s:o, s:o}", "kind", hint_kinds[h->kind],
-                                               "hop", h->hop >= 0 ? json_integer(h->hop + 1)
-                                                                  : json_null(),
-                                               "text", str(text)));
+        jsonout_object(j);
+        member(j, "kind", hint_kinds[h->kind]);
+        number_from_1(j, "hop", h->hop);
+        member(j, "text", text);
+        jsonout_end(j);
     }
-    json_object_set_new(root, "hints", hints);
-    return root;
+    jsonout_end(j);
+    jsonout_end(j);
 }

@@ -7,13 +7,13 @@
 #ifndef TUTOR_TRACE_JSON_H
 #define TUTOR_TRACE_JSON_H
 
-#include <jansson.h>
 #include <stddef.h>
 
 #include "mail/trace.h"
+#include "util/jsonout.h"
 
-/* New reference; NULL when memory ran out. `where` and `index` say which
- * message of which file it is. */
-json_t *trace_json(const struct trace *t, const char *where, size_t index);
+/* The object, compact, into j (one record: jsonout_begin first). `where`
+ * and `index` say which message of which file it is. */
+void trace_json(struct jsonout *j, const struct trace *t, const char *where, size_t index);
 
 #endif

@@ -19,7 +19,57 @@ struct reader {
     int stop;                   /* what fn returned, once nonzero */
 };
 
-static bool blank(const char *line, ssize_t n)
+/* ------------------------------------------------------------------------
+ * Lines, read in large blocks: a mailbox is mostly bodies, only looked at
+ * for an empty line and a "From " after it, so lines are not copied out
+ * one by one (getline) but seen where they lie in the block. A line
+ * longer than the block comes in pieces, none of them a line start but
+ * the first: the memory a file takes is one block, whatever it holds.
+ */
+#define BLOCK (256u * 1024)
+
+struct lines {
+    FILE *f;
+    char *buf;
+    size_t start, end;          /* the unread bytes are buf[start..end) */
+    bool eof, error;
+    bool mid_line;              /* the last piece given did not end its line */
+};
+
+/* The next piece: a whole line with its "\n", or a part of a long one.
+ * *first: the piece starts a line. false at the end of the file. */
+static bool next_piece(struct lines *l, const char **p, size_t *n, bool *first)
+{
+    if (l->start == l->end || !memchr(l->buf + l->start, '\n', l->end - l->start)) {
+        if (!l->eof) {
+            memmove(l->buf, l->buf + l->start, l->end - l->start);
+            l->end -= l->start;
+            l->start = 0;
+            while (!l->eof && l->end < BLOCK) {
+                size_t got = fread(l->buf + l->end, 1, BLOCK - l->end, l->f);
+                l->end += got;
+                if (got == 0) {
+                    l->eof = true;
+                    l->error = ferror(l->f) != 0;
+                } else if (memchr(l->buf + l->end - got, '\n', got)) {
+                    break;
+                }
+            }
+        }
+        if (l->start == l->end)
+            return false;
+    }
+    const char *s = l->buf + l->start;
+    const char *nl = memchr(s, '\n', l->end - l->start);
+    *n = nl ? (size_t)(nl - s) + 1 : l->end - l->start;
+    *p = s;
+    *first = !l->mid_line;
+    l->mid_line = !nl;
+    l->start += *n;
+    return true;
+}
+
+static bool blank(const char *line, size_t n)
 {
     return (n == 1 && line[0] == '\n') || (n == 2 && line[0] == '\r' && line[1] == '\n');
 }
@@ -39,47 +89,63 @@ static int read_stream(struct reader *r, FILE *f, const char *name, bool single_
                        char err[MAILSOURCE_ERROR_MAX])
 {
     struct textbuf hdr = {0};
-    char *line = NULL, where[PATH_MAX + 32];
-    size_t cap = 0, lineno = 0;
-    ssize_t n;
-    bool mbox = false, in_header = true, prev_blank = true, cut = false, any = false;
+    struct lines l = {f, malloc(BLOCK), 0, 0, false, false, false};
+    char where[PATH_MAX + 32];
+    const char *line;
+    size_t n, lineno = 0;
+    bool first, mbox = false, in_header = true, prev_blank = true, cut = false, any = false;
+    bool skip_rest = false;
     snprintf(where, sizeof where, "%s", name);
-    while (!r->stop && (n = getline(&line, &cap, f)) != -1) {
-        lineno++;
-        if (lineno == 1 && single_file && n >= 5 && memcmp(line, "From ", 5) == 0)
-            mbox = true;
-        if (mbox && prev_blank && n >= 5 && memcmp(line, "From ", 5) == 0) {
-            if (any)
-                deliver(r, &hdr, cut, where);
-            hdr.len = 0;
-            cut = false;
-            in_header = true;
-            any = true;
-            prev_blank = false;
-            snprintf(where, sizeof where, "%s:%zu", name, lineno);
+    if (!l.buf) {
+        snprintf(err, MAILSOURCE_ERROR_MAX, _("%1$s: out of memory"), name);
+        return -1;
+    }
+    while (!r->stop && next_piece(&l, &line, &n, &first)) {
+        bool ends = !l.mid_line;                /* the piece ends its line */
+        if (!first && skip_rest) {
+            skip_rest = !ends;                  /* the rest of a long "From " line */
             continue;
         }
+        if (first) {
+            lineno++;
+            bool from_line = n >= 5 && memcmp(line, "From ", 5) == 0;
+            if (lineno == 1 && single_file && from_line)
+                mbox = true;
+            if (mbox && prev_blank && from_line) {
+                if (any)
+                    deliver(r, &hdr, cut, where);
+                hdr.len = 0;
+                cut = false;
+                in_header = true;
+                any = true;
+                prev_blank = false;
+                skip_rest = !ends;
+                snprintf(where, sizeof where, "%s:%zu", name, lineno);
+                continue;
+            }
+        }
         any = true;
-        prev_blank = blank(line, n);
+        prev_blank = first && ends && blank(line, n);
         if (!in_header)
             continue;
         if (prev_blank) {
             in_header = false;
             continue;
         }
-        if (hdr.len + (size_t)n > MAILSOURCE_HEADER_MAX)
+        if (hdr.len + n > MAILSOURCE_HEADER_MAX)
             cut = true;
         else
-            textbuf_add(&hdr, line, (size_t)n);
+            textbuf_add(&hdr, line, n);
     }
-    int bad = ferror(f);
+    bool bad = l.error;
+    int saved = errno;
     if (!r->stop && any && !bad)
         deliver(r, &hdr, cut, where);
     bool oom = hdr.oom;
     free(hdr.p);
-    free(line);
+    free(l.buf);
     if (bad) {
-        snprintf(err, MAILSOURCE_ERROR_MAX, _("%1$s: cannot read: %2$s"), name, strerror(errno));
+        snprintf(err, MAILSOURCE_ERROR_MAX, _("%1$s: cannot read: %2$s"), name, strerror(saved));
         return -1;
     }
     if (oom) {
@@ -169,6 +235,14 @@ static int read_maildir(struct reader *r, const char *dir, char err[MAILSOURCE_E
     }
     free(names);
     return rc;
+}
+
+int mailsource_stream(FILE *f, const char *name, mail_item_fn fn, void *ud,
+                      char err[MAILSOURCE_ERROR_MAX])
+{
+    struct reader r = {fn, ud, 0, 0};
+    err[0] = '\0';
+    return read_stream(&r, f, name, true, err) < 0 ? -1 : r.stop;
 }
 
 int mailsource_each(const char *path, mail_item_fn fn, void *ud, char err[MAILSOURCE_ERROR_MAX])

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define MAILSOURCE_HEADER_MAX (1u << 20)
 #define MAILSOURCE_ERROR_MAX 512
@@ -29,5 +30,10 @@ typedef int (*mail_item_fn)(const struct mail_item *m, void *ud);
  * nonzero value); -1 with err naming the path and what went wrong (no such
  * file, a folder that is no Maildir, a read error, a file that is empty). */
 int mailsource_each(const char *path, mail_item_fn fn, void *ud, char err[MAILSOURCE_ERROR_MAX]);
+
+/* The same for an open stream (a message, or an mbox when it starts with
+ * a "From " line), `name` naming it in `where` and in err. */
+int mailsource_stream(FILE *f, const char *name, mail_item_fn fn, void *ud,
+                      char err[MAILSOURCE_ERROR_MAX]);
 
 #endif

@@ -31,6 +31,45 @@ void msg_each_field(const char *msg, size_t len, const char *name, msg_field_fn 
     }
 }
 
+void msg_each_any_field(const char *msg, size_t len, msg_any_field_fn fn, void *ud)
+{
+    size_t i = 0;
+    while (i < len) {
+        const char *line = msg + i;
+        const char *eol = memchr(line, '\n', len - i);
+        size_t llen = eol ? (size_t)(eol - line) : len - i;
+        if (llen == 0 || (llen == 1 && line[0] == '\r'))
+            return;                             /* end of header */
+        size_t end = i + llen + (eol ? 1 : 0);
+        while (end < len && (msg[end] == ' ' || msg[end] == '\t')) {
+            const char *e2 = memchr(msg + end, '\n', len - end);
+            end = e2 ? (size_t)(e2 - msg) + 1 : len;
+        }
+        const char *colon = memchr(line, ':', llen);
+        if (colon && colon > line &&
+            fn(line, (size_t)(colon - line), colon + 1, (size_t)((msg + end) - (colon + 1)), ud))
+            return;
+        i = end;
+    }
+}
+
+void msg_unfold(const char *v, size_t len, char *out, size_t size)
+{
+    while (len && (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n')) {
+        v++;
+        len--;
+    }
+    while (len && (v[len - 1] == ' ' || v[len - 1] == '\t' || v[len - 1] == '\r' ||
+                   v[len - 1] == '\n'))
+        len--;
+    size_t o = 0;
+    for (size_t k = 0; k < len && o + 1 < size; k++)
+        if (v[k] != '\r' && v[k] != '\n')
+            out[o++] = v[k];
+    if (size)
+        out[o] = '\0';
+}
+
 static bool take_first(const char *v, size_t vlen, void *ud)
 {
     char **out = ud;

@@ -19,6 +19,18 @@ char *msg_header(const char *msg, size_t len, const char *name);
 typedef bool (*msg_field_fn)(const char *value, size_t len, void *ud);
 void msg_each_field(const char *msg, size_t len, const char *name, msg_field_fn fn, void *ud);
 
+/* Calls `fn` for every header field, in the order they stand, with its
+ * name (before the colon) and raw value as msg_each_field gives it; one
+ * pass over the header, for a reader that wants many fields of it. A line
+ * with no colon is no field and is skipped; stops when fn returns true. */
+typedef bool (*msg_any_field_fn)(const char *name, size_t nlen, const char *value, size_t len,
+                                 void *ud);
+void msg_each_any_field(const char *msg, size_t len, msg_any_field_fn fn, void *ud);
+
+/* A raw value unfolded as msg_header gives it (line ends removed,
+ * trimmed) into out, cut at size - 1 bytes. */
+void msg_unfold(const char *value, size_t len, char *out, size_t size);
+
 /* How many header fields called `name` the message has. */
 int msg_header_count(const char *msg, size_t len, const char *name);
 

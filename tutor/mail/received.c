@@ -51,58 +51,129 @@ static bool zone_offset(const char *z, int *minutes)
     return false;
 }
 
+/* The words of a date, its comments ("(JST)") and commas read as white
+ * space: at most `max`, each cut out of s (up to its first 255 bytes). */
+static int date_words(const char *s, const char *w[], size_t wlen[], int max)
+{
+    int n = 0, depth = 0;
+    const char *start = NULL;
+    for (size_t i = 0;; i++) {
+        char c = i < RECEIVED_TEXT_MAX - 1 ? s[i] : '\0';
+        bool gap = c == '\0' || depth > 0 || c == '(' || c == ',' || c == ' ' || c == '\t' ||
+                   c == '\r' || c == '\n';
+        if (c == '(')
+            depth++;
+        else if (c == ')' && depth > 0)
+            depth--;
+        if (gap && start) {
+            w[n] = start;
+            wlen[n] = (size_t)(s + i - start);
+            start = NULL;
+            if (++n == max)
+                return n;
+        } else if (!gap && !start) {
+            start = s + i;
+        }
+        if (c == '\0')
+            return n;
+    }
+}
+
+/* A number of 1 to `most` digits, all of the word: false otherwise. */
+static bool digits(const char *w, size_t len, size_t most, long *out)
+{
+    if (len == 0 || len > most)
+        return false;
+    long v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (w[i] < '0' || w[i] > '9')
+            return false;
+        v = v * 10 + (w[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* The leading digits of w (at most len), as atoi reads them; past 99 the
+ * value stays 100, out of every range checked. */
+static long leading_number(const char *w, size_t len, size_t *used)
+{
+    long v = 0;
+    size_t i = 0;
+    for (; i < len && w[i] >= '0' && w[i] <= '9'; i++)
+        v = v < 100 ? v * 10 + (w[i] - '0') : 100;
+    *used = i;
+    return v;
+}
+
+/* hh:mm[:ss], digits and colons only, at most 8 characters: a sign or a
+ * long number is no time (and "-558038586:00" overflowed the arithmetic
+ * once). What follows the seconds is not read. */
+static bool clock_time(const char *w, size_t len, int *secs)
+{
+    if (len > 8 || strspn(w, "0123456789:") < len)
+        return false;
+    size_t i, d;
+    long hh = leading_number(w, len, &d), mm, ss = 0;
+    if (d == 0 || d >= len || w[d] != ':')
+        return false;
+    i = d + 1;
+    mm = leading_number(w + i, len - i, &d);
+    if (d == 0)
+        return false;
+    i += d;
+    if (i < len && w[i] == ':')
+        ss = leading_number(w + i + 1, len - i - 1, &d);
+    if (hh > 23 || mm > 59 || ss > 60)
+        return false;
+    *secs = (int)(hh * 3600 + mm * 60 + ss);
+    return true;
+}
+
 int received_date(const char *s, long long *out)
 {
     static const char *const months[] = {"jan", "feb", "mar", "apr", "may", "jun",
                                          "jul", "aug", "sep", "oct", "nov", "dec"};
-    char buf[RECEIVED_TEXT_MAX];
-    snprintf(buf, sizeof buf, "%s", s);
-    /* comments ("(JST)") and the day of the week say nothing more */
-    char *w[8];
-    int n = 0;
-    int depth = 0;
-    for (char *p = buf; *p; p++) {
-        bool in_comment = depth > 0 || *p == '(';
-        if (*p == '(')
-            depth++;
-        else if (*p == ')' && depth > 0)
-            depth--;
-        if (in_comment || *p == ',')
-            *p = ' ';
-    }
-    for (char *t = strtok(buf, " \t\r\n"); t && n < 8; t = strtok(NULL, " \t\r\n"))
-        w[n++] = t;
+    const char *w[8];
+    size_t wl[8];
+    int n = date_words(s, w, wl, 8);
     int i = 0;
-    if (i < n && isalpha((unsigned char)w[i][0]) && strlen(w[i]) == 3)
+    if (i < n && isalpha((unsigned char)w[i][0]) && wl[i] == 3)
         i++;                            /* Fri */
     if (n - i < 4)
         return -1;
-    int day = atoi(w[i]), mon = -1;
-    for (int m = 0; m < 12; m++)
-        if (strncasecmp(w[i + 1], months[m], 3) == 0)
-            mon = m + 1;
+    size_t used;
+    long day = leading_number(w[i], wl[i], &used), year;
+    int mon = -1;
+    if (wl[i + 1] >= 3) {
+        char m3[3] = {(char)(w[i + 1][0] | 0x20), (char)(w[i + 1][1] | 0x20),
+                      (char)(w[i + 1][2] | 0x20)};
+        for (int m = 0; m < 12 && mon < 0; m++)
+            if (memcmp(m3, months[m], 3) == 0)
+                mon = m + 1;
+    }
     /* a year of at most four digits: anything longer is not a date (and
      * would overflow the arithmetic below) */
-    size_t ylen = strlen(w[i + 2]);
-    if (ylen == 0 || ylen > 4 || strspn(w[i + 2], "0123456789") != ylen || mon < 0 || day < 1 ||
-        day > 31)
+    if (!digits(w[i + 2], wl[i + 2], 4, &year) || mon < 0 || day < 1 || day > 31)
         return -1;
-    long year = atol(w[i + 2]);
-    if (strlen(w[i + 2]) <= 2)
+    if (wl[i + 2] <= 2)
         year += year < 50 ? 2000 : 1900;
-    else if (strlen(w[i + 2]) == 3)
+    else if (wl[i + 2] == 3)
         year += 1900;
-    /* hh:mm[:ss], digits only: a sign or a long number is no time (and
-     * "-558038586:00" overflowed the arithmetic below once) */
-    int hh = 0, mm = 0, ss = 0;
-    size_t tlen = strlen(w[i + 3]);
-    if (tlen > 8 || strspn(w[i + 3], "0123456789:") != tlen ||
-        sscanf(w[i + 3], "%d:%d:%d", &hh, &mm, &ss) < 2 || hh > 23 || mm > 59 || ss > 60)
+    int secs;
+    if (!clock_time(w[i + 3], wl[i + 3], &secs))
         return -1;
     int zone = 0;
-    if (i + 4 < n && !zone_offset(w[i + 4], &zone))
-        return -1;
-    *out = days_from_civil(year, mon, day) * 86400 + hh * 3600 + mm * 60 + ss - zone * 60LL;
+    if (i + 4 < n) {
+        char z[8];
+        if (wl[i + 4] >= sizeof z)
+            return -1;
+        memcpy(z, w[i + 4], wl[i + 4]);
+        z[wl[i + 4]] = '\0';
+        if (!zone_offset(z, &zone))
+            return -1;
+    }
+    *out = days_from_civil(year, mon, (int)day) * 86400 + secs - zone * 60LL;
     return 0;
 }
 
@@ -119,13 +190,23 @@ struct tok {
 
 #define RECEIVED_TOKENS_MAX 64
 
+/* What a byte is to the lexer: a table, not isspace() and strchr() on
+ * every byte of every line of a mailbox. */
+enum { CH_SPACE = 1, CH_SPECIAL = 2 };
+static const unsigned char ch_class[256] = {
+    [' '] = CH_SPACE,   ['\t'] = CH_SPACE,   ['\n'] = CH_SPACE, ['\v'] = CH_SPACE,
+    ['\f'] = CH_SPACE,  ['\r'] = CH_SPACE,   ['('] = CH_SPECIAL, [')'] = CH_SPECIAL,
+    ['['] = CH_SPECIAL, [']'] = CH_SPECIAL, ['<'] = CH_SPECIAL, ['>'] = CH_SPECIAL,
+};
+#define IS_SPACE(c) (ch_class[(unsigned char)(c)] == CH_SPACE)
+
 /* Cuts `s` (up to `end`) into tokens; a comment runs to its matching
  * ")" (nested, with \ escapes), an unclosed one to the end. */
 static size_t lex(const char *s, const char *end, struct tok *t, size_t max)
 {
     size_t n = 0;
     while (s < end && n < max) {
-        if (isspace((unsigned char)*s)) {
+        if (IS_SPACE(*s)) {
             s++;
             continue;
         }
@@ -156,7 +237,7 @@ static size_t lex(const char *s, const char *end, struct tok *t, size_t max)
             s = c ? c + 1 : end;
             continue;
         }
-        while (s < end && !isspace((unsigned char)*s) && !strchr("()[]<>", *s))
+        while (s < end && !ch_class[(unsigned char)*s])
             s++;
         if (s == start)
             s++;                        /* a stray ] or >: skipped */
@@ -168,23 +249,60 @@ static size_t lex(const char *s, const char *end, struct tok *t, size_t max)
 
 static void put(char *dst, size_t size, const char *s, size_t len)
 {
-    while (len && isspace((unsigned char)*s)) {
+    while (len && IS_SPACE(*s)) {
         s++;
         len--;
     }
-    while (len && isspace((unsigned char)s[len - 1]))
+    while (len && IS_SPACE(s[len - 1]))
         len--;
     if (len >= size)
         len = size - 1;
     /* one line: white space of a folded field is one space */
     size_t k = 0;
     for (size_t i = 0; i < len; i++) {
-        char c = isspace((unsigned char)s[i]) ? ' ' : s[i];
-        if (c == ' ' && k && dst[k - 1] == ' ')
-            continue;
+        char c = s[i];
+        if (IS_SPACE(c)) {
+            if (dst[k - 1] == ' ')      /* k > 0: the ends are trimmed */
+                continue;
+            c = ' ';
+        }
         dst[k++] = c;
     }
     dst[k] = '\0';
+}
+
+/* The field as one line into raw[size] (as put() does it), and where the
+ * date starts: after the last ";" outside comments (NULL when none). One
+ * pass, as every byte of a mailbox's Received: lines comes through here. */
+static const char *raw_text(char *raw, size_t size, const char *s, size_t len)
+{
+    const char *semi = NULL;
+    int depth = 0;
+    size_t k = 0;
+    bool gap = true;                    /* after white space, or at the start */
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (IS_SPACE(c)) {
+            gap = true;
+            continue;
+        }
+        if (c == '(')
+            depth++;
+        else if (c == ')' && depth > 0)
+            depth--;
+        else if (c == ';' && depth == 0)
+            semi = s + i;
+        if (k + 2 < size) {
+            if (gap && k)
+                raw[k++] = ' ';
+            raw[k++] = c;
+        } else if (k + 1 < size && !gap) {
+            raw[k++] = c;
+        }
+        gap = false;
+    }
+    raw[k] = '\0';
+    return semi;
 }
 
 static void append(char *dst, size_t size, const char *s, size_t len)
@@ -214,10 +332,25 @@ static bool looks_like_ip(const char *s, size_t len)
 /* The TCP-info comment of a from clause: "name [ip]", "[ip]", "ip",
  * "user@name [ip]" (ident), "HELO x" (qmail), "helo=x" (Exim), with
  * "(may be forged)" inside (sendmail). */
+static bool helo_word(const struct tok *t)
+{
+    return t->kind == TOK_ATOM && ((t->len == 4 && strncasecmp(t->s, "HELO", 4) == 0) ||
+                                   (t->len >= 5 && strncasecmp(t->s, "helo=", 5) == 0));
+}
+
 static void tcp_info(struct received_hop *h, const char *s, size_t len)
 {
     struct tok t[16];
     size_t n = lex(s, s + len, t, 16);
+    /* A TCP-info names one host; words of prose ("(SquirrelMail
+     * authenticated user k-sato)") name none. */
+    size_t words = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (helo_word(&t[i]))
+            i += t[i].len == 4 || t[i].len == 5;        /* and the name after it */
+        else
+            words += t[i].kind == TOK_ATOM;
+    }
     for (size_t i = 0; i < n; i++) {
         if (t[i].kind == TOK_COMMENT) {
             char inner[RECEIVED_TEXT_MAX];
@@ -254,7 +387,7 @@ static void tcp_info(struct received_hop *h, const char *s, size_t len)
             }
         } else if (looks_like_ip(t[i].s, t[i].len) && !h->ip[0] && n == 1) {
             put(h->ip, sizeof h->ip, t[i].s, t[i].len);
-        } else if (!h->rdns[0]) {
+        } else if (!h->rdns[0] && words == 1) {
             /* "user@name": the ident's user is not the host's name */
             const char *at = memchr(t[i].s, '@', t[i].len);
             const char *name = at ? at + 1 : t[i].s;
@@ -306,37 +439,37 @@ static bool with_is(const char *with, const char *suffix_class)
  */
 enum clause { C_NONE, C_FROM, C_BY, C_VIA, C_WITH, C_ID, C_FOR };
 
+/* The clause a word opens. By length first: this runs on every word of
+ * every line of a mailbox. */
 static enum clause keyword(const struct tok *t)
 {
-    static const struct {
-        const char *word;
-        enum clause c;
-    } words[] = {{"from", C_FROM}, {"by", C_BY},   {"via", C_VIA},
-                 {"with", C_WITH}, {"id", C_ID},   {"for", C_FOR}};
-    if (t->kind != TOK_ATOM)
+    if (t->kind != TOK_ATOM || t->len < 2 || t->len > 4)
         return C_NONE;
-    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-        if (t->len == strlen(words[i].word) && strncasecmp(t->s, words[i].word, t->len) == 0)
-            return words[i].c;
-    return C_NONE;
+    char w[4];
+    for (size_t i = 0; i < t->len; i++)
+        w[i] = (char)(t->s[i] | 0x20);          /* ASCII letters lower-cased; a match is letters */
+    switch (t->len) {
+    case 2: return memcmp(w, "by", 2) == 0 ? C_BY : memcmp(w, "id", 2) == 0 ? C_ID : C_NONE;
+    case 3: return memcmp(w, "via", 3) == 0 ? C_VIA : memcmp(w, "for", 3) == 0 ? C_FOR : C_NONE;
+    default: return memcmp(w, "from", 4) == 0 ? C_FROM : memcmp(w, "with", 4) == 0 ? C_WITH : C_NONE;
+    }
+}
+
+/* An empty hop: every text "", every flag false. Not memset: the texts are
+ * 3.4 KB a hop, and a mailbox has hundreds of thousands. */
+static void clear(struct received_hop *h)
+{
+    h->from[0] = h->helo[0] = h->rdns[0] = h->ip[0] = h->by[0] = h->via[0] = h->with[0] = '\0';
+    h->id[0] = h->for_[0] = h->envelope_from[0] = h->date[0] = h->raw[0] = '\0';
+    h->when = 0;
+    h->has_date = h->may_be_forged = h->authenticated = h->tls = h->parsed = false;
 }
 
 void received_parse(const char *value, size_t len, struct received_hop *h)
 {
-    memset(h, 0, sizeof *h);
-    put(h->raw, sizeof h->raw, value, len);
+    clear(h);
     const char *end = value + len;
-    /* the date follows the last ";" outside comments */
-    const char *semi = NULL;
-    int depth = 0;
-    for (const char *p = value; p < end; p++) {
-        if (*p == '(')
-            depth++;
-        else if (*p == ')' && depth > 0)
-            depth--;
-        else if (*p == ';' && depth == 0)
-            semi = p;
-    }
+    const char *semi = raw_text(h->raw, sizeof h->raw, value, len);
     struct tok t[RECEIVED_TOKENS_MAX];
     size_t n = lex(value, semi ? semi : end, t, RECEIVED_TOKENS_MAX);
     enum clause at = C_NONE;
@@ -416,39 +549,37 @@ void received_parse(const char *value, size_t len, struct received_hop *h)
 /* ------------------------------------------------------------------------
  * A message's hops.
  */
+struct received_hop *received_hops_from(const struct received_field *fields, size_t n)
+{
+    if (n == 0)
+        return NULL;
+    struct received_hop *hops = malloc(n * sizeof *hops);
+    if (!hops)
+        return NULL;
+    /* the top field is the last hop: filled from the end, oldest first */
+    for (size_t i = 0; i < n; i++)
+        received_parse(fields[i].value, fields[i].len, &hops[n - 1 - i]);
+    return hops;
+}
+
 struct gather {
-    struct received_hop *hops;
-    size_t n, max;
+    struct received_field f[RECEIVED_HOPS_MAX];
+    size_t n;
 };
 
-static bool take_hop(const char *v, size_t len, void *ud)
+static bool take_field(const char *v, size_t len, void *ud)
 {
     struct gather *g = ud;
-    if (g->n == g->max)
-        return true;
-    received_parse(v, len, &g->hops[g->n++]);
-    return false;
+    g->f[g->n++] = (struct received_field){v, len};
+    return g->n == RECEIVED_HOPS_MAX;
 }
 
 struct received_hop *received_hops(const char *msg, size_t len, size_t *n)
 {
-    *n = 0;
-    /* counted first: most messages have a few hops, and a mailbox many messages */
-    int count = msg_header_count(msg, len, "Received");
-    if (count == 0)
-        return NULL;
-    if (count > RECEIVED_HOPS_MAX)
-        count = RECEIVED_HOPS_MAX;
-    struct gather g = {calloc((size_t)count, sizeof *g.hops), 0, (size_t)count};
-    if (!g.hops)
-        return NULL;
-    msg_each_field(msg, len, "Received", take_hop, &g);
-    /* the top field is the last hop: reverse into the order they happened */
-    for (size_t i = 0; i < g.n / 2; i++) {
-        struct received_hop t = g.hops[i];
-        g.hops[i] = g.hops[g.n - 1 - i];
-        g.hops[g.n - 1 - i] = t;
-    }
-    *n = g.n;
-    return g.hops;
+    struct gather g;
+    g.n = 0;
+    msg_each_field(msg, len, "Received", take_field, &g);
+    struct received_hop *hops = received_hops_from(g.f, g.n);
+    *n = hops ? g.n : 0;
+    return hops;
 }

@@ -56,6 +56,14 @@ void received_parse(const char *value, size_t len, struct received_hop *hop);
 #define RECEIVED_HOPS_MAX 100
 struct received_hop *received_hops(const char *msg, size_t len, size_t *n);
 
+/* The same from the raw values of a header's Received: fields as they
+ * stand (the top one first), for a reader that gathers them itself. */
+struct received_field {
+    const char *value;
+    size_t len;
+};
+struct received_hop *received_hops_from(const struct received_field *fields, size_t n);
+
 /* An RFC 5322 date ("Fri, 19 Apr 2002 15:29:24 +0900 (JST)", the obsolete
  * zones GMT, UT, EST... and two-digit years too) as seconds since 1970
  * UTC. 0 with *out, or -1 when it is not a date. */

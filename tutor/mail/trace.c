@@ -11,6 +11,16 @@
 #include "compose.h"
 #include "message.h"
 
+/* src into dst[size], cut to fit: snprintf's "%s" without its cost, which
+ * is most of a hint's when a mailbox gives a million. */
+static void copy_into(char *dst, size_t size, const char *src)
+{
+    size_t n = strnlen(src, size - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+#define copy(dst, src) copy_into(dst, sizeof(dst), src)
+
 /* ------------------------------------------------------------------------
  * Names and addresses.
  */
@@ -44,8 +54,10 @@ enum trace_addr trace_addr_kind(const char *ip)
 /* A host name: labels with a dot between, not an address. */
 static bool is_name(const char *s)
 {
-    return s[0] && strchr(s, '.') && trace_addr_kind(s) == ADDR_NONE && !strchr(s, ' ') &&
-           !strchr(s, '@') && s[0] != '[';
+    if (!s[0] || s[0] == '[' || !strchr(s, '.') || strpbrk(s, " @"))
+        return false;
+    /* only what an address is made of asks inet_pton: most names say no at once */
+    return s[strspn(s, "0123456789abcdefABCDEF.:")] != '\0' || trace_addr_kind(s) == ADDR_NONE;
 }
 
 const char *trace_org_domain(const char *name)
@@ -89,15 +101,24 @@ static bool same_host(const char *a, const char *b)
     return is_name(a) && is_name(b) && strcasecmp(trace_org_domain(a), trace_org_domain(b)) == 0;
 }
 
-/* The client's address a hop names: its TCP-info's, or a from name that
- * is one ("from 203.0.113.222 by ... with HTTP"). */
+/* The client's address a hop names: its TCP-info's (set, for a from name
+ * that is one, by client_addresses). */
 static const char *hop_ip(const struct received_hop *h)
 {
-    if (h->ip[0])
-        return h->ip;
-    char w[TRACE_FIELD_MAX];
-    first_word(h->from, w);
-    return trace_addr_kind(w) != ADDR_NONE ? h->from : "";
+    return h->ip;
+}
+
+/* "from 203.0.113.222 by ... with HTTP": the from name is the client's
+ * address, where the line gives no other. */
+static void client_addresses(struct trace *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        struct received_hop *h = &t->hops[i];
+        char w[TRACE_FIELD_MAX];
+        first_word(h->from, w);
+        if (!h->ip[0] && strlen(w) < sizeof h->ip && trace_addr_kind(w) != ADDR_NONE)
+            copy(h->ip, w);
+    }
 }
 
 /* A hop with no client on the network: sendmail's "(from user@localhost)",
@@ -137,8 +158,8 @@ static void hint(struct trace *t, enum trace_hint_kind kind, int hop, const char
     struct trace_hint *h = &t->hints[t->nhints++];
     h->kind = kind;
     h->hop = hop;
-    snprintf(h->a, sizeof h->a, "%s", a ? a : "");
-    snprintf(h->b, sizeof h->b, "%s", b ? b : "");
+    copy(h->a, a ? a : "");
+    copy(h->b, b ? b : "");
 }
 
 static void hop_hints(struct trace *t, int i)
@@ -236,8 +257,8 @@ static void find_origin(struct trace *t)
             continue;
         o->kind = strncasecmp(h->with, "HTTP", 4) == 0 ? ORIGIN_WEB : ORIGIN_HOP;
         o->hop = j;
-        snprintf(o->ip, sizeof o->ip, "%s", ip);
-        snprintf(o->host, sizeof o->host, "%s", hop_rdns(h));
+        copy(o->ip, ip);
+        copy(o->host, hop_rdns(h));
         first_word(h->by, o->by);
         o->rdns_confirms = o->host[0] && strcasecmp(o->host, h->helo) == 0;
         if (j > t->believed_from) {
@@ -251,9 +272,9 @@ static void find_origin(struct trace *t)
         const struct received_hop *h = &t->hops[t->believed_from];
         o->kind = ORIGIN_INSIDE;
         o->hop = t->believed_from;
-        snprintf(o->ip, sizeof o->ip, "%s", hop_ip(h));
+        copy(o->ip, hop_ip(h));
         first_word(h->by, o->by);
-        snprintf(o->host, sizeof o->host, "%s", o->by);
+        copy(o->host, o->by);
     }
     /* The web mail service's word for its user's terminal, believed where
      * the lines end at the service: no machine on the Internet named, or
@@ -263,20 +284,69 @@ static void find_origin(struct trace *t)
                        (o->kind == ORIGIN_HOP && o->inside_from >= 0);
     if (t->originating_ip[0] && trace_addr_kind(t->originating_ip) == ADDR_PUBLIC && made_inside) {
         o->kind = ORIGIN_ORIGINATING_IP;
-        snprintf(o->ip, sizeof o->ip, "%s", t->originating_ip);
+        copy(o->ip, t->originating_ip);
         o->host[0] = '\0';
         o->rdns_confirms = false;
     }
 }
 
 /* ------------------------------------------------------------------------
- * The other fields.
+ * The other fields, gathered in one pass over the header: a mailbox of
+ * 100,000 messages is read once, not once a field.
  */
-static void field(const char *msg, size_t len, const char *name, char out[TRACE_FIELD_MAX])
+enum field_id {
+    F_FROM, F_SUBJECT, F_DATE, F_MESSAGE_ID, F_ORIGINATING_IP, F_ERRORS_TO, F_RETURN_PATH,
+    F_X_MAILER, F_USER_AGENT, F_X_SCRIPTNAME, F_X_PHP_SCRIPT, F_X_PHP_ORIGINATING_SCRIPT,
+    F_COUNT
+};
+
+static const struct {
+    const char *name;
+    size_t len;
+} field_names[F_COUNT] = {
+#define NAMED(s) {s, sizeof s - 1}
+    [F_FROM] = NAMED("From"),
+    [F_SUBJECT] = NAMED("Subject"),
+    [F_DATE] = NAMED("Date"),
+    [F_MESSAGE_ID] = NAMED("Message-ID"),
+    [F_ORIGINATING_IP] = NAMED("X-Originating-IP"),
+    [F_ERRORS_TO] = NAMED("Errors-To"),
+    [F_RETURN_PATH] = NAMED("Return-Path"),
+    [F_X_MAILER] = NAMED("X-Mailer"),
+    [F_USER_AGENT] = NAMED("User-Agent"),
+    [F_X_SCRIPTNAME] = NAMED("X-Scriptname"),
+    [F_X_PHP_SCRIPT] = NAMED("X-PHP-Script"),
+    [F_X_PHP_ORIGINATING_SCRIPT] = NAMED("X-PHP-Originating-Script"),
+#undef NAMED
+};
+
+struct header_fields {
+    struct received_field received[RECEIVED_HOPS_MAX];  /* the top one first */
+    size_t nreceived;
+    struct received_field f[F_COUNT];   /* the first of each name; value NULL when absent */
+};
+
+static bool gather(const char *name, size_t nlen, const char *v, size_t len, void *ud)
 {
-    char *v = msg_header(msg, len, name);
-    snprintf(out, TRACE_FIELD_MAX, "%s", v ? v : "");
-    free(v);
+    struct header_fields *g = ud;
+    if (nlen == 8 && strncasecmp(name, "Received", 8) == 0) {
+        if (g->nreceived < RECEIVED_HOPS_MAX)
+            g->received[g->nreceived++] = (struct received_field){v, len};
+        return false;
+    }
+    for (size_t i = 0; i < F_COUNT; i++)
+        if (nlen == field_names[i].len && !g->f[i].value &&
+            strncasecmp(name, field_names[i].name, nlen) == 0)
+            g->f[i] = (struct received_field){v, len};
+    return false;
+}
+
+/* A field unfolded and trimmed, "" when absent. */
+static void field(const struct header_fields *g, enum field_id id, char out[TRACE_FIELD_MAX])
+{
+    out[0] = '\0';
+    if (g->f[id].value)
+        msg_unfold(g->f[id].value, g->f[id].len, out, TRACE_FIELD_MAX);
 }
 
 static const char *domain_of(const char *addr)
@@ -315,37 +385,30 @@ static bool path_knows(const struct trace *t, const char *domain, const char *mi
     return false;
 }
 
-static void header_hints(struct trace *t, const char *msg, size_t len)
+static void header_hints(struct trace *t, const struct header_fields *g)
 {
     char from_dom[TRACE_FIELD_MAX], mid_dom[TRACE_FIELD_MAX], v[TRACE_FIELD_MAX];
-    snprintf(from_dom, sizeof from_dom, "%s", domain_of(t->from));
+    copy(from_dom, domain_of(t->from));
     if (t->originating_ip[0])
         hint(t, HINT_ORIGINATING_IP, -1, t->originating_ip, NULL);
     message_id_domain(t->message_id, mid_dom);
     if (mid_dom[0] && from_dom[0] && !same_host(mid_dom, from_dom))
         hint(t, HINT_MESSAGE_ID, -1, mid_dom, from_dom);
     char addr[COMPOSE_ADDRESS_MAX + 1];
-    field(msg, len, "Errors-To", v);
+    field(g, F_ERRORS_TO, v);
     compose_addr_spec(v, addr);
     if (addr[0] && strcasecmp(addr, t->from) != 0)
         hint(t, HINT_ERRORS_TO, -1, addr, t->from);
-    field(msg, len, "Return-Path", v);
+    field(g, F_RETURN_PATH, v);
     compose_addr_spec(v, addr);
     if (!v[0] && t->n && t->hops[t->n - 1].envelope_from[0])
-        snprintf(addr, sizeof addr, "%s", t->hops[t->n - 1].envelope_from);
+        copy(addr, t->hops[t->n - 1].envelope_from);
     if (addr[0] && t->from[0] && strcasecmp(addr, t->from) != 0)
         hint(t, HINT_RETURN_PATH, -1, addr, t->from);
-    static const char *const mailers[] = {"X-Mailer", "User-Agent"};
-    static const char *const scripts[] = {"X-Scriptname", "X-PHP-Script", "X-PHP-Originating-Script"};
-    for (size_t i = 0; i < 2; i++) {
-        field(msg, len, mailers[i], v);
+    for (enum field_id i = F_X_MAILER; i <= F_X_PHP_ORIGINATING_SCRIPT; i++) {
+        field(g, i, v);
         if (v[0])
-            hint(t, HINT_MAILER, -1, mailers[i], v);
-    }
-    for (size_t i = 0; i < 3; i++) {
-        field(msg, len, scripts[i], v);
-        if (v[0])
-            hint(t, HINT_SCRIPT, -1, scripts[i], v);
+            hint(t, i <= F_USER_AGENT ? HINT_MAILER : HINT_SCRIPT, -1, field_names[i].name, v);
     }
     if (from_dom[0] && t->n && !path_knows(t, from_dom, mid_dom))
         hint(t, HINT_FORGED_FROM, -1, t->from, from_dom);
@@ -353,31 +416,41 @@ static void header_hints(struct trace *t, const char *msg, size_t len)
 
 int trace_message(const char *msg, size_t len, struct trace *t)
 {
-    memset(t, 0, sizeof *t);
+    /* not all of it: the hints' text is written when one is given */
+    t->nhints = 0;
     t->believed_from = -1;
-    t->hops = received_hops(msg, len, &t->n);
-    if (!t->hops && msg_header_count(msg, len, "Received") > 0)
+    struct header_fields g;
+    g.nreceived = 0;
+    for (size_t i = 0; i < F_COUNT; i++)
+        g.f[i].value = NULL;
+    msg_each_any_field(msg, len, gather, &g);
+    t->n = g.nreceived;
+    t->hops = received_hops_from(g.received, g.nreceived);
+    if (!t->hops && t->n > 0) {
+        t->n = 0;
         return -1;
+    }
     char v[TRACE_FIELD_MAX], addr[COMPOSE_ADDRESS_MAX + 1];
-    field(msg, len, "From", v);
+    field(&g, F_FROM, v);
     compose_addr_spec(v, addr);
-    snprintf(t->from, sizeof t->from, "%s", addr);
-    field(msg, len, "Subject", t->subject);
-    field(msg, len, "Date", t->date);
-    field(msg, len, "Message-ID", t->message_id);
-    field(msg, len, "X-Originating-IP", v);
+    copy(t->from, addr);
+    field(&g, F_SUBJECT, t->subject);
+    field(&g, F_DATE, t->date);
+    field(&g, F_MESSAGE_ID, t->message_id);
+    field(&g, F_ORIGINATING_IP, v);
     /* "[203.0.113.222]", brackets or not */
     const char *p = v + strspn(v, "[ ");
     snprintf(t->originating_ip, sizeof t->originating_ip, "%.*s", (int)strcspn(p, "] "), p);
     if (t->originating_ip[0] && trace_addr_kind(t->originating_ip) == ADDR_NONE)
         t->originating_ip[0] = '\0';
+    client_addresses(t);
     for (size_t i = 0; i < t->n; i++)
         hop_hints(t, (int)i);
     if (t->n == 0)
         hint(t, HINT_NO_HOPS, -1, NULL, NULL);
     believed_chain(t);
     find_origin(t);
-    header_hints(t, msg, len);
+    header_hints(t, &g);
     return 0;
 }
 

@@ -1,0 +1,41 @@
+/*
+ * jsonout — JSON written as it goes, compact, into a textbuf: for output
+ * that is a line a record and many records (`tutor headers --json` on a
+ * mailbox of 100,000 messages), where building a jansson tree for each
+ * and dumping it costs more than everything else together.
+ *
+ * The writer puts the commas: a value after another in an object or an
+ * array gets one. Strings are written as valid UTF-8 whatever they hold:
+ * a byte that is no part of a well-formed sequence (RFC 3629) becomes
+ * U+FFFD, control characters are escaped. Running out of memory is the
+ * textbuf's sticky `oom`.
+ */
+#ifndef TUTOR_JSONOUT_H
+#define TUTOR_JSONOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "textbuf.h"
+
+#define JSONOUT_DEPTH_MAX 16            /* objects and arrays open at once, less one */
+
+struct jsonout {
+    struct textbuf b;
+    int depth;
+    bool first[JSONOUT_DEPTH_MAX];      /* no value written yet at this depth */
+    char closer[JSONOUT_DEPTH_MAX];     /* what ends the one open at this depth */
+    bool after_key;                     /* the next value is a member's */
+};
+
+void jsonout_begin(struct jsonout *j);  /* an empty buffer, depth 0 */
+void jsonout_object(struct jsonout *j);
+void jsonout_array(struct jsonout *j);
+void jsonout_end(struct jsonout *j);    /* of the innermost object or array */
+void jsonout_key(struct jsonout *j, const char *key);
+void jsonout_string(struct jsonout *j, const char *s);       /* NULL or "" writes null */
+void jsonout_int(struct jsonout *j, long long v);
+void jsonout_bool(struct jsonout *j, bool v);
+void jsonout_null(struct jsonout *j);
+
+#endif
