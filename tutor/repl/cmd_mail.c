@@ -4,6 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "headers/trace_print.h"
+#include "mail/trace.h"
 #include "util/fsutil.h"
 #include "util/i18n.h"
 #include "mail/maildir.h"
@@ -37,10 +39,23 @@ const struct world_user *repl_find_user(const struct world *w, const char *name)
     return found;
 }
 
+int repl_show_trace(const char *msg, size_t len, const char *title)
+{
+    struct trace t;
+    if (trace_message(msg, len, &t) < 0) {
+        term_error("%s", _("out of memory"));
+        return 1;
+    }
+    trace_print(stdout, &t, title);
+    trace_free(&t);
+    return 0;
+}
+
 static int cmd_mailbox(struct repl *r, int argc, char **argv)
 {
-    if (argc < 2 || argc > 3) {
-        term_error(_("usage: mailbox USER [N]"));
+    bool trace = argc == 4 && strcmp(argv[3], "--trace") == 0;
+    if (argc < 2 || argc > 4 || (argc == 4 && !trace)) {
+        term_error(_("usage: mailbox USER [N [--trace]]"));
         return 2;
     }
     const struct world_user *u = repl_find_user(r->rt->world, argv[1]);
@@ -55,7 +70,7 @@ static int cmd_mailbox(struct repl *r, int argc, char **argv)
         return 1;
     }
     int rc = 0;
-    if (argc == 3) {
+    if (argc >= 3) {
         char *end;
         long k = strtol(argv[2], &end, 10);
         if (*end || k < 1 || (size_t)k > n) {
@@ -67,6 +82,11 @@ static int cmd_mailbox(struct repl *r, int argc, char **argv)
             if (!text) {
                 term_error("%s", m[k - 1].path);
                 rc = 1;
+            } else if (trace) {
+                char title[64];
+                snprintf(title, sizeof title, "%s %ld", u->address, k);
+                rc = repl_show_trace(text, len, title);
+                free(text);
             } else {
                 /* as stored, but never obeyed by the terminal */
                 term_lines(stdout, text, len);
@@ -149,7 +169,9 @@ static int cmd_mailq(struct repl *r, int argc, char **argv)
 }
 
 const struct command mail_commands[] = {
-    {.name = "mailbox", .complete = "user", .paged = "", .args = "USER [N]", .help = N_("list a user's mailbox, or print message N as stored"), .run = cmd_mailbox},
+    {.name = "mailbox", .complete = "user", .paged = "", .opts = "--trace", .args = "USER [N [--trace]]", .help = N_("list a user's mailbox, or print message N as stored"),
+     .more = N_("--trace reads message N's header instead: where the mail came from, hop by hop, as \"headers N\" does for the mail client's own folder."),
+     .run = cmd_mailbox},
     {.name = "mailq", .paged = "", .help = N_("show the mail servers' relay queues and the last relay dialogue"), .run = cmd_mailq},
     {NULL},
 };

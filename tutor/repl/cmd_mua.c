@@ -575,13 +575,24 @@ static int cmd_read(struct repl *r, int argc, char **argv)
     return show_message(r, argv[1], view);
 }
 
+/* The header as stored, then where the mail came from (headers/). */
 static int cmd_headers(struct repl *r, int argc, char **argv)
 {
     if (argc != 2) {
         term_error(_("usage: headers N"));
         return 2;
     }
-    return show_message(r, argv[1], VIEW_HEADER_ONLY);
+    size_t len;
+    char *msg = folder_message(r->rt, argv[1], &len);
+    if (!msg)
+        return 1;
+    term_lines(stdout, msg, header_length(msg, len));
+    putchar('\n');
+    char title[64];
+    snprintf(title, sizeof title, _("message %1$s"), argv[1]);
+    int rc = repl_show_trace(msg, len, title);
+    free(msg);
+    return rc;
 }
 
 const struct command mua_commands[] = {
@@ -605,8 +616,9 @@ const struct command mua_commands[] = {
                 "--headers shows every header line as stored (Received, Return-Path, Message-ID...) before the decoded text.\n"
                 "--raw shows the whole message as stored: encoded words, MIME parts and their boundaries."),
      .run = cmd_read},
-    {.name = "headers", .paged = "", .on_pc = true, .args = "N", .help = N_("the header of message N, every line as stored"),
-     .more = N_("From the shell, \"tutor headers FILE\" reads where a mail came from: its Received: lines oldest first, what the header gives away, and the probable origin (a message, an mbox or a Maildir; --sample spam|virus|freemail, --json, --redact)."),
+    {.name = "headers", .paged = "", .on_pc = true, .args = "N", .help = N_("the header of message N, and where the mail came from"),
+     .more = N_("Shows every header line of message N as stored, then reads them: the Received: lines oldest first (who handed the mail to which server, when), what the other lines give away (X-Originating-IP, Message-Id, Return-Path, X-Mailer), and the probable origin, with the reasoning.\n"
+                "\"mailbox USER N --trace\" reads a message where the server keeps it. From the shell, \"tutor headers FILE\" reads a mail of your own (a message, an mbox or a Maildir; --sample spam|virus|freemail, --json, --redact)."),
      .run = cmd_headers},
     {NULL},
 };

@@ -90,6 +90,10 @@ void repl_print_commands(FILE *f);
  * there is no such user or a bare name is ambiguous. Borrowed. */
 const struct world_user *repl_find_user(const struct world *w, const char *name);
 
+/* Where the mail in msg came from, as `tutor headers` reads it (headers/),
+ * headed `title`: 0, or 1 when memory ran out (said). */
+int repl_show_trace(const char *msg, size_t len, const char *title);
+
 /* Finds a command by name (or unique prefix? no: exact, as a shell does). */
 const struct command *repl_command(const char *name);
 
