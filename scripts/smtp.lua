@@ -275,19 +275,31 @@ end
 
 -- The trace field of RFC 5321 4.4; "with" names the protocol as RFC 3848
 -- does (ESMTPA: authenticated). "for" only with a single recipient, since
--- listing them all would disclose Bcc recipients.
+-- listing them all would disclose Bcc recipients. The setting `dialect`
+-- picks whose words: "postfix" (the default) or "sendmail", which is the
+-- lecture's: its "(may be forged)" says that the name the address has in
+-- the reverse DNS does not lead back to that address (the name is not
+-- confirmed, so the client may be passing itself off as another host).
 local function received_field(s, d, tx, id, date)
   local addr = s.client and s.client.addr or "0.0.0.0"
-  local rdns = tutor.ptr(addr) or "unknown"
+  local rdns = tutor.ptr(addr)
   local protocol = d.auth_user and "ESMTPA" or (d.esmtp and "ESMTP" or "SMTP")
-  local last = string.format("\tby %s (Postfix) with %s id %s", server.name, protocol, id)
+  local sendmail = setting("dialect", "postfix") == "sendmail"
+  local tcp_info
+  if sendmail then
+    tcp_info = rdns and string.format("%s [%s]", rdns, addr) or string.format("[%s]", addr)
+    if rdns and tutor.resolve(rdns) ~= addr then tcp_info = tcp_info .. " (may be forged)" end
+  else
+    tcp_info = string.format("%s [%s]", rdns or "unknown", addr)
+  end
+  local software = sendmail and "(8.12.1/8.12.1)" or "(Postfix)"
+  local last = string.format("\tby %s %s with %s id %s", server.name, software, protocol, id)
   if #tx.rcpts == 1 then
     last = last .. "\n\tfor <" .. tx.rcpts[1].address .. ">; " .. date
   else
     last = last .. "; " .. date
   end
-  return string.format("Received: from %s (%s [%s])\n", d.helo_name, rdns, addr)
-         .. last .. "\n"
+  return string.format("Received: from %s (%s)\n", d.helo_name, tcp_info) .. last .. "\n"
 end
 
 -- Postfix's cleanup adds Date: and Message-ID: when a message lacks them
