@@ -406,7 +406,7 @@ int grade_main(const struct grade_env *env, int argc, char **argv)
         fprintf(stderr, "tutor grade: %s\n", err);
         return 2;
     }
-    struct world *w = lesson_world_load(l, env->world_path, err);
+    struct world *w = lesson_world_load(l, env->datadir, env->world_path, err);
     if (!w) {
         fprintf(stderr, "tutor grade: %s\n", err);
         lesson_free(l);

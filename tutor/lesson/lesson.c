@@ -547,7 +547,16 @@ struct lesson *lesson_load(const char *dir, char err[LESSON_ERROR_MAX])
     snprintf(l->id, sizeof l->id, "%s", id);
     l->number = isdigit((unsigned char)id[0]) ? atoi(id) : -1;
     const char *world = json_string_value(json_object_get(l->doc, "world"));
-    if (world && strcmp(world, "default") != 0) {
+    bool named = world && strspn(world, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(world);
+    if (named && strcmp(world, "default") != 0) {
+        /* a name: a world that ships with the tutor, beside the default one */
+        if (strlen(world) >= sizeof l->world_name) {
+            snprintf(err, LESSON_ERROR_MAX, _("%1$s: $.world: \"%2$s\" is too long for a world's name"),
+                     path, world);
+            goto fail;
+        }
+        snprintf(l->world_name, sizeof l->world_name, "%s", world);
+    } else if (world && strcmp(world, "default") != 0) {
         snprintf(l->world, sizeof l->world, "%s/%s", dir, world);
         if (access(l->world, R_OK) != 0) {
             snprintf(err, LESSON_ERROR_MAX, _("%1$s: $.world: %2$s: %3$s"), path, l->world,

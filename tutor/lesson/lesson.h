@@ -38,7 +38,8 @@ struct lesson {
     char dir[PATH_MAX];
     char id[LESSON_ID_MAX];         /* "01-mail-by-hand" */
     int number;                     /* 1 */
-    char world[PATH_MAX];           /* the world file; "" for the built-in one */
+    char world[PATH_MAX];           /* the world file; "" for a built-in one */
+    char world_name[64];            /* that built-in world ("nuisance"); "" for the default */
     char *intro[2];                 /* before the first step, en and ja (new) */
     char *checks_lua;               /* checks.lua, or NULL (new) */
     size_t checks_len;

@@ -259,7 +259,7 @@ static int open_lesson(struct repl *r, struct lesson_session *ls, struct lesson 
                     "(\"lesson reset %1$d\" starts it again as \"%3$s\")"),
                   l->number, rec.h.student, r->student);
     if (!(ls->lesson = lesson_load_variant(l->dir, student, err)) ||
-        !(ls->world = lesson_world_load(l, r->world_path, err))) {
+        !(ls->world = lesson_world_load(l, r->datadir, r->world_path, err))) {
         term_error("%s", err);
         lesson_free(ls->lesson);
         ls->lesson = NULL;

@@ -14,11 +14,19 @@
 #include "util/fsutil.h"
 #include "util/i18n.h"
 
-struct world *lesson_world_load(const struct lesson *l, const char *default_world,
-                                char err[LESSON_ERROR_MAX])
+struct world *lesson_world_load(const struct lesson *l, const char *datadir,
+                                const char *default_world, char err[LESSON_ERROR_MAX])
 {
-    char werr[WORLD_ERROR_MAX];
-    struct world *w = world_load(l->world[0] ? l->world : default_world, werr);
+    char werr[WORLD_ERROR_MAX], named[PATH_MAX];
+    const char *path = l->world[0] ? l->world : default_world;
+    if (l->world_name[0]) {
+        /* where the default world is: the source tree's tutor/world/, or world/ installed */
+        snprintf(named, sizeof named, "%s/tutor/world/%s.json", datadir, l->world_name);
+        if (access(named, R_OK) != 0)
+            snprintf(named, sizeof named, "%s/world/%s.json", datadir, l->world_name);
+        path = named;
+    }
+    struct world *w = world_load(path, werr);
     if (!w)
         snprintf(err, LESSON_ERROR_MAX, _("lesson %1$s: %2$s"), l->id, werr);
     return w;
@@ -342,7 +350,7 @@ static void check_one(struct tally *t, struct lesson *shelf, const char *datadir
     char err[LESSON_ERROR_MAX];
     /* the variant of nobody in particular: its {{words}} filled in */
     struct lesson *l = lesson_load_variant(shelf->dir, "", err);
-    struct world *w = l ? lesson_world_load(l, default_world, err) : NULL;
+    struct world *w = l ? lesson_world_load(l, datadir, default_world, err) : NULL;
     if (!w) {
         report(t, false, "%s: %s", shelf->id, err);
         lesson_free(l);

@@ -35,10 +35,11 @@ struct lesson_session {
     bool quiet;                         /* a replay: judge, say nothing */
 };
 
-/* The world lesson `l` runs in (its own file, else `default_world`),
- * loaded. New (world_free), or NULL with err. */
-struct world *lesson_world_load(const struct lesson *l, const char *default_world,
-                                char err[LESSON_ERROR_MAX]);
+/* The world lesson `l` runs in (its own file, a world of the tutor's
+ * named by it and found in `datadir` as the default one is, else
+ * `default_world`), loaded. New (world_free), or NULL with err. */
+struct world *lesson_world_load(const struct lesson *l, const char *datadir,
+                                const char *default_world, char err[LESSON_ERROR_MAX]);
 
 /* "sha256:..." of the world's file, for a recording's header. */
 void lesson_world_hash(const struct world *w, char out[80]);
