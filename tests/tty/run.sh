@@ -287,5 +287,25 @@ for lang in en ja; do
 done
 rm -rf "$lesson_state"
 
+# Chain mail grows a generation at a time until a key is pressed; then
+# it ends there, and the terminal is as it was (a typed command echoes).
+chain_state=$(mktemp -d)
+start "$chain_state" -- --lang en
+check "a session for chain mail" "tutor>"
+tm send-keys -t t 'chain' Enter
+check "chain mail grows: 5, then 25" "   2            25"
+tm send-keys -t t 'x'
+check "a key stops it" "stopped"
+check "and it says where it ended" "Stopped after generation"
+if tm capture-pane -t t -p | grep -q "9,765,625 "; then
+    fail=$((fail + 1)); echo "FAILED  the stopped chain never reaches 9,765,625"
+else
+    pass=$((pass + 1)); echo "ok      the stopped chain never reaches 9,765,625"
+fi
+tm send-keys -t t 'clear' Enter 'ipconfig' Enter
+check "the terminal echoes again after it" "tutor> ipconfig"
+stop
+rm -rf "$chain_state"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

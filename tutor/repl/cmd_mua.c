@@ -16,6 +16,7 @@
 #include "repl.h"
 #include "clients/resolve.h"
 #include "util/term.h"
+#include "util/textbuf.h"
 
 /* A run of more lines than this from one side (a long message in DATA or
  * RETR) is folded on screen: the dialogue stays readable. */
@@ -111,6 +112,7 @@ static int cmd_login(struct repl *r, int argc, char **argv)
 struct send_args {
     const char *subject, *cc, *from, *charset, *text;
     char *to;                   /* the TO words joined, new */
+    const char *body;           /* forward's text, as it is (no -m escapes, nothing asked) */
 };
 
 static int parse_send(int argc, char **argv, struct send_args *a)
@@ -233,21 +235,20 @@ static char *ascii_domains(const char *list, char err[MIME_ERROR_MAX])
     return out;
 }
 
-static int cmd_send(struct repl *r, int argc, char **argv)
+/* What send and forward share: a.to is taken over (freed). */
+static int send_mail(struct repl *r, struct send_args a)
 {
     struct runtime *rt = r->rt;
     const struct world_user *u = mua_user(rt);
-    struct send_args a = {0};
     char *asked_to = NULL, *asked_subject = NULL, *body = NULL, *msg = NULL, *cc = NULL;
     char *rcpts[COMPOSE_RCPTS_MAX];
     size_t n_rcpts = 0;
     int rc = 1;
     if (!u) {
         term_error(_("this world has no users"));
+        free(a.to);
         return 1;
     }
-    if (parse_send(argc, argv, &a) < 0)
-        goto done;
     if (!a.to) {
         if (!(asked_to = ask(r, "To: "))) {
             term_error(_("send: the input ended before a recipient was given "
@@ -293,8 +294,8 @@ static int cmd_send(struct repl *r, int argc, char **argv)
         }
         a.subject = asked_subject;
     }
-    body = a.text ? NULL : ask_body(r);
-    if (!a.text && !body)
+    body = a.text || a.body ? NULL : ask_body(r);
+    if (!a.text && !a.body && !body)
         goto done;
 
     char from[512], date[40], mid[128], text_id[16];
@@ -323,7 +324,7 @@ static int cmd_send(struct repl *r, int argc, char **argv)
         *o = '\0';
     }
     struct draft d = {.from = a.from ? a.from : from, .to = a.to, .cc = a.cc,
-                      .subject = a.subject, .body = text ? text : body,
+                      .subject = a.subject, .body = a.body ? a.body : text ? text : body,
                       .charset = a.charset ? a.charset : "UTF-8", .date = date,
                       .message_id = mid};
     size_t len;
@@ -368,6 +369,16 @@ done:
     free(body);
     free(msg);
     return rc;
+}
+
+static int cmd_send(struct repl *r, int argc, char **argv)
+{
+    struct send_args a = {0};
+    if (parse_send(argc, argv, &a) < 0) {
+        free(a.to);
+        return 1;
+    }
+    return send_mail(r, a);
 }
 
 /* ------------------------------------------------------------------------
@@ -595,6 +606,88 @@ static int cmd_headers(struct repl *r, int argc, char **argv)
     return rc;
 }
 
+/* forward N [-m NOTE] TO...: message N of the folder sent on, as a mail
+ * client forwards it inline: a note, the original's header lines a reader
+ * needs, its text decoded. A chain letter is forwarded so, and its
+ * Subject gathers a "Fwd: " at each generation. */
+static int cmd_forward(struct repl *r, int argc, char **argv)
+{
+    const char *note = NULL;
+    int first_to = 2;
+    if (argc >= 4 && (strcmp(argv[2], "-m") == 0 || strcmp(argv[2], "--message") == 0)) {
+        note = argv[3];
+        first_to = 4;
+    }
+    if (argc < 2 || first_to >= argc) {
+        term_error(_("usage: forward N [-m NOTE] TO..."));
+        return 2;
+    }
+    size_t len;
+    char *msg = folder_message(r->rt, argv[1], &len);
+    if (!msg)
+        return 1;
+    struct textbuf b = {0};
+    if (note) {
+        /* -m's "\n" starts a new line, as send's does */
+        for (const char *p = note; *p; p++) {
+            if (p[0] == '\\' && p[1] == 'n') {
+                textbuf_addc(&b, '\n');
+                p++;
+            } else {
+                textbuf_addc(&b, *p);
+            }
+        }
+        textbuf_add(&b, "\n\n", 2);
+    }
+    textbuf_printf(&b, "%s\n", _("---------- Forwarded message ----------"));
+    static const char *const fields[] = {"From", "Date", "Subject", "To"};
+    char *subject = NULL;
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        char *v = msg_header(msg, len, fields[i]);
+        char *d = v ? mime_decode_header(v) : NULL;
+        if (v)
+            textbuf_printf(&b, "%s: %s\n", fields[i], d ? d : v);
+        if (i == 2 && v)
+            subject = d ? strdup(d) : strdup(v);
+        free(d);
+        free(v);
+    }
+    textbuf_addc(&b, '\n');
+    char *text = mime_render_body(msg, len);
+    if (text)
+        textbuf_add(&b, text, strlen(text));
+    free(text);
+    free(msg);
+    char *body = textbuf_finish(&b, NULL);
+    size_t slen = (subject ? strlen(subject) : 0) + 8;
+    char *fwd_subject = malloc(slen);
+    struct send_args a = {0};
+    for (int i = first_to; body && fwd_subject && i < argc; i++) {
+        char *t = realloc(a.to, (a.to ? strlen(a.to) : 0) + strlen(argv[i]) + 3);
+        if (!t)
+            break;
+        if (!a.to)
+            t[0] = '\0';
+        else
+            strcat(t, ", ");
+        a.to = strcat(t, argv[i]);
+    }
+    int rc = 1;
+    if (body && fwd_subject && a.to) {
+        snprintf(fwd_subject, slen, "Fwd: %s", subject ? subject : "");
+        a.subject = fwd_subject;
+        a.body = body;
+        rc = send_mail(r, a);
+    } else {
+        term_error("%s", _("out of memory"));
+        free(a.to);
+    }
+    free(fwd_subject);
+    free(subject);
+    free(body);
+    return rc;
+}
+
 const struct command mua_commands[] = {
     {.name = "login", .complete = "user", .on_pc = true, .args = "[USER]", .help = N_("use the mail client as USER, or show who"), .run = cmd_login},
     {.name = "send", .complete = "user...", .on_pc = true, .opts = "-s= --subject= -c= --cc= --from= --charset= -m= --message=", .args = "[OPTIONS] [TO...]", .help = N_("write and send a message (\"help send\" for the options)"),
@@ -605,6 +698,9 @@ const struct command mua_commands[] = {
                 "--charset iso-2022-jp: write the message as Japanese mail was written in 2002 (the default is UTF-8).\n"
                 "The message goes to your own mail server on port 587, after AUTH, and that server relays it."),
      .run = cmd_send},
+    {.name = "forward", .complete = "user...", .on_pc = true, .opts = "-m= --message=", .args = "N [-m NOTE] TO...", .help = N_("send message N on to others, as a chain letter asks"),
+     .more = N_("The message goes out as your mail client forwards it: your NOTE (-m, where \\n starts a new line), then the original's From, Date, Subject and To lines and its text. The Subject gets \"Fwd: \" in front: a chain letter forwarded ten times carries ten."),
+     .run = cmd_forward},
     {.name = "inbox", .on_pc = true, .opts = "--delete", .args = "[--delete]", .help = N_("fetch your mail over POP3 and list it"),
      .more = N_("The client logs in to your mail server with USER and PASS, and fetches (RETR) what it does not have yet, which it knows by UIDL.\n"
                 "Mail stays on the server, unless --delete: then every message the client has is deleted there (DELE), fetched now or before.\n"

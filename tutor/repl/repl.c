@@ -24,8 +24,9 @@
 #define HISTORY_MAX 1000
 
 const struct command *const repl_families[] = {repl_commands, net_commands, dns_commands,
-                                               mail_commands, mua_commands, relay_commands,
-                                               netsim_commands, lesson_commands, NULL};
+                                               mail_commands, mua_commands, chain_commands,
+                                               relay_commands, netsim_commands, lesson_commands,
+                                               NULL};
 
 /* readline's completion callbacks take no context: the one REPL is here. */
 static struct repl *active;

@@ -78,6 +78,7 @@ extern const struct command net_commands[];
 extern const struct command dns_commands[];
 extern const struct command mail_commands[];
 extern const struct command mua_commands[];
+extern const struct command chain_commands[];
 extern const struct command relay_commands[];
 extern const struct command netsim_commands[];
 extern const struct command lesson_commands[];
