@@ -280,6 +280,23 @@ end
 -- lecture's: its "(may be forged)" says that the name the address has in
 -- the reverse DNS does not lead back to that address (the name is not
 -- confirmed, so the client may be passing itself off as another host).
+-- Whether `name` (what the reverse DNS gave for `addr`) has `addr` among
+-- its A records, asked of this host's resolver as sendmail asks: a name
+-- that does not lead back is no confirmation. Without a resolver, the
+-- world's host list answers.
+local function forward_confirmed(name, addr)
+  local resolver = server.dns and server.dns[1]
+  if not resolver then return tutor.resolve(name) == addr end
+  local r = tutor.query(resolver, name, "A", {rd = true})
+  if not r or r.rcode ~= "NOERROR" then return false end
+  for _, rr in ipairs(r.answer or {}) do
+    local w = {}                          -- owner, TTL, class, type, data
+    for word in rr:gmatch("%S+") do w[#w + 1] = word end
+    if w[4] == "A" and w[5] == addr then return true end
+  end
+  return false
+end
+
 local function received_field(s, d, tx, id, date)
   local addr = s.client and s.client.addr or "0.0.0.0"
   local rdns = tutor.ptr(addr)
@@ -288,7 +305,9 @@ local function received_field(s, d, tx, id, date)
   local tcp_info
   if sendmail then
     tcp_info = rdns and string.format("%s [%s]", rdns, addr) or string.format("[%s]", addr)
-    if rdns and tutor.resolve(rdns) ~= addr then tcp_info = tcp_info .. " (may be forged)" end
+    if rdns and not forward_confirmed(rdns, addr) then
+      tcp_info = tcp_info .. " (may be forged)"
+    end
   else
     tcp_info = string.format("%s [%s]", rdns or "unknown", addr)
   end

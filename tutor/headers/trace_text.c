@@ -51,8 +51,9 @@ void trace_hint_text(const struct trace_hint *h, char out[TRACE_TEXT_MAX])
     case HINT_MAY_BE_FORGED:
         snprintf(out, TRACE_TEXT_MAX,
                  _("hop %1$d: \"(may be forged)\": the receiving server looked up the address "
-                   "%3$s and did not find the name %2$s the sender gave (sendmail writes this "
-                   "when the reverse DNS does not confirm the HELO name)"),
+                   "%3$s and found the name %2$s, but no A record of that name leads back to "
+                   "it: the name is not confirmed, and the sender may pass itself off as "
+                   "another host (sendmail writes this)"),
                  hop, a, b);
         break;
     case HINT_HELO_RDNS:
@@ -244,6 +245,10 @@ void trace_origin_reason(const struct trace *t, char out[TRACE_TEXT_MAX])
                              "own terminal, not a mail server."));
         else if (o->rdns_confirms)
             add(out, _("Its reverse DNS confirms the name it gave, %1$s."), o->host);
+        else if (o->host[0] && o->hop >= 0 && t->hops[o->hop].may_be_forged)
+            add(out, _("Its reverse DNS names it %1$s, a name that does not lead back to the "
+                       "address (unconfirmed); it called itself %2$s."),
+                o->host, gave);
         else if (o->host[0])
             add(out, _("Its address belongs to %1$s, though it called itself %2$s."), o->host,
                 gave);

@@ -440,6 +440,15 @@ static int setup_host_tables(lua_State *L, void *ud)
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     lua_setfield(L, -2, "domains");
+    /* the resolvers the host asks, for a script that looks names up as a
+     * real server does (sendmail's check of a client's reverse name) */
+    lua_createtable(L, (int)srv->node->n_dns, 0);
+    for (size_t i = 0; i < srv->node->n_dns; i++) {
+        char text[ADDR_IPV4_STRLEN];
+        lua_pushstring(L, addr_format_ipv4(srv->node->dns[i], text));
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "dns");
     if (srv->svc && srv->svc->settings)
         lua_json_push(L, srv->svc->settings);
     else

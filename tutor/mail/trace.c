@@ -173,7 +173,7 @@ static void hop_hints(struct trace *t, int i)
     char by[TRACE_FIELD_MAX];
     first_word(h->by, by);
     if (h->may_be_forged)
-        hint(t, HINT_MAY_BE_FORGED, i, h->helo, ip);
+        hint(t, HINT_MAY_BE_FORGED, i, h->rdns[0] ? h->rdns : h->helo, ip);
     enum trace_addr kind = ip[0] ? trace_addr_kind(ip) : ADDR_NONE;
     if (kind == ADDR_LOOPBACK)
         hint(t, HINT_LOOPBACK, i, ip, NULL);

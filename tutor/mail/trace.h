@@ -34,7 +34,7 @@
 
 enum trace_hint_kind {
     HINT_UNPARSED,          /* a: the line as written */
-    HINT_MAY_BE_FORGED,     /* a: the HELO name, b: the address */
+    HINT_MAY_BE_FORGED,     /* a: the name the reverse DNS gave (else HELO), b: the address */
     HINT_HELO_RDNS,         /* a: HELO, b: the name the receiver found */
     HINT_NO_RDNS,           /* a: HELO, b: the address, which has no name */
     HINT_HELO_NOT_A_NAME,   /* a: HELO (no dot: a PC's own made-up name) */
