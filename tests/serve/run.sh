@@ -74,6 +74,7 @@ start_serve() {
     smtp=$(printf '%s\n' "$ready" | sed -n -E 's/.* smtp [0-9.]+:([0-9]+) .*/\1/p')
     pop3=$(printf '%s\n' "$ready" | sed -n -E 's/.* pop3 [0-9.]+:([0-9]+) .*/\1/p')
     dns=$(printf '%s\n' "$ready" | sed -n -E 's/.* dns [0-9.]+:([0-9]+) .*/\1/p')
+    http=$(printf '%s\n' "$ready" | sed -n -E 's/.* http [0-9.]+:([0-9]+) .*/\1/p')
 }
 
 # stop_serve LABEL: SIGTERM; one check that it exits 0 with no sanitizer
@@ -291,7 +292,43 @@ EOF
     stop_serve swaks-fetchmail
 }
 
+# ---------------------------------------------------------------- web mail
+# The nuisance world's free mail, by curl over HTTP: the mail it sends
+# reaches bob with the web's trace in it, and what it refuses it refuses
+# with the status a browser would show.
+webmail_checks() {
+    need_tools curl || return
+    start_serve webmail --world tutor/world/nuisance.json --http 0 --pop3 0 || return
+    web="http://127.0.0.1:$http"
+    code=$(curl -sS --max-time 10 -o "$state/page" -w '%{http_code}' "$web/")
+    check "curl http:// GET /: 200 and the form's help" \
+        sh -c "[ '$code' = 200 ] && grep -q 'GET /send?user=carol' '$state/page'"
+    code=$(curl -sS --max-time 10 -o "$state/sent" -w '%{http_code}' \
+        "$web/send?user=carol&password=carol-pw&to=bob%40b.example&subject=by+curl&text=Hi+Bob")
+    check "curl http:// GET /send as carol: 200, queued" \
+        sh -c "[ '$code' = 200 ] && grep -q 'queued as' '$state/sent'"
+    i=0
+    while [ $i -lt $((30 * slow)) ] && [ "$(curl -sS "pop3://127.0.0.1:$pop3/" -u bob:bob-pw | wc -l)" -lt 1 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    curl -sS --max-time 10 "pop3://127.0.0.1:$pop3/1" -u bob:bob-pw >"$state/mail" 2>&1
+    check "bob gets it with a 'with HTTP' hop and X-Originating-IP" \
+        sh -c "grep -q 'by www.freemail.example with HTTP;' '$state/mail' && grep -q '^X-Originating-IP: \[127.0.0.1\]' '$state/mail'"
+    code=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' "$web/send?user=carol&password=no&to=bob%40b.example")
+    check "a wrong password: 401" [ "$code" = 401 ]
+    code=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' -d 'user=carol' "$web/send")
+    check "POST: 501, the form is sent by GET" [ "$code" = 501 ]
+    code=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' "$web/$(head -c 5000 /dev/zero | tr '\0' a)")
+    check "a 5000-octet request line: 414" [ "$code" = 414 ]
+    code=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' -H 'X-Junk: a' -H 'X-Junk: b' \
+        $(i=0; while [ $i -lt 120 ]; do printf -- "-H X-Pad-%d:x " $i; i=$((i + 1)); done) "$web/")
+    check "120 header lines: 431" [ "$code" = 431 ]
+    stop_serve webmail
+}
+
 curl_checks
+webmail_checks
 dig_checks
 mua_checks
 python_checks smtp_checks.py

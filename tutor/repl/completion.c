@@ -7,7 +7,7 @@
 
 #include "util/i18n.h"
 
-static const char *const SERVICES[] = {"smtp", "submission", "pop3", "domain", NULL};
+static const char *const SERVICES[] = {"smtp", "submission", "pop3", "domain", "http", NULL};
 static const char *const TYPES[] = {"A",   "AAAA", "CNAME", "MX",  "NS",  "PTR",
                                     "SOA", "TXT",  "SRV",   "CAA", "ANY", NULL};
 

@@ -31,6 +31,7 @@
  * connection is closed after a short wait (RFC 7766 6.2.3). */
 #define SMTP_IDLE_S 300
 #define POP3_IDLE_S 600
+#define HTTP_IDLE_S 60                  /* Apache's Timeout is 60 s */
 #define DNS_TCP_IDLE_S 10
 #define MAX_SESSIONS 1000
 #define MAX_PER_CLIENT 50           /* Postfix's smtpd_client_connection_count_limit */
@@ -75,6 +76,8 @@ static void usage(FILE *f)
                        "                           or only HOST's users when HOST= is given\n"
                        "  --dns [HOST=]ADDR:PORT   DNS over UDP and TCP (default: the student's\n"
                        "                           resolver)\n"
+                       "  --http [HOST=]ADDR:PORT  HTTP, as HOST (default: the first host with a\n"
+                       "                           web server: the nuisance world's free mail)\n"
                        "  ADDR is 127.0.0.1 when left out; [::1] for IPv6; localhost is both\n"
                        "  127.0.0.1 and ::1 (as /etc/hosts has it); port 0 picks a free one\n\n"
                        "  --world FILE             serve this world instead of the built-in one\n"
@@ -615,7 +618,8 @@ static void say_ready(const struct serve *sv)
 
 const struct option serve_options[] = {
     {"smtp", required_argument, NULL, 's'}, {"pop3", required_argument, NULL, 'p'},
-    {"dns", required_argument, NULL, 'd'}, {"world", required_argument, NULL, 'w'},
+    {"dns", required_argument, NULL, 'd'}, {"http", required_argument, NULL, 'H'},
+    {"world", required_argument, NULL, 'w'},
     {"verbose", no_argument, NULL, 'v'}, {"log", required_argument, NULL, 'L'},
     {"smtp-timeout", required_argument, NULL, 'S'}, {"pop3-timeout", required_argument, NULL, 'P'},
     {"max-sessions", required_argument, NULL, 'm'}, {"max-per-client", required_argument, NULL, 'M'},
@@ -628,16 +632,17 @@ int serve_main(const struct serve_env *env, int argc, char **argv)
     struct serve sv = {.max_sessions = MAX_SESSIONS, .max_per_client = MAX_PER_CLIENT,
                        .sync = {.done_pipe = {-1, -1}}};
     const char *world_path = env->world, *log_path = NULL;
-    int idle[3] = {SMTP_IDLE_S, POP3_IDLE_S, DNS_TCP_IDLE_S};
+    int idle[SERVE_KINDS] = {SMTP_IDLE_S, POP3_IDLE_S, DNS_TCP_IDLE_S, HTTP_IDLE_S};
     bool reset = env->reset;
-    struct listen_spec specs[3];
-    bool given[3] = {false, false, false};
-    static const char *const protos[3] = {"smtp", "pop3", "dns"};
+    struct listen_spec specs[SERVE_KINDS];
+    bool given[SERVE_KINDS] = {false, false, false, false};
+    static const char *const protos[SERVE_KINDS] = {"smtp", "pop3", "dns", "http"};
     int o;
     optind = 0;
     while ((o = getopt_long(argc, argv, "hv", serve_options, NULL)) != -1) {
         char err[256];
-        int k = o == 's' ? SERVE_SMTP : o == 'p' ? SERVE_POP3 : o == 'd' ? SERVE_DNS : -1;
+        int k = o == 's' ? SERVE_SMTP : o == 'p' ? SERVE_POP3 : o == 'd' ? SERVE_DNS
+              : o == 'H' ? SERVE_HTTP : -1;
         if (k >= 0) {
             if (listen_spec_parse(optarg, &specs[k], err) < 0) {
                 fprintf(stderr, "tutor serve: --%s: %s\n", protos[k], err);
@@ -665,8 +670,8 @@ int serve_main(const struct serve_env *env, int argc, char **argv)
                 argv[optind]);
         return 2;
     }
-    if (!given[0] && !given[1] && !given[2]) {
-        fprintf(stderr, "%s", _("tutor serve: give at least one of --smtp, --pop3 and --dns\n"
+    if (!given[0] && !given[1] && !given[2] && !given[3]) {
+        fprintf(stderr, "%s", _("tutor serve: give at least one of --smtp, --pop3, --dns and --http\n"
                                 "  e.g. tutor serve --smtp 127.0.0.1:2525 --pop3 127.0.0.1:1110 --dns 127.0.0.1:5300\n"));
         return 2;
     }
@@ -695,7 +700,7 @@ int serve_main(const struct serve_env *env, int argc, char **argv)
     sv.batch.failed = store_failed;
     sv.batch.ctx = &sv;
     int status = 2;
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < SERVE_KINDS; k++) {
         if (!given[k])
             continue;
         struct listener *l = &sv.ls[sv.n_ls++];

@@ -29,11 +29,12 @@
  * stay in its queue and the client's next commands are not read. */
 #define SERVE_OUT_HIGH (64u << 10)
 
-enum serve_kind { SERVE_SMTP, SERVE_POP3, SERVE_DNS };
+enum serve_kind { SERVE_SMTP, SERVE_POP3, SERVE_DNS, SERVE_HTTP };
+#define SERVE_KINDS 4
 
 struct listener {
     enum serve_kind kind;
-    const char *proto;                  /* "smtp", "pop3", "dns" */
+    const char *proto;                  /* "smtp", "pop3", "dns", "http" */
     struct listen_spec spec;
     char where[SERVE_ADDR_TEXT_MAX];    /* what it is bound to, port 0 resolved */
     int fd;                             /* TCP */

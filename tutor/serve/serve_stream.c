@@ -91,6 +91,19 @@ void stream_notice_text(const struct conn *c, enum stream_notice n, char out[256
         }
         return;
     }
+    if (c->l->kind == SERVE_HTTP) {
+        /* a status line and nothing more: a request that is not read gets
+         * no header, and the connection's end ends the answer */
+        switch (n) {
+        case NOTICE_TIMEOUT: snprintf(out, 256, "HTTP/1.0 408 Request Timeout"); break;
+        case NOTICE_BUSY:
+        case NOTICE_FULL: snprintf(out, 256, "HTTP/1.0 503 Service Unavailable"); break;
+        case NOTICE_SHUTDOWN: snprintf(out, 256, "HTTP/1.0 503 Service Unavailable"); break;
+        case NOTICE_SCRIPT_FAILED:
+        case NOTICE_STORE_FAILED: snprintf(out, 256, "HTTP/1.0 500 Internal Server Error"); break;
+        }
+        return;
+    }
     /* Dovecot's words, with RFC 3206's response codes */
     switch (n) {
     case NOTICE_TIMEOUT: snprintf(out, 256, "-ERR Disconnected for inactivity."); break;
