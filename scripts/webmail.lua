@@ -30,7 +30,27 @@ lesson's point, not an oversight: anyone who sees the URL (a proxy's log,
 
 Settings (the service's "settings" in the world file): `agent`, the
 User-Agent it writes (default "SquirrelMail/1.2.6"), and `software`, the
-words in its Received: comment (default "SquirrelMail").
+words in its Received: comment (default "SquirrelMail"). `webmail =
+false` turns /send off (a web host that is no mail service).
+
+`formmail` (a path, "/cgi-bin/formmail.cgi") puts a FormMail CGI there,
+of the kind web hosts ran in 2002 and spammers found (the lecture's
+first example, topic 19): whoever calls it names the recipient and the
+From line, no login asked. The mail it writes goes as a CGI's did: handed
+to the host's own sendmail as the web server's user, then by SMTP over
+the loopback to its daemon, and on to the recipient's server. Its header
+reads as the lecture's spam does, bottom up:
+
+  Received: from galaxy.freehosting.example (galaxy.freehosting.example [203.0.113.156])
+          by mail.b.example ...                  (the receiver)
+  Received: from galaxy.freehosting.example (nobody@galaxy.freehosting.example [127.0.0.1])
+          by galaxy.freehosting.example (8.12.1/8.12.1) with ESMTP id ...
+  Received: (from nobody@localhost)
+          by galaxy.freehosting.example (8.12.1/8.12.1/Submit) id ...
+  X-Scriptname: formmail.cgi
+  From: whatever the caller wrote
+
+  GET /cgi-bin/formmail.cgi?recipient=bob%40b.example&email=president%40example.com&subject=...&text=...
 ]]
 
 local REQUEST_LINE_MAX = 4096       -- the host's line cap: beyond it, 414
@@ -226,6 +246,52 @@ local function send_mail(s, q, head_only)
   respond(s, 200, "Your mail to " .. to .. " was sent (queued as " .. id .. ").", head_only)
 end
 
+-- The FormMail CGI: no login, the caller's From. What sendmail's
+-- submission and its daemon add is written here, as they would.
+local function formmail(s, q, head_only, path)
+  local to, from = q.recipient or "", q.email or ""
+  if not valid_address(to) then
+    return respond(s, 400, 'The field "recipient" must be one mail address, not "'
+                   .. to:gsub("[^ -~]", "?") .. '".', head_only)
+  end
+  if from ~= "" and not valid_address(from) then
+    return respond(s, 400, 'The field "email" must be a mail address.', head_only)
+  end
+  if from == "" then from = "nobody@" .. server.name end
+  local subject = (q.subject or "WWW Form Submission"):sub(1, SUBJECT_MAX):gsub("[\r\n]", " ")
+  local text = wrap((q.text or ""):sub(1, TEXT_MAX))
+  local submit_id, smtp_id, date = tutor.new_id(), tutor.new_id(), tutor.date()
+  local script = path:match("([^/]+)$") or path
+  local message = table.concat({
+    string.format("Received: from %s (nobody@%s [127.0.0.1])\n", server.name, server.name),
+    "        by " .. server.name .. " (8.12.1/8.12.1) with ESMTP id " .. smtp_id .. ";\n",
+    "        " .. date .. "\n",
+    "Received: (from nobody@localhost)\n",
+    "        by " .. server.name .. " (8.12.1/8.12.1/Submit) id " .. submit_id .. ";\n",
+    "        " .. date .. "\n",
+    "Date: " .. date .. "\n",
+    "Message-Id: <" .. submit_id .. "@" .. server.name .. ">\n",
+    "X-Scriptname: " .. script .. "\n",
+    "From: " .. from .. "\n",
+    "To: " .. to .. "\n",
+    "Subject: " .. header_text(subject) .. "\n",
+    "MIME-Version: 1.0\n",
+    "Content-Type: text/plain; charset=UTF-8\n",
+    "Content-Transfer-Encoding: 8bit\n",
+    "\n",
+    text, text:sub(-1) == "\n" and "" or "\n",
+  })
+  -- the envelope is the web server's user, whatever From says
+  local ok, why = tutor.enqueue(smtp_id, "nobody@" .. server.name, {to}, message)
+  if not ok then
+    tutor.log(smtp_id .. ": could not queue: " .. tostring(why))
+    return respond(s, 500, "The form could not be sent: " .. tostring(why), head_only)
+  end
+  local addr = s.client and s.client.addr or "0.0.0.0"
+  tutor.log(string.format("%s: %s from %s: to=<%s> from=<%s>", smtp_id, script, addr, to, from))
+  respond(s, 200, "Thank you! Your form was sent to " .. to .. ".", head_only)
+end
+
 local function handle(s)
   local d = s.data
   local head_only = d.method == "HEAD"
@@ -235,9 +301,17 @@ local function handle(s)
   local mark = d.target:find("?", 1, true)
   local path = mark and d.target:sub(1, mark - 1) or d.target
   local query = mark and d.target:sub(mark + 1) or ""
-  if path == "/" or path == "/index.html" then
+  local cgi = setting("formmail", nil)
+  if cgi and path == cgi then
+    return formmail(s, parse_query(query), head_only, path)
+  elseif path == "/" or path == "/index.html" then
+    if setting("webmail", true) == false then
+      return respond(s, 200, server.name .. ": a web site." ..
+                     (cgi and ("\nIts contact form: " .. cgi .. "?recipient=...&email=...&subject=...&text=...") or ""),
+                     head_only)
+    end
     return respond(s, 200, FORM:format(server.name, server.name), head_only)
-  elseif path == "/send" then
+  elseif path == "/send" and setting("webmail", true) ~= false then
     return send_mail(s, parse_query(query), head_only)
   end
   respond(s, 404, "No page " .. path:gsub("[^ -~]", "?") .. " here: try /.", head_only)
