@@ -787,6 +787,77 @@ static void test_bounce_header_only_original(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
+/* Files sent along: multipart/mixed with the text first, each file in
+ * base64 under its name (RFC 2231 for a Japanese one), a boundary no line
+ * holds; read back, the reader's view notes each file, warns of a program,
+ * and shows a text file's text. */
+static void test_attachments(void **state)
+{
+    struct fx *f = *state;
+    static const unsigned char bin[] = {'M', 'Z', 0, 1, 2, 0xff, '\n', 0x80};
+    struct draft_attachment files[] = {
+        {"card.pif", "application/octet-stream", bin, sizeof bin},
+        {"写真.txt", "text/plain", (const unsigned char *)"hello\n", 6},
+    };
+    struct draft d = draft("UTF-8", "the card", "Open it!\n");
+    d.attach = files;
+    d.n_attach = 2;
+    compose(f, &d);
+    const char *b = strstr(f->msg, "boundary=\"");
+    assert_non_null(b);
+    char boundary[80];
+    assert_int_equal(sscanf(b, "boundary=\"%79[^\"]\"", boundary), 1);
+    char open[96], close[96];
+    snprintf(open, sizeof open, "\n--%s\n", boundary);
+    snprintf(close, sizeof close, "\n--%s--\n", boundary);
+    assert_non_null(strstr(f->msg, "Content-Type: multipart/mixed;"));
+    assert_non_null(strstr(f->msg, close));
+    /* three parts: the text, the program, the Japanese file */
+    int parts = 0;
+    for (const char *p = f->msg; (p = strstr(p, open)); p++)
+        parts++;
+    assert_int_equal(parts, 3);
+    assert_non_null(strstr(f->msg, "Content-Disposition: attachment; filename=\"card.pif\"\n"));
+    assert_non_null(strstr(f->msg, "TVoAAQL/CoA=\n"));           /* the bytes in base64 */
+    assert_non_null(strstr(f->msg, "filename*=UTF-8''%E5%86%99%E7%9C%9F.txt\n"));
+
+    char *shown = mime_render_body(f->msg, strlen(f->msg));
+    assert_non_null(shown);
+    assert_non_null(strstr(shown, "Open it!\n"));
+    assert_non_null(strstr(shown, "[attachment: application/octet-stream, card.pif, 8 bytes]\n"));
+    assert_non_null(strstr(shown, "(a program: opened, it runs."));
+    assert_non_null(strstr(shown, "[attachment: text/plain, 写真.txt, 6 bytes]\nhello\n"));
+    free(shown);
+
+    assert_string_equal(compose_type_of("PHOTO.JPG"), "image/jpeg");
+    assert_string_equal(compose_type_of("notes"), "application/octet-stream");
+    assert_true(compose_is_program("readme.EXE"));
+    assert_false(compose_is_program("readme.txt"));
+    assert_false(compose_is_program(".exe"));
+}
+
+/* A text that holds the boundary a message would take gets another. */
+static void test_attachment_boundary_avoided(void **state)
+{
+    struct fx *f = *state;
+    struct draft_attachment file = {"a.bin", "application/octet-stream",
+                                    (const unsigned char *)"x", 1};
+    struct draft d = draft("UTF-8", "s", "");
+    d.attach = &file;
+    d.n_attach = 1;
+    compose(f, &d);
+    char boundary[80];
+    assert_int_equal(sscanf(strstr(f->msg, "boundary=\""), "boundary=\"%79[^\"]\"", boundary), 1);
+    char body[200];
+    snprintf(body, sizeof body, "a line\n--%s\nstill text\n", boundary);
+    d.body = body;
+    compose(f, &d);
+    char again[80];
+    assert_int_equal(sscanf(strstr(f->msg, "boundary=\""), "boundary=\"%79[^\"]\"", again), 1);
+    assert_string_not_equal(boundary, again);
+    assert_null(strstr(body, again));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -814,6 +885,8 @@ int main(void)
         T(test_bounce),
         T(test_bounce_status),
         T(test_bounce_header_only_original),
+        T(test_attachments),
+        T(test_attachment_boundary_avoided),
     };
     return cmocka_run_group_tests_name("compose", tests, NULL, NULL);
 }

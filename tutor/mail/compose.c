@@ -175,6 +175,130 @@ static void put_base64(FILE *f, const unsigned char *s, size_t n)
     }
 }
 
+/* The text's own Content-Type and Content-Transfer-Encoding, an empty
+ * line and the text: the whole message's body, or its first part. */
+static int put_text(FILE *f, const struct draft *d, bool jis, char err[MIME_ERROR_MAX])
+{
+    char *body = NULL;
+    size_t body_len = 0;
+    if (jis) {
+        if (!(body = mime_from_utf8(d->body, strlen(d->body), "ISO-2022-JP", &body_len, err)))
+            return -1;
+        fprintf(f, "Content-Type: text/plain; charset=ISO-2022-JP\n");
+        fprintf(f, "Content-Transfer-Encoding: 7bit\n\n");
+        fwrite(body, 1, body_len, f);
+    } else if (is_ascii(d->body) && !has_long_line(d->body)) {
+        fprintf(f, "Content-Type: text/plain; charset=US-ASCII\n");
+        fprintf(f, "Content-Transfer-Encoding: 7bit\n\n%s", d->body);
+    } else if (!has_long_line(d->body)) {
+        /* 8bit: the servers offer 8BITMIME, and the text stays readable
+         * in the dialogue, which is the point here */
+        fprintf(f, "Content-Type: text/plain; charset=UTF-8\n");
+        fprintf(f, "Content-Transfer-Encoding: 8bit\n\n%s", d->body);
+    } else {
+        fprintf(f, "Content-Type: text/plain; charset=UTF-8\n");
+        fprintf(f, "Content-Transfer-Encoding: base64\n\n");
+        put_base64(f, (const unsigned char *)d->body, strlen(d->body));
+    }
+    free(body);
+    return 0;
+}
+
+static const struct {
+    const char *ending, *type;
+    bool program;
+} file_types[] = {
+    {".txt", "text/plain", false},        {".html", "text/html", false},
+    {".htm", "text/html", false},         {".jpg", "image/jpeg", false},
+    {".jpeg", "image/jpeg", false},       {".png", "image/png", false},
+    {".gif", "image/gif", false},         {".pdf", "application/pdf", false},
+    {".zip", "application/zip", false},   {".doc", "application/msword", false},
+    {".exe", "application/x-msdownload", true}, {".pif", "application/octet-stream", true},
+    {".scr", "application/octet-stream", true}, {".bat", "application/octet-stream", true},
+    {".com", "application/octet-stream", true}, {".vbs", "application/octet-stream", true},
+    {".js", "application/octet-stream", true},
+};
+
+static int file_kind(const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < sizeof file_types / sizeof file_types[0]; i++) {
+        size_t e = strlen(file_types[i].ending);
+        if (n > e && strcasecmp(name + n - e, file_types[i].ending) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+const char *compose_type_of(const char *name)
+{
+    int k = file_kind(name);
+    return k >= 0 ? file_types[k].type : "application/octet-stream";
+}
+
+bool compose_is_program(const char *name)
+{
+    int k = file_kind(name);
+    return k >= 0 && file_types[k].program;
+}
+
+/* A file name as a parameter: quoted when it is plain ASCII, else in
+ * RFC 2231's form (filename*=UTF-8''%E6%97...), which mail clients read. */
+static void put_name_param(FILE *f, const char *param, const char *name)
+{
+    bool plain = true;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        plain = plain && *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\';
+    if (plain) {
+        fprintf(f, "%s=\"%s\"", param, name);
+        return;
+    }
+    fprintf(f, "%s*=UTF-8''", param);
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~", *p))
+            fputc(*p, f);
+        else
+            fprintf(f, "%%%02X", *p);
+    }
+}
+
+/* A boundary that no line of the text holds (RFC 2046 5.1.1); base64
+ * never holds "=_". */
+static void make_boundary(const struct draft *d, char out[64])
+{
+    unsigned long long h = 1469598103934665603ULL;          /* FNV-1a of the Message-ID */
+    for (const char *p = d->message_id; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    for (int extra = 0;; extra++, h = h * 31 + 7) {
+        snprintf(out, 64, "=_tutor_%016llx", h);
+        if (!strstr(d->body, out))
+            return;
+    }
+}
+
+/* multipart/mixed: the text first, then each file in base64. */
+static int put_parts(FILE *f, const struct draft *d, bool jis, char err[MIME_ERROR_MAX])
+{
+    char boundary[64];
+    make_boundary(d, boundary);
+    fprintf(f, "Content-Type: multipart/mixed; boundary=\"%s\"\n\n", boundary);
+    fprintf(f, "This is a multi-part message in MIME format.\n\n--%s\n", boundary);
+    if (put_text(f, d, jis, err) < 0)
+        return -1;
+    for (size_t i = 0; i < d->n_attach; i++) {
+        const struct draft_attachment *a = &d->attach[i];
+        fprintf(f, "\n--%s\nContent-Type: %s; ", boundary, a->type);
+        put_name_param(f, "name", a->name);
+        fprintf(f, "\nContent-Transfer-Encoding: base64\nContent-Disposition: attachment; ");
+        put_name_param(f, "filename", a->name);
+        fprintf(f, "\n\n");
+        put_base64(f, a->data, a->len);
+    }
+    fprintf(f, "\n--%s--\n", boundary);
+    return 0;
+}
+
 char *compose_message(const struct draft *d, size_t *len, char err[MIME_ERROR_MAX])
 {
     bool jis = strcasecmp(d->charset, "ISO-2022-JP") == 0;
@@ -187,8 +311,8 @@ char *compose_message(const struct draft *d, size_t *len, char err[MIME_ERROR_MA
         snprintf(err, MIME_ERROR_MAX, "no recipient in To");
         return NULL;
     }
-    char *text = NULL, *body = NULL;
-    size_t size = 0, body_len = 0;
+    char *text = NULL;
+    size_t size = 0;
     FILE *f = open_memstream(&text, &size);
     if (!f) {
         snprintf(err, MIME_ERROR_MAX, "out of memory");
@@ -208,29 +332,15 @@ char *compose_message(const struct draft *d, size_t *len, char err[MIME_ERROR_MA
     fprintf(f, "User-Agent: tutor/%s\n", TUTOR_VERSION);
     fprintf(f, "MIME-Version: 1.0\n");
 
-    if (jis) {
-        if (!(body = mime_from_utf8(d->body, strlen(d->body), "ISO-2022-JP", &body_len, err)))
+    if (d->n_attach == 0) {
+        if (put_text(f, d, jis, err) < 0)
             goto done;
-        fprintf(f, "Content-Type: text/plain; charset=ISO-2022-JP\n");
-        fprintf(f, "Content-Transfer-Encoding: 7bit\n\n");
-        fwrite(body, 1, body_len, f);
-    } else if (is_ascii(d->body) && !has_long_line(d->body)) {
-        fprintf(f, "Content-Type: text/plain; charset=US-ASCII\n");
-        fprintf(f, "Content-Transfer-Encoding: 7bit\n\n%s", d->body);
-    } else if (!has_long_line(d->body)) {
-        /* 8bit: the servers offer 8BITMIME, and the text stays readable
-         * in the dialogue, which is the point here */
-        fprintf(f, "Content-Type: text/plain; charset=UTF-8\n");
-        fprintf(f, "Content-Transfer-Encoding: 8bit\n\n%s", d->body);
-    } else {
-        fprintf(f, "Content-Type: text/plain; charset=UTF-8\n");
-        fprintf(f, "Content-Transfer-Encoding: base64\n\n");
-        put_base64(f, (const unsigned char *)d->body, strlen(d->body));
+    } else if (put_parts(f, d, jis, err) < 0) {
+        goto done;
     }
     rc = 0;
 done:
     free(subject);
-    free(body);
     if (fclose(f) != 0 && rc == 0) {
         snprintf(err, MIME_ERROR_MAX, "out of memory");
         rc = -1;

@@ -6,12 +6,23 @@
 #ifndef TUTOR_COMPOSE_H
 #define TUTOR_COMPOSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "mime.h"
 
 #define COMPOSE_RCPTS_MAX 100
 #define COMPOSE_ADDRESS_MAX 254         /* RFC 5321 4.5.3.1.3, less the <> */
+
+#define COMPOSE_ATTACH_MAX 8
+
+/* A file sent along (multipart/mixed, RFC 2046 5.1.3), in base64. */
+struct draft_attachment {
+    const char *name;           /* its file name, UTF-8, without folders */
+    const char *type;           /* "application/pdf" */
+    const unsigned char *data;
+    size_t len;
+};
 
 /* What the person wrote. All UTF-8, borrowed; cc may be NULL or "". */
 struct draft {
@@ -22,7 +33,18 @@ struct draft {
     const char *charset;        /* "UTF-8" or "ISO-2022-JP" */
     const char *date;           /* RFC 5322 date */
     const char *message_id;     /* "<...@host>" */
+    const struct draft_attachment *attach;     /* n_attach of them, or none */
+    size_t n_attach;
 };
+
+/* The MIME type a mail client gives a file by its name's ending;
+ * application/octet-stream when it knows none. */
+const char *compose_type_of(const char *name);
+
+/* Whether a file of that name is a program Windows runs when it is
+ * opened (.exe, .pif, .scr, .bat, .com, .vbs...): what the Klez virus was
+ * sent as. */
+bool compose_is_program(const char *name);
 
 /* The message as it goes on the wire (LF line ends): new string and its
  * length, caller frees; NULL with err (a character the charset cannot

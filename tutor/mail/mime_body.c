@@ -14,6 +14,7 @@
  * delimiter, base64 with junk in it, parameters in RFC 2231 form or as
  * encoded-words.
  */
+#include "compose.h"
 #include "mime.h"
 
 #include <stdbool.h>
@@ -437,6 +438,23 @@ static char *entity_type(const char *p, size_t hlen, const char *dflt,
     return ct;
 }
 
+/* A part's file name: Content-Disposition's filename, else Content-Type's
+ * name. With `only_attachment`, NULL unless the part says "attachment". */
+static char *attached_name(const char *p, size_t hlen, const char *params, bool only_attachment)
+{
+    char *disp = msg_header(p, hlen, "Content-Disposition");
+    if (only_attachment && (!disp || strncasecmp(disp + strspn(disp, " \t"), "attachment", 10) != 0)) {
+        free(disp);
+        return NULL;
+    }
+    const char *dparams = disp ? strchr(disp, ';') : NULL;
+    char *name = dparams ? param_get(dparams + 1, "filename", true) : NULL;
+    if (!name && *params)
+        name = param_get(params, "name", true);
+    free(disp);
+    return name;
+}
+
 static void add_note(struct textbuf *out, const char *type, const char *name, size_t size)
 {
     if (name && *name) {
@@ -449,7 +467,10 @@ static void add_note(struct textbuf *out, const char *type, const char *name, si
             textbuf_printf(out, ngettext("[attachment: %1$s, %2$s, %3$zu byte]\n",
                                          "[attachment: %1$s, %2$s, %3$zu bytes]\n", size),
                            type, flat, size);
-        else
+        if (flat && compose_is_program(flat))
+            textbuf_printf(out, "%s\n", _("  (a program: opened, it runs. Never open one you "
+                                         "did not expect)"));
+        else if (!flat)
             out->oom = true;
         free(flat);
     } else {
@@ -599,18 +620,18 @@ static void render_entity(struct textbuf *out, const char *p, size_t n, int dept
     } else if (strncmp(type, "text/", 5) == 0 || strcmp(type, "message/delivery-status") == 0 ||
                strcmp(type, "message/global-delivery-status") == 0 ||
                strcmp(type, "message/global-headers") == 0) {
+        /* a text sent as a file is shown too, under its note */
+        char *name = attached_name(p, hlen, params, true);
+        if (name)
+            add_note(out, type, name, d.n);
+        free(name);
         char *cs = *params ? param_get(params, "charset", false) : NULL;
         add_text(out, d.p, d.n, cs ? cs : "us-ascii");
         free(cs);
     } else {
-        char *disp = msg_header(p, hlen, "Content-Disposition");
-        const char *dparams = disp ? strchr(disp, ';') : NULL;
-        char *name = dparams ? param_get(dparams + 1, "filename", true) : NULL;
-        if (!name)
-            name = param_get(params, "name", true);
+        char *name = attached_name(p, hlen, params, false);
         add_note(out, type, name, d.n);
         free(name);
-        free(disp);
     }
 done:
     free(d.owned);
