@@ -187,10 +187,23 @@ static int read_all(const struct headers_env *env, struct run *run, const char *
                     sample);
             return 2;
         }
-        char path[PATH_MAX];
+        char path[PATH_MAX], name[64], err[MAILSOURCE_ERROR_MAX];
         snprintf(path, sizeof path, "%s/lessons/samples/%s.eml", env->datadir, sample);
+        /* named as the tree has it, wherever the tutor is installed */
+        snprintf(name, sizeof name, "lessons/samples/%s.eml", sample);
         run->title = sample;
-        return read_source(run, path);
+        FILE *f = fopen(path, "rb");
+        if (!f) {
+            fprintf(stderr, _("tutor headers: %1$s: cannot open: %2$s\n"), path, strerror(errno));
+            return 2;
+        }
+        int rc = mailsource_stream(f, name, one_message, run, err);
+        fclose(f);
+        if (rc < 0) {
+            fprintf(stderr, "tutor headers: %s\n", err);
+            return 2;
+        }
+        return rc;
     }
     if (argc == 0) {
         if (isatty(STDIN_FILENO)) {

@@ -8,7 +8,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "headers/headers.h"
 #include "mail/compose.h"
+#include "mail/redact.h"
 #include "util/fsutil.h"
 #include "util/i18n.h"
 #include "util/idn.h"
@@ -647,22 +649,50 @@ static int cmd_read(struct repl *r, int argc, char **argv)
     return show_message(r, argv[1], view);
 }
 
-/* The header as stored, then where the mail came from (headers/). */
+/* The header as stored, then where the mail came from (headers/):
+ * message N of the folder (--redact: names and addresses masked first),
+ * or a file or a sample, as `tutor headers` reads them. */
 static int cmd_headers(struct repl *r, int argc, char **argv)
 {
-    if (argc != 2) {
-        term_error(_("usage: headers N"));
+    bool numbered = argc >= 2 && argv[1][0] && strspn(argv[1], "0123456789") == strlen(argv[1]);
+    bool redact = numbered && argc == 3 && strcmp(argv[2], "--redact") == 0;
+    if (argc < 2 || (numbered && argc > 2 && !redact)) {
+        term_error(_("usage: headers N [--redact] | headers FILE... | headers --sample NAME"));
         return 2;
+    }
+    if (!numbered) {
+        for (int i = 1; i < argc; i++) {
+            if (strcmp(argv[i], "-") == 0) {
+                /* the prompt's input is the student's commands, not a mail */
+                term_error("%s", _("headers: - (standard input) is for the shell's "
+                                   "\"tutor headers\"; give a FILE here"));
+                return 2;
+            }
+        }
+        struct headers_env env = {r->datadir};
+        return headers_main(&env, argc, argv) == 0 ? 0 : 1;
     }
     size_t len;
     char *msg = folder_message(r->rt, argv[1], &len);
     if (!msg)
         return 1;
-    term_lines(stdout, msg, header_length(msg, len));
+    size_t hlen = header_length(msg, len);
+    char *shown = msg;
+    struct redactor *rd = redact ? redact_new() : NULL;
+    if (redact && (!rd || !(shown = redact_header(rd, msg, hlen, &hlen)))) {
+        term_error("%s", _("out of memory"));
+        redact_free(rd);
+        free(msg);
+        return 1;
+    }
+    term_lines(stdout, shown, hlen);
     putchar('\n');
     char title[64];
     snprintf(title, sizeof title, _("message %1$s"), argv[1]);
-    int rc = repl_show_trace(msg, len, title);
+    int rc = repl_show_trace(shown, hlen, title);
+    if (shown != msg)
+        free(shown);
+    redact_free(rd);
     free(msg);
     return rc;
 }
@@ -774,9 +804,11 @@ const struct command mua_commands[] = {
                 "--headers shows every header line as stored (Received, Return-Path, Message-ID...) before the decoded text.\n"
                 "--raw shows the whole message as stored: encoded words, MIME parts and their boundaries."),
      .run = cmd_read},
-    {.name = "headers", .paged = "", .on_pc = true, .args = "N", .help = N_("the header of message N, and where the mail came from"),
+    {.name = "headers", .paged = "", .on_pc = true, .opts = "--redact --sample= --json", .args = "N [--redact] | FILE...", .help = N_("the header of message N, and where the mail came from"),
      .more = N_("Shows every header line of message N as stored, then reads them: the Received: lines oldest first (who handed the mail to which server, when), what the other lines give away (X-Originating-IP, Message-Id, Return-Path, X-Mailer), and the probable origin, with the reasoning.\n"
-                "\"mailbox USER N --trace\" reads a message where the server keeps it. From the shell, \"tutor headers FILE\" reads a mail of your own (a message, an mbox or a Maildir; --sample spam|virus|freemail, --json, --redact)."),
+                "--redact masks the names and addresses first (the same one the same way), for a report.\n"
+                "headers FILE reads a mail of your own saved from your mail client (a message, an mbox or a Maildir), as \"tutor headers FILE\" does in the shell; --sample spam|virus|freemail the lecture's examples; --json, --redact as there.\n"
+                "\"mailbox USER N --trace\" reads a message where the server keeps it."),
      .run = cmd_headers},
     {NULL},
 };
