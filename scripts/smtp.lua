@@ -353,6 +353,128 @@ local function missing_headers(text, id, date)
   return table.concat(add), pos
 end
 
+-- Auto-replies (RFC 3834) --------------------------------------------------
+
+-- A provider's abuse desk (the lecture's topic 18: complain to the site the
+-- mail came from). The setting `abuse_desk` names the address it answers,
+-- "abuse@freehosting.example"; a report that reaches it is delivered as any
+-- mail, and the reporter gets an answer from the desk, which reads the
+-- report as a desk does: does the header in it show the mail passing our
+-- hosts? Then the script that sent it, when the header names one. The
+-- answer is sent with a null envelope sender and "Auto-Submitted:
+-- auto-replied", and nothing auto-submitted or without a sender is
+-- answered, so that two desks never answer each other for ever.
+local function header_value(text, name)
+  local find, sub, lower = string.find, string.sub, string.lower
+  local pos, len, want = 1, #text, lower(name) .. ":"
+  while pos <= len do
+    local nl = find(text, "\n", pos, true) or len + 1
+    local line = sub(text, pos, math.min(nl - 1, pos + 998))
+    if line == "" or line == "\r" then return nil end
+    if lower(sub(line, 1, #want)) == want then
+      return (sub(line, #want + 1):gsub("^[ \t]+", ""):gsub("[ \t\r]+$", ""))
+    end
+    pos = nl + 1
+  end
+  return nil
+end
+
+-- The lines of the report's Received: fields (the forwarded mail's,
+-- inline or as an attachment) that name one of our domains. Line by line
+-- with plain finds, in the first REPORT_READ_MAX octets: the header a
+-- desk needs is at the start, and a report may be megabytes long.
+local REPORT_READ_MAX = 262144
+
+local function our_lines(text)
+  local found, lower, find, sub = {}, string.lower, string.find, string.sub
+  local len, pos, in_received = math.min(#text, REPORT_READ_MAX), 1, false
+  while pos <= len and #found < 20 do
+    local nl = find(text, "\n", pos, true) or len + 1
+    local line = sub(text, pos, math.min(nl - 1, pos + 998))
+    local l = lower(line)
+    if find(l, "received:", 1, true) then
+      in_received = true
+    elseif not find(line, "^[ \t]") then
+      in_received = false
+    end
+    if in_received then
+      for _, domain in ipairs(server.domains) do
+        if find(l, lower(domain), 1, true) then
+          found[#found + 1] = sub(line, 1, 200)
+          break
+        end
+      end
+    end
+    pos = nl + 1
+  end
+  return found
+end
+
+-- The script an X-Scriptname field names (plain finds: the report may be
+-- megabytes long, and a pattern over all of it is too costly).
+local function script_named(text)
+  local head = text:sub(1, REPORT_READ_MAX)
+  local at = head:find("X-Scriptname:", 1, true) or head:find("X-scriptname:", 1, true)
+  if not at then return nil end
+  local line = head:sub(at + 13, at + 200):match("^[ \t]*([^\r\n]*)")
+  return line ~= "" and line:gsub("[^%w%._%-/]", "") or nil
+end
+
+local function answer_report(tx, text)
+  local desk = setting("abuse_desk", nil)
+  if not desk or tx.from == "" then return end
+  local auto = header_value(text, "Auto-Submitted")
+  if auto and auto:lower() ~= "no" then return end
+  local mentions = false
+  for _, rcpt in ipairs(tx.rcpts) do
+    mentions = mentions or (rcpt.mailbox or rcpt.address):lower() == desk:lower()
+  end
+  if not mentions then return end
+  local id, date = tutor.new_id(), tutor.date()
+  -- the report's own header is how it came here: only what it carries counts
+  local body_at = text:find("\n\n", 1, true) or text:find("\r\n\r\n", 1, true) or #text
+  local report = text:sub(body_at, body_at + REPORT_READ_MAX)
+  local lines = our_lines(report)
+  local script = script_named(report)
+  local said
+  if #lines == 0 then
+    said = "The report reached us, but the header in it does not show the mail passing\n"
+        .. "our network: no Received: line names " .. table.concat(server.domains, ", ") .. ".\n"
+        .. "Please send the whole mail, every header line (forwarded as an attachment,\n"
+        .. "or pasted into the report), or write to the network that the first\n"
+        .. "believable Received: line names."
+  else
+    said = "The header you sent shows the mail passing our host:\n\n  "
+        .. lines[1]:gsub("^[ \t]+", "") .. "\n\n"
+    if script then
+      said = said .. "It was sent by the script " .. script .. " on one of the web sites we\n"
+          .. "host. We have disabled the script and told the site's owner."
+    else
+      said = said .. "We are looking into which of our users sent it."
+    end
+  end
+  local subject = header_value(text, "Subject") or ""
+  local reply = table.concat({
+    "Date: " .. date .. "\n",
+    "From: Abuse desk <" .. desk .. ">\n",
+    "To: <" .. tx.from .. ">\n",
+    "Subject: [ticket " .. id .. "] Re: " .. subject:sub(1, 200) .. "\n",
+    "Message-ID: <" .. id .. "@" .. server.name .. ">\n",
+    "Auto-Submitted: auto-replied\n",
+    "MIME-Version: 1.0\n",
+    "Content-Type: text/plain; charset=US-ASCII\n",
+    "\n",
+    "Thank you for your report (ticket " .. id .. ").\n\n",
+    said, "\n\n-- \n", "The abuse desk of ", server.domains[1] or server.name, "\n",
+  })
+  reply = reply:gsub("[\128-\255]", "?")
+  local ok, why = tutor.enqueue(id, "", {tx.from}, "Received: by " .. server.name ..
+                                  " (abuse desk) id " .. id .. "; " .. date .. "\n", reply)
+  if not ok then tutor.log(id .. ": the abuse desk's answer was not queued: " .. tostring(why)) end
+  tutor.log(string.format("%s: abuse desk answered <%s> (%d of our lines in the report)", id,
+                          tx.from, #lines))
+end
+
 local function accept_message(s, d, tx, text)
   local id, date = tutor.new_id(), tutor.date()
   local received = received_field(s, d, tx, id, date)
@@ -391,6 +513,7 @@ local function accept_message(s, d, tx, text)
   end
   tutor.log(string.format("%s: from=<%s>, size=%d, nrcpt=%d", id, tx.from,
                           tx.size, #tx.rcpts))
+  answer_report(tx, text)
   reply(s, 250, "2.0.0 Ok: queued as " .. id)
 end
 

@@ -431,6 +431,8 @@ local function make_tutor(w, srv)
   end
   function t.resolve(name) return w.hosts[name] end
   function t.ptr(addr)
+    -- a reverse name of a test's own (one that leads nowhere), else the host's
+    if w.ptr_names and w.ptr_names[addr] then return w.ptr_names[addr] end
     for name, a in pairs(w.hosts) do if a == addr then return name end end
     return nil
   end

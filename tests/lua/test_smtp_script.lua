@@ -895,4 +895,88 @@ test("mock pattern guard refuses a costly match", function()
   has(tostring(err), "instruction budget exceeded")
 end)
 
+-- The abuse desk (settings.abuse_desk) -----------------------------------------
+
+local DESK = {abuse_desk = "abuse@a.example"}
+
+local function desk_world()
+  local S, world = greeted(DESK)
+  world.users["abuse@a.example"] = {address = "abuse@a.example", name = "Abuse desk",
+                                    localpart = "abuse", domain = "a.example"}
+  return S, world
+end
+
+local function answers(world)
+  local out = {}
+  for _, q in ipairs(world.queue) do
+    if q.message:find("Auto-Submitted: auto-replied", 1, true) then out[#out + 1] = q end
+  end
+  return out
+end
+
+test("abuse desk: a report naming our host is answered, the script named", function()
+  local S, world = desk_world()
+  local r = transaction(S, "bob@b.example", {"abuse@a.example"}, {
+    "Subject: spam from you", "", "Here it is:", "",
+    "Received: from web.a.example (web.a.example [192.0.2.80])",
+    "\tby mx.b.example with ESMTP; Wed, 29 May 2002 10:00:00 +0900",
+    "X-Scriptname: formmail.cgi", "From: president@example.com"})
+  has(r[1], "250 2.0.0 Ok: queued as")
+  eq(#world.mailboxes["abuse@a.example"], 1, "the report is delivered too")
+  local a = answers(world)
+  eq(#a, 1, "one answer")
+  eq(a[1].from, "", "the answer's envelope sender is null (RFC 3834 5.1)")
+  same(a[1].rcpts, {"bob@b.example"}, "to the reporter")
+  has(a[1].message, "Subject: [ticket ")
+  has(a[1].message, "Re: spam from you")
+  has(a[1].message, "Received: from web.a.example")
+  has(a[1].message, "the script formmail.cgi")
+end)
+
+test("abuse desk: the report's own header does not count; no line of ours asks for the whole mail", function()
+  local S, world = desk_world()
+  transaction(S, "bob@b.example", {"abuse@a.example"}, {
+    "Received: from pc1.b.example by mail.a.example; Wed, 29 May 2002 10:00:00 +0900",
+    "Subject: spam", "", "I got spam from a.example, please stop it."})
+  local a = answers(world)
+  eq(#a, 1, "one answer")
+  has(a[1].message, "does not show the mail passing")
+  has(a[1].message, "every header line")
+end)
+
+test("abuse desk: nothing auto-submitted, nothing from <>, nothing for others is answered", function()
+  local S, world = desk_world()
+  transaction(S, "bob@b.example", {"abuse@a.example"},
+              {"Auto-Submitted: auto-replied", "Subject: Re: your ticket", "", "thanks"})
+  eq(#answers(world), 0, "an auto-reply is not answered (no loop between two desks)")
+  transaction(S, "", {"abuse@a.example"}, {"Subject: bounce", "", "x"})
+  eq(#answers(world), 0, "a null sender is not answered")
+  transaction(S, "bob@b.example", {"alice@a.example"}, {"Subject: hi", "", "x"})
+  eq(#answers(world), 0, "mail for another user is not answered")
+end)
+
+test("abuse desk: a report of megabytes is read without a pattern over all of it", function()
+  local S, world = desk_world()
+  local body = {"Subject: big", ""}
+  for i = 1, 20000 do body[#body + 1] = string.rep("x", 60) .. i end
+  body[#body + 1] = "X-Scriptname: mailer.php"
+  transaction(S, "bob@b.example", {"abuse@a.example"}, body)
+  eq(#answers(world), 1, "answered within the budget")
+end)
+
+-- The sendmail dialect ---------------------------------------------------------
+
+test("dialect sendmail: a name that leads back is confirmed, (may be forged) otherwise", function()
+  local S, world = greeted({dialect = "sendmail"})
+  transaction(S, "alice@a.example", {"alice@a.example"}, {"Subject: x", "", "y"})
+  local m = world.mailboxes["alice@a.example"][1]
+  has(m, "Received: from pc1.a.example (pc1.a.example [192.0.2.10])")
+  has(m, "(8.12.1/8.12.1) with ESMTP id")
+  lacks(m, "may be forged", "pc1.a.example leads back to 192.0.2.10")
+  world.ptr_names = {["192.0.2.10"] = "p10-dion.ne.example"}   -- a name with no address
+  transaction(S, "alice@a.example", {"alice@a.example"}, {"Subject: x", "", "y"})
+  has(world.mailboxes["alice@a.example"][2],
+      "Received: from pc1.a.example (p10-dion.ne.example [192.0.2.10] (may be forged))")
+end)
+
 h.finish()

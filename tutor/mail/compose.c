@@ -290,10 +290,20 @@ static int put_parts(FILE *f, const struct draft *d, bool jis, char err[MIME_ERR
         const struct draft_attachment *a = &d->attach[i];
         fprintf(f, "\n--%s\nContent-Type: %s; ", boundary, a->type);
         put_name_param(f, "name", a->name);
-        fprintf(f, "\nContent-Transfer-Encoding: base64\nContent-Disposition: attachment; ");
+        /* a mail forwarded whole stays readable: RFC 2046 5.2.1 allows no
+         * base64 for message/rfc822 */
+        bool mail = strcasecmp(a->type, "message/rfc822") == 0;
+        fprintf(f, "\nContent-Transfer-Encoding: %s\nContent-Disposition: attachment; ",
+                mail ? "8bit" : "base64");
         put_name_param(f, "filename", a->name);
         fprintf(f, "\n\n");
-        put_base64(f, a->data, a->len);
+        if (mail) {
+            fwrite(a->data, 1, a->len, f);
+            if (a->len && a->data[a->len - 1] != '\n')
+                fputc('\n', f);
+        } else {
+            put_base64(f, a->data, a->len);
+        }
     }
     fprintf(f, "\n--%s--\n", boundary);
     return 0;

@@ -120,6 +120,8 @@ struct send_args {
     const char *body;           /* forward's text, as it is (no -m escapes, nothing asked) */
     const char *attach[COMPOSE_ATTACH_MAX];     /* --attach FILE, in order */
     size_t n_attach;
+    const char *forwarded;      /* forward --attach: the whole mail, as message/rfc822 */
+    size_t forwarded_len;
 };
 
 static int parse_send(int argc, char **argv, struct send_args *a)
@@ -371,7 +373,7 @@ static int send_mail(struct repl *r, struct send_args a)
         *o++ = '\n';
         *o = '\0';
     }
-    struct draft_attachment files[COMPOSE_ATTACH_MAX];
+    struct draft_attachment files[COMPOSE_ATTACH_MAX + 1];
     char *file_data[COMPOSE_ATTACH_MAX] = {NULL};
     size_t n_files = 0;
     for (; n_files < a.n_attach; n_files++) {
@@ -384,6 +386,10 @@ static int send_mail(struct repl *r, struct send_args a)
         free(text);
         goto done;
     }
+    if (a.forwarded)
+        files[n_files++] = (struct draft_attachment){"forwarded.eml", "message/rfc822",
+                                                     (const unsigned char *)a.forwarded,
+                                                     a.forwarded_len};
     struct draft d = {.from = a.from ? a.from : from, .to = a.to, .cc = a.cc,
                       .subject = a.subject, .body = a.body ? a.body : text ? text : body,
                       .charset = a.charset ? a.charset : "UTF-8", .date = date,
@@ -391,7 +397,7 @@ static int send_mail(struct repl *r, struct send_args a)
     size_t len;
     msg = compose_message(&d, &len, err);
     free(text);
-    for (size_t i = 0; i < n_files; i++)
+    for (size_t i = 0; i < a.n_attach; i++)
         free(file_data[i]);
     if (!msg) {
         term_error(_("send: %1$s"), err);
@@ -617,10 +623,22 @@ static int show_message(struct repl *r, const char *arg, enum view view)
         char a[COMPOSE_ADDRESS_MAX + 1], b[COMPOSE_ADDRESS_MAX + 1];
         compose_addr_spec(rp ? rp : "", a);
         compose_addr_spec(from ? from : "", b);
-        if (rp && !a[0])
+        /* a bounce is a delivery report (RFC 3464); an abuse desk's answer
+         * is only Auto-Submitted (RFC 3834) */
+        char *auto_sub = msg_header(msg, len, "Auto-Submitted");
+        char *ct = msg_header(msg, len, "Content-Type");
+        bool report = false;
+        for (const char *c = ct; c && *c && !report; c++)
+            report = strncasecmp(c, "delivery-status", 15) == 0;
+        free(ct);
+        if (rp && !a[0] && !report && auto_sub && strcasecmp(auto_sub, "no") != 0)
+            term_info(_("the envelope sender is empty (<>): an automatic answer (Auto-Submitted), "
+                        "which nothing answers or bounces"));
+        else if (rp && !a[0])
             term_info(_("the envelope sender is empty (<>): a bounce, which is never bounced"));
         else if (rp && strcasecmp(a, b) != 0)
             term_info(_("the envelope sender (Return-Path) is <%1$s>, not the From address"), a);
+        free(auto_sub);
         free(rp);
         free(from);
     }
@@ -697,20 +715,31 @@ static int cmd_headers(struct repl *r, int argc, char **argv)
     return rc;
 }
 
-/* forward N [-m NOTE] TO...: message N of the folder sent on, as a mail
- * client forwards it inline: a note, the original's header lines a reader
- * needs, its text decoded. A chain letter is forwarded so, and its
- * Subject gathers a "Fwd: " at each generation. */
+/* forward N [-m NOTE] [--attach] TO...: message N of the folder sent on,
+ * as a mail client forwards it: inline (a note, the original's header
+ * lines a reader needs, its text decoded), or with --attach whole, every
+ * header line, as a message/rfc822 attachment (what an abuse desk asks
+ * for). A chain letter is forwarded so, and its Subject gathers a "Fwd: "
+ * at each generation. */
 static int cmd_forward(struct repl *r, int argc, char **argv)
 {
     const char *note = NULL;
+    bool whole = false;
     int first_to = 2;
-    if (argc >= 4 && (strcmp(argv[2], "-m") == 0 || strcmp(argv[2], "--message") == 0)) {
-        note = argv[3];
-        first_to = 4;
+    while (first_to < argc) {
+        if (first_to + 1 < argc &&
+            (strcmp(argv[first_to], "-m") == 0 || strcmp(argv[first_to], "--message") == 0)) {
+            note = argv[first_to + 1];
+            first_to += 2;
+        } else if (strcmp(argv[first_to], "--attach") == 0) {
+            whole = true;
+            first_to++;
+        } else {
+            break;
+        }
     }
     if (argc < 2 || first_to >= argc) {
-        term_error(_("usage: forward N [-m NOTE] TO..."));
+        term_error(_("usage: forward N [-m NOTE] [--attach] TO..."));
         return 2;
     }
     size_t len;
@@ -730,25 +759,32 @@ static int cmd_forward(struct repl *r, int argc, char **argv)
         }
         textbuf_add(&b, "\n\n", 2);
     }
-    textbuf_printf(&b, "%s\n", _("---------- Forwarded message ----------"));
-    static const char *const fields[] = {"From", "Date", "Subject", "To"};
-    char *subject = NULL;
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-        char *v = msg_header(msg, len, fields[i]);
-        char *d = v ? mime_decode_header(v) : NULL;
-        if (v)
-            textbuf_printf(&b, "%s: %s\n", fields[i], d ? d : v);
-        if (i == 2 && v)
-            subject = d ? strdup(d) : strdup(v);
-        free(d);
+    char *subject = NULL, *v = msg_header(msg, len, "Subject");
+    if (v) {
+        char *d = mime_decode_header(v);
+        subject = d ? d : strdup(v);
         free(v);
     }
-    textbuf_addc(&b, '\n');
-    char *text = mime_render_body(msg, len);
-    if (text)
-        textbuf_add(&b, text, strlen(text));
-    free(text);
-    free(msg);
+    if (whole) {
+        if (!note)
+            textbuf_printf(&b, "%s\n", _("The mail is attached, whole, every header line as it came."));
+    } else {
+        textbuf_printf(&b, "%s\n", _("---------- Forwarded message ----------"));
+        static const char *const fields[] = {"From", "Date", "Subject", "To"};
+        for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+            char *f = msg_header(msg, len, fields[i]);
+            char *d = f ? mime_decode_header(f) : NULL;
+            if (f)
+                textbuf_printf(&b, "%s: %s\n", fields[i], d ? d : f);
+            free(d);
+            free(f);
+        }
+        textbuf_addc(&b, '\n');
+        char *text = mime_render_body(msg, len);
+        if (text)
+            textbuf_add(&b, text, strlen(text));
+        free(text);
+    }
     char *body = textbuf_finish(&b, NULL);
     size_t slen = (subject ? strlen(subject) : 0) + 8;
     char *fwd_subject = malloc(slen);
@@ -768,6 +804,10 @@ static int cmd_forward(struct repl *r, int argc, char **argv)
         snprintf(fwd_subject, slen, "Fwd: %s", subject ? subject : "");
         a.subject = fwd_subject;
         a.body = body;
+        if (whole) {
+            a.forwarded = msg;
+            a.forwarded_len = len;
+        }
         rc = send_mail(r, a);
     } else {
         term_error("%s", _("out of memory"));
@@ -776,6 +816,7 @@ static int cmd_forward(struct repl *r, int argc, char **argv)
     free(fwd_subject);
     free(subject);
     free(body);
+    free(msg);
     return rc;
 }
 
@@ -790,8 +831,9 @@ const struct command mua_commands[] = {
                 "-a FILE, --attach FILE: send a file of this computer along (multipart/mixed, base64; up to 8 files of 2 MiB each); \"read N\" shows what a message carries.\n"
                 "The message goes to your own mail server on port 587, after AUTH, and that server relays it."),
      .run = cmd_send},
-    {.name = "forward", .complete = "user...", .on_pc = true, .opts = "-m= --message=", .args = "N [-m NOTE] TO...", .help = N_("send message N on to others, as a chain letter asks"),
-     .more = N_("The message goes out as your mail client forwards it: your NOTE (-m, where \\n starts a new line), then the original's From, Date, Subject and To lines and its text. The Subject gets \"Fwd: \" in front: a chain letter forwarded ten times carries ten."),
+    {.name = "forward", .complete = "user...", .on_pc = true, .opts = "-m= --message= --attach", .args = "N [-m NOTE] [--attach] TO...", .help = N_("send message N on to others, as a chain letter asks"),
+     .more = N_("The message goes out as your mail client forwards it: your NOTE (-m, where \\n starts a new line), then the original's From, Date, Subject and To lines and its text. The Subject gets \"Fwd: \" in front: a chain letter forwarded ten times carries ten.\n"
+                "--attach forwards it whole instead, every header line as it came (message/rfc822), as an abuse desk asks a spam to be sent: abuse@ and postmaster@ are a provider's addresses for complaints."),
      .run = cmd_forward},
     {.name = "inbox", .on_pc = true, .opts = "--delete", .args = "[--delete]", .help = N_("fetch your mail over POP3 and list it"),
      .more = N_("The client logs in to your mail server with USER and PASS, and fetches (RETR) what it does not have yet, which it knows by UIDL.\n"
