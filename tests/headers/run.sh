@@ -4,7 +4,9 @@
 # site, the free mail's X-Originating-IP, the virus mail's forged From),
 # in English and Japanese; --json valid against lessons/headers.schema.json;
 # --redact hiding every address of a real-looking message while keeping
-# its hops; an mbox, a Maildir and standard input; bad input refused.
+# its hops; an mbox, a Maildir and standard input; real-world headers of
+# public test suites against their golden hop tables (corpus/README.md);
+# bad input refused.
 #   sh tests/headers/run.sh [TUTOR_BINARY]
 bin=${1:-build/tutor}
 cd "$(dirname "$0")/../.." || exit 2
@@ -98,6 +100,14 @@ check "a Maildir: its messages in the order of their names" \
     "[ \$(wc -l <'$tmp/md.out') = 2 ] && head -1 '$tmp/md.out' | grep -q '203.0.113.16'" "$tmp/md.out"
 sed 's/$/\r/' lessons/samples/freemail.eml | h --json - >"$tmp/stdin.out" 2>&1
 check "standard input, CR LF line ends" "grep -q '\"ip\":\"203.0.113.222\"' '$tmp/stdin.out'" "$tmp/stdin.out"
+
+# real-world headers from public test suites, against their hop tables
+for m in tests/headers/corpus/*.txt; do
+    name=$(basename "$m" .txt)
+    h --json "$m" | python3 tests/headers/hops.py >"$tmp/$name.hops" 2>&1
+    check "$name: the hops and the origin of its golden table" \
+        "diff -u 'tests/headers/corpus/$name.hops' '$tmp/$name.hops' >'$tmp/$name.diff'" "$tmp/$name.diff"
+done
 
 # bad input
 h "$tmp/none" >"$tmp/e1" 2>&1; rc=$?

@@ -105,13 +105,17 @@ void trace_hint_text(const struct trace_hint *h, char out[TRACE_TEXT_MAX])
                    "provider knows the account that sent it"),
                  hop, a);
         break;
-    case HINT_CLOCK_SKEW:
+    case HINT_CLOCK_SKEW: {
+        /* "1 h 36 min", as the hop table says it, without its sign */
+        char span[64];
+        trace_delay_text(-atoll(a + (a[0] == '-')), span);
         snprintf(out, TRACE_TEXT_MAX,
-                 _("hop %1$d is dated %2$s s before the hop before it: the two servers' clocks "
+                 _("hop %1$d is dated %2$s before the hop before it: the two servers' clocks "
                    "disagree (clock skew); the order of the lines, not their dates, tells the "
                    "way the mail went"),
-                 hop, a + (a[0] == '-'));
+                 hop, span + 1);
         break;
+    }
     case HINT_TRUST_ENDS:
         if (!a[0]) {
             snprintf(out, TRACE_TEXT_MAX,

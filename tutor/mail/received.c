@@ -525,7 +525,8 @@ void received_parse(const char *value, size_t len, struct received_hop *h)
         if (l > 1 && names[i][l - 1] == '.')
             names[i][l - 1] = '\0';
     }
-    if (!h->helo[0] && h->from[0] && h->from[0] != '[')
+    /* no HELO said apart: the from name is it (an address literal too) */
+    if (!h->helo[0] && h->from[0])
         snprintf(h->helo, sizeof h->helo, "%s", h->from);
     h->authenticated = with_is(h->with, "Aa");
     h->tls = with_is(h->with, "Ss");
