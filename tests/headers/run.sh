@@ -101,6 +101,14 @@ check "a Maildir: its messages in the order of their names" \
 sed 's/$/\r/' lessons/samples/freemail.eml | h --json - >"$tmp/stdin.out" 2>&1
 check "standard input, CR LF line ends" "grep -q '\"ip\":\"203.0.113.222\"' '$tmp/stdin.out'" "$tmp/stdin.out"
 
+# --animate off a terminal: the path's relay as a trace, server to server
+h --animate --sample spam >"$tmp/anim" 2>&1; rc=$?
+check "--animate: the spam's path relayed galaxy, relay, mail, delivered" \
+    "[ $rc = 0 ] && head -1 '$tmp/anim' | grep -q '^galaxy (10.0.0.1) -> mail' && grep -q ' relay  *forward' '$tmp/anim' && tail -1 '$tmp/anim' | grep -q '^Delivered: mail has all 3 pieces'" "$tmp/anim"
+printf 'Subject: no hops\n\nx\n' | h --animate - >"$tmp/anim2" 2>&1; rc=$?
+check "--animate with no path to draw: exit 2, said" \
+    "[ $rc = 2 ] && grep -q 'names no two machines' '$tmp/anim2'" "$tmp/anim2"
+
 # real-world headers from public test suites, against their hop tables
 for m in tests/headers/corpus/*.txt; do
     name=$(basename "$m" .txt)

@@ -13,12 +13,17 @@
 #include "mail/mailsource.h"
 #include "mail/redact.h"
 #include "mail/trace.h"
+#include "trace_animate.h"
 #include "trace_json.h"
 #include "trace_print.h"
 #include "util/i18n.h"
 #include "util/term.h"
 
 static const char *const samples[] = {"spam", "virus", "freemail"};
+
+/* What one_message returns to end the reading with success: --animate
+ * draws one path (the status codes are 0, 1 and 2) */
+#define STOP_AFTER_ONE 100
 
 static void usage(FILE *f)
 {
@@ -39,6 +44,9 @@ static void usage(FILE *f)
                        "                  masked (the same one the same way), display names\n"
                        "                  and the Subject hidden: shows the header so, then\n"
                        "                  reads it, for a report on your own mail\n"
+                       "  --animate       replay the first message's path as the bucket relay:\n"
+                       "                  each machine the lines name is a node, the mail passed\n"
+                       "                  from the first to the last (off a terminal, its trace)\n"
                        "  --lang ja|en    language of the report\n"
                        "  --help          show this help and exit\n\n"
                        "Exit status: 0 every message was read, 2 a file could not be.\n"));
@@ -46,6 +54,7 @@ static void usage(FILE *f)
 
 struct run {
     bool json;
+    bool animate;                   /* --animate: the first message's path, then stop */
     const char *title;              /* the sample's name, for its heading */
     struct redactor *redact;        /* with --redact, one for the run: the same masks throughout */
     struct jsonout out;             /* with --json, a message's line, its memory kept for the next */
@@ -82,6 +91,12 @@ static int one_message(const struct mail_item *m, void *ud)
         fprintf(stderr, _("tutor headers: %1$s: out of memory\n"), m->where);
         free(redacted);
         return 2;
+    }
+    if (run->animate) {
+        int rc = trace_animate(&t, true);
+        trace_free(&t);
+        free(redacted);
+        return rc ? rc : STOP_AFTER_ONE;
     }
     if (run->json) {
         jsonout_begin(&run->out);
@@ -124,7 +139,7 @@ static int read_source(struct run *run, const char *path)
         fprintf(stderr, "tutor headers: %s\n", err);
         return 2;
     }
-    return rc;
+    return rc == STOP_AFTER_ONE ? 0 : rc;
 }
 
 bool headers_is_prompt_command(int argc, char **argv)
@@ -143,7 +158,7 @@ int headers_main(const struct headers_env *env, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"json", no_argument, NULL, 'j'},   {"sample", required_argument, NULL, 's'},
-        {"redact", no_argument, NULL, 'r'},
+        {"redact", no_argument, NULL, 'r'}, {"animate", no_argument, NULL, 'a'},
         {"lang", required_argument, NULL, 'l'}, {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -156,6 +171,7 @@ int headers_main(const struct headers_env *env, int argc, char **argv)
         switch (o) {
         case 'j': run.json = true; break;
         case 'r': redact = true; break;
+        case 'a': run.animate = true; break;
         case 's': sample = optarg; break;
         case 'l': break;                /* main has read it */
         case 'h': usage(stdout); return 0;
@@ -203,7 +219,7 @@ static int read_all(const struct headers_env *env, struct run *run, const char *
             fprintf(stderr, "tutor headers: %s\n", err);
             return 2;
         }
-        return rc;
+        return rc == STOP_AFTER_ONE ? 0 : rc;
     }
     if (argc == 0) {
         if (isatty(STDIN_FILENO)) {

@@ -9,6 +9,8 @@
 #include <strings.h>
 
 #include "headers/headers.h"
+#include "headers/trace_animate.h"
+#include "mail/trace.h"
 #include "mail/compose.h"
 #include "mail/redact.h"
 #include "util/fsutil.h"
@@ -674,8 +676,9 @@ static int cmd_headers(struct repl *r, int argc, char **argv)
 {
     bool numbered = argc >= 2 && argv[1][0] && strspn(argv[1], "0123456789") == strlen(argv[1]);
     bool redact = numbered && argc == 3 && strcmp(argv[2], "--redact") == 0;
-    if (argc < 2 || (numbered && argc > 2 && !redact)) {
-        term_error(_("usage: headers N [--redact] | headers FILE... | headers --sample NAME"));
+    bool animate = numbered && argc == 3 && strcmp(argv[2], "--animate") == 0;
+    if (argc < 2 || (numbered && argc > 2 && !redact && !animate)) {
+        term_error(_("usage: headers N [--redact|--animate] | headers FILE... | headers --sample NAME"));
         return 2;
     }
     if (!numbered) {
@@ -695,6 +698,13 @@ static int cmd_headers(struct repl *r, int argc, char **argv)
     if (!msg)
         return 1;
     size_t hlen = header_length(msg, len);
+    if (animate) {
+        struct trace t;
+        int rc = trace_message(msg, hlen, &t) < 0 ? 1 : trace_animate(&t, true) != 0;
+        trace_free(&t);
+        free(msg);
+        return rc;
+    }
     char *shown = msg;
     struct redactor *rd = redact ? redact_new() : NULL;
     if (redact && (!rd || !(shown = redact_header(rd, msg, hlen, &hlen)))) {
@@ -846,9 +856,9 @@ const struct command mua_commands[] = {
                 "--headers shows every header line as stored (Received, Return-Path, Message-ID...) before the decoded text.\n"
                 "--raw shows the whole message as stored: encoded words, MIME parts and their boundaries."),
      .run = cmd_read},
-    {.name = "headers", .paged = "", .on_pc = true, .opts = "--redact --sample= --json", .args = "N [--redact] | FILE...", .help = N_("the header of message N, and where the mail came from"),
+    {.name = "headers", .paged = "", .on_pc = true, .opts = "--redact --animate --sample= --json", .args = "N [--redact|--animate] | FILE...", .help = N_("the header of message N, and where the mail came from"),
      .more = N_("Shows every header line of message N as stored, then reads them: the Received: lines oldest first (who handed the mail to which server, when), what the other lines give away (X-Originating-IP, Message-Id, Return-Path, X-Mailer), and the probable origin, with the reasoning.\n"
-                "--redact masks the names and addresses first (the same one the same way), for a report.\n"
+                "--redact masks the names and addresses first (the same one the same way), for a report. --animate replays the mail's path as the bucket relay, each server a node.\n"
                 "headers FILE reads a mail of your own saved from your mail client (a message, an mbox or a Maildir), as \"tutor headers FILE\" does in the shell; --sample spam|virus|freemail the lecture's examples; --json, --redact as there.\n"
                 "\"mailbox USER N --trace\" reads a message where the server keeps it."),
      .run = cmd_headers},
