@@ -6,31 +6,6 @@
 #include <string.h>
 #include <strings.h>
 
-void msg_each_field(const char *msg, size_t len, const char *name, msg_field_fn fn, void *ud)
-{
-    size_t nlen = strlen(name), i = 0;
-    while (i < len) {
-        const char *line = msg + i;
-        const char *eol = memchr(line, '\n', len - i);
-        size_t llen = eol ? (size_t)(eol - line) : len - i;
-        if (llen == 0 || (llen == 1 && line[0] == '\r'))
-            return;                             /* end of header */
-        size_t next = i + llen + (eol ? 1 : 0);
-        if (llen > nlen && line[nlen] == ':' && strncasecmp(line, name, nlen) == 0) {
-            /* the field runs on over continuation lines */
-            size_t end = next;
-            while (end < len && (msg[end] == ' ' || msg[end] == '\t')) {
-                const char *e2 = memchr(msg + end, '\n', len - end);
-                end = e2 ? (size_t)(e2 - msg) + 1 : len;
-            }
-            if (fn(line + nlen + 1, (msg + end) - (line + nlen + 1), ud))
-                return;
-            next = end;
-        }
-        i = next;
-    }
-}
-
 void msg_each_any_field(const char *msg, size_t len, msg_any_field_fn fn, void *ud)
 {
     size_t i = 0;
@@ -51,6 +26,25 @@ void msg_each_any_field(const char *msg, size_t len, msg_any_field_fn fn, void *
             return;
         i = end;
     }
+}
+
+struct named {
+    const char *name;
+    size_t nlen;
+    msg_field_fn fn;
+    void *ud;
+};
+
+static bool if_named(const char *name, size_t nlen, const char *v, size_t len, void *ud)
+{
+    const struct named *n = ud;
+    return nlen == n->nlen && strncasecmp(name, n->name, nlen) == 0 && n->fn(v, len, n->ud);
+}
+
+void msg_each_field(const char *msg, size_t len, const char *name, msg_field_fn fn, void *ud)
+{
+    struct named n = {name, strlen(name), fn, ud};
+    msg_each_any_field(msg, len, if_named, &n);
 }
 
 void msg_unfold(const char *v, size_t len, char *out, size_t size)
