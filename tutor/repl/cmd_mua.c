@@ -682,13 +682,20 @@ static int cmd_headers(struct repl *r, int argc, char **argv)
         return 2;
     }
     if (!numbered) {
+        /* the prompt's input is the student's commands, not a mail: a FILE
+         * or a sample must be named */
+        bool named = false;
         for (int i = 1; i < argc; i++) {
             if (strcmp(argv[i], "-") == 0) {
-                /* the prompt's input is the student's commands, not a mail */
                 term_error("%s", _("headers: - (standard input) is for the shell's "
                                    "\"tutor headers\"; give a FILE here"));
                 return 2;
             }
+            named |= argv[i][0] != '-' || strncmp(argv[i], "--sample", 8) == 0;
+        }
+        if (!named) {
+            term_error(_("usage: headers N [--redact|--animate] | headers FILE... | headers --sample NAME"));
+            return 2;
         }
         struct headers_env env = {r->datadir};
         return headers_main(&env, argc, argv) == 0 ? 0 : 1;
