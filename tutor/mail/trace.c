@@ -37,8 +37,11 @@ enum trace_addr trace_addr_kind(const char *ip)
     }
     if (inet_pton(AF_INET6, ip, a) == 1) {
         static const unsigned char loop[16] = {[15] = 1}, mapped[12] = {[10] = 0xff, [11] = 0xff};
+        static const unsigned char unspecified[16] = {0};
         if (memcmp(a, loop, 16) == 0)
             return ADDR_LOOPBACK;
+        if (memcmp(a, unspecified, 16) == 0)
+            return ADDR_NONE;               /* "::", as 0.0.0.0: no host */
         if (memcmp(a, mapped, 12) == 0) {
             char v4[INET_ADDRSTRLEN];
             inet_ntop(AF_INET, a + 12, v4, sizeof v4);
@@ -65,8 +68,12 @@ const char *trace_org_domain(const char *name)
     /* where each label starts, from the right: "jp", "ac.jp", "saga-u.ac.jp" */
     const char *from_right[3];
     int n = 0;
-    for (const char *p = name + strlen(name); p > name && n < 3; p--)
-        if (p[-1] == '.')
+    /* an absolute name's final dot ("saga-u.ac.jp.") ends no label */
+    const char *end = name + strlen(name);
+    if (end > name && end[-1] == '.')
+        end--;
+    for (const char *p = end; p > name && n < 3; p--)
+        if (p[-1] == '.' && p != end)
             from_right[n++] = p;
     if (n == 0)
         return name;
@@ -75,7 +82,7 @@ const char *trace_org_domain(const char *name)
     static const char *const second[] = {"ac", "co", "ne", "or", "go", "ed", "gr", "lg",
                                          "ad", "com", "net", "org", "gov", "edu"};
     size_t sld_len = (size_t)(from_right[0] - 1 - two);
-    if (strlen(from_right[0]) == 2)
+    if (end - from_right[0] == 2)
         for (size_t i = 0; i < sizeof second / sizeof second[0]; i++)
             if (strlen(second[i]) == sld_len && strncasecmp(two, second[i], sld_len) == 0)
                 return n >= 3 ? from_right[2] : name;
@@ -144,16 +151,27 @@ static bool wrote_to(const char *by, const struct received_hop *above)
         return same_host(by, above_by);
     char from[TRACE_FIELD_MAX];
     first_word(above->from, from);
-    return same_host(by, hop_rdns(above)) || same_host(by, above->helo) || same_host(by, from) ||
+    /* the names the sender chose (HELO, the from name) count only where the
+     * receiver found none: else a spammer who says "HELO mx.bigbank.example"
+     * would vouch for a line he wrote himself */
+    const char *rdns = hop_rdns(above);
+    if (rdns[0])
+        return same_host(by, rdns) || (above->ip[0] && strcasecmp(by, above->ip) == 0);
+    return same_host(by, above->helo) || same_host(by, from) ||
            (above->ip[0] && strcasecmp(by, above->ip) == 0);
 }
 
 /* ------------------------------------------------------------------------
  * Hints.
  */
+/* Hints of the hops fill at most TRACE_HINTS_MAX - HINTS_KEPT: a header of
+ * eighty forged lines must not push out where the trust ends or that the
+ * From is forged. */
+#define HINTS_KEPT 16
 static void hint(struct trace *t, enum trace_hint_kind kind, int hop, const char *a, const char *b)
 {
-    if (t->nhints == TRACE_HINTS_MAX)
+    bool of_a_hop = hop >= 0 && kind != HINT_TRUST_ENDS;
+    if (t->nhints == TRACE_HINTS_MAX || (of_a_hop && t->nhints >= TRACE_HINTS_MAX - HINTS_KEPT))
         return;
     struct trace_hint *h = &t->hints[t->nhints++];
     h->kind = kind;
@@ -284,6 +302,7 @@ static void find_origin(struct trace *t)
                        (o->kind == ORIGIN_HOP && o->inside_from >= 0);
     if (t->originating_ip[0] && trace_addr_kind(t->originating_ip) == ADDR_PUBLIC && made_inside) {
         o->kind = ORIGIN_ORIGINATING_IP;
+        o->hop = -1;                    /* no line names it: a field does */
         copy(o->ip, t->originating_ip);
         o->host[0] = '\0';
         o->rdns_confirms = false;
@@ -368,12 +387,13 @@ static void message_id_domain(const char *mid, char out[TRACE_FIELD_MAX])
 }
 
 /* Whether the mail passed through the From domain's organisation, by any
- * name a line gives. */
+ * name a believed line gives: the lines below the chain's end may be the
+ * sender's own invention, a bank's name written to vouch for its From. */
 static bool path_knows(const struct trace *t, const char *domain, const char *mid_domain)
 {
     if (same_host(domain, mid_domain))
         return true;
-    for (size_t i = 0; i < t->n; i++) {
+    for (size_t i = t->believed_from > 0 ? (size_t)t->believed_from : 0; i < t->n; i++) {
         const struct received_hop *h = &t->hops[i];
         char by[TRACE_FIELD_MAX], from[TRACE_FIELD_MAX];
         first_word(h->by, by);

@@ -14,8 +14,14 @@
  * Which lines can be believed: the top one was written by the receiver's
  * own server. Each line below it is believed while it says it was written
  * ("by") by the host the line above got the mail from (the same name,
- * address, or organisation's domain); where that chain breaks, the lines
- * below may be the sender's own invention. The probable origin is the
+ * address, or organisation's domain; the name the receiver found for the
+ * address where it found one, the sender's own HELO only where it did
+ * not); where that chain breaks, the lines below may be the sender's own
+ * invention, and say nothing of the From (a forged From is one whose
+ * domain no believed line names). A forger who names his own host or his
+ * own provider in the "by" of an invented line is believed: that is what
+ * a real relay of the same organisation writes (test_trace.c, the known
+ * limits). Hints of the hops leave room for those of the message. The probable origin is the
  * first machine on the Internet (not loopback, not a private network, not
  * a local submission) that a believed line names as the sender; or the
  * terminal a web mail service names in X-Originating-IP, where the lines
