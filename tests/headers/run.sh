@@ -117,6 +117,18 @@ for m in tests/headers/corpus/*.txt; do
         "diff -u 'tests/headers/corpus/$name.hops' '$tmp/$name.hops' >'$tmp/$name.diff'" "$tmp/$name.diff"
 done
 
+# --json on every core writes the lines in the messages' order: the same
+# bytes as on one core (taskset), whichever worker finishes first; an mbox
+# of 3000 (a dozen batches) and three files after one another
+python3 tests/bench/gen-mbox.py 3000 "$tmp/many.mbox"
+h --json "$tmp/many.mbox" lessons/samples/spam.eml "$tmp/many.mbox" >"$tmp/many.all" 2>&1
+taskset -c 0 "$bin" headers --json "$tmp/many.mbox" lessons/samples/spam.eml "$tmp/many.mbox" >"$tmp/many.one" 2>&1
+check "--json on every core: the same lines, in order, as on one" \
+    "[ \$(wc -l <'$tmp/many.all') = 6001 ] && cmp -s '$tmp/many.all' '$tmp/many.one' && sed -n '3001p' '$tmp/many.all' | grep -q '\"message\":1}.*203.0.113.16' && sed -n '6001p' '$tmp/many.all' | grep -q '\"message\":3000}'" "$tmp/many.all"
+h --json "$tmp/many.mbox" >/dev/full 2>"$tmp/full"; rc=$?
+check "--json to a full disk: an error status, said" \
+    "[ $rc != 0 ] && grep -q 'No space left on device' '$tmp/full'" "$tmp/full"
+
 # bad input
 h "$tmp/none" >"$tmp/e1" 2>&1; rc=$?
 check "a missing file: exit 2, named" "[ $rc = 2 ] && grep -q 'none: No such file' '$tmp/e1'" "$tmp/e1"

@@ -6,6 +6,7 @@
  */
 #include "unit.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,11 +79,35 @@ static void test_strings(void **state)
     one_string("cut \xe6\x97", "\"cut \xef\xbf\xbd\xef\xbf\xbd\"");     /* a sequence cut short */
 }
 
+/* A character to escape at every place of a long plain string: the
+ * writer reads plain text eight bytes at a time, and must find one at any
+ * place in the eight, and past the last whole eight. */
+static void test_every_place(void **state)
+{
+    (void)state;
+    static const struct {
+        char c;
+        const char *as;
+    } specials[] = {{'"', "\\\""}, {'\\', "\\\\"}, {'\n', "\\n"}, {'\x01', "\\u0001"},
+                    {'\x1f', "\\u001f"}, {'\x80', "\xef\xbf\xbd"}};
+    for (size_t k = 0; k < sizeof specials / sizeof specials[0]; k++) {
+        for (size_t at = 0; at < 27; at++) {
+            char in[28], want[48];
+            memset(in, 'a' + (char)(at % 26), 27);
+            in[27] = '\0';
+            in[at] = specials[k].c;
+            snprintf(want, sizeof want, "\"%.*s%s%s\"", (int)at, in, specials[k].as, in + at + 1);
+            one_string(in, want);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shape),
         cmocka_unit_test(test_strings),
+        cmocka_unit_test(test_every_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mail/mailpool.h"
 #include "mail/mailsource.h"
 #include "mail/redact.h"
 #include "mail/trace.h"
@@ -57,7 +58,8 @@ struct run {
     bool animate;                   /* --animate: the first message's path, then stop */
     const char *title;              /* the sample's name, for its heading */
     struct redactor *redact;        /* with --redact, one for the run: the same masks throughout */
-    struct jsonout out;             /* with --json, a message's line, its memory kept for the next */
+    struct textbuf out;             /* with --json, a message's line, its memory kept for the next */
+    struct mailpool *pool;          /* with --json on a mailbox, the threads that write it */
 };
 
 /* The header as --redact shows it, before reading it. */
@@ -76,9 +78,34 @@ static void print_header(const char *hdr, size_t len)
     putchar('\n');
 }
 
+/* A message's line of --json, appended to out: run in the mailpool's
+ * workers, so it reads nothing of the run but its options. */
+static int json_line(const struct mail_item *m, struct textbuf *out, void *ud)
+{
+    (void)ud;
+    struct trace t;
+    if (trace_message(m->header, m->len, &t) < 0) {
+        fprintf(stderr, _("tutor headers: %1$s: out of memory\n"), m->where);
+        return 2;
+    }
+    struct jsonout j = {.b = *out};
+    jsonout_next(&j);
+    trace_json(&j, &t, m->where, m->index);
+    textbuf_addc(&j.b, '\n');
+    *out = j.b;
+    trace_free(&t);
+    if (out->oom) {
+        fprintf(stderr, _("tutor headers: %1$s: out of memory\n"), m->where);
+        return 2;
+    }
+    return 0;
+}
+
 static int one_message(const struct mail_item *m, void *ud)
 {
     struct run *run = ud;
+    if (run->pool)
+        return mailpool_add(run->pool, m);
     struct trace t;
     const char *hdr = m->header;
     size_t len = m->len;
@@ -86,6 +113,19 @@ static int one_message(const struct mail_item *m, void *ud)
     if (run->redact && !(hdr = redacted = redact_header(run->redact, m->header, m->len, &len))) {
         fprintf(stderr, _("tutor headers: %1$s: out of memory\n"), m->where);
         return 2;
+    }
+    if (run->json && !run->animate) {
+        struct mail_item r = *m;
+        r.header = hdr;
+        r.len = len;
+        run->out.len = 0;
+        int rc = json_line(&r, &run->out, NULL);
+        if (!rc && fwrite(run->out.p, 1, run->out.len, stdout) != run->out.len) {
+            fprintf(stderr, _("tutor headers: %1$s: %2$s\n"), m->where, strerror(errno));
+            rc = 2;
+        }
+        free(redacted);
+        return rc;
     }
     if (trace_message(hdr, len, &t) < 0) {
         fprintf(stderr, _("tutor headers: %1$s: out of memory\n"), m->where);
@@ -98,34 +138,19 @@ static int one_message(const struct mail_item *m, void *ud)
         free(redacted);
         return rc ? rc : STOP_AFTER_ONE;
     }
-    if (run->json) {
-        jsonout_begin(&run->out);
-        trace_json(&run->out, &t, m->where, m->index);
-        textbuf_addc(&run->out.b, '\n');
-        bool failed = run->out.b.oom ||
-                      fwrite(run->out.b.p, 1, run->out.b.len, stdout) != run->out.b.len;
-        if (failed) {
-            fprintf(stderr, _("tutor headers: %1$s: %2$s\n"), m->where,
-                    run->out.b.oom ? _("out of memory") : strerror(errno));
-            trace_free(&t);
-            free(redacted);
-            return 2;
-        }
-    } else {
-        char title[PATH_MAX + 64];
-        if (m->index > 1)
-            putchar('\n');
-        if (run->title)
-            snprintf(title, sizeof title, "%s", run->title);
-        else
-            snprintf(title, sizeof title, _("%1$s, message %2$zu"), m->where, m->index);
-        if (redacted)
-            print_header(hdr, len);
-        trace_print(stdout, &t, title);
-        if (m->cut)
-            fprintf(stdout, _("  (the header is longer than %1$u bytes: the rest was not read)\n"),
-                    MAILSOURCE_HEADER_MAX);
-    }
+    char title[PATH_MAX + 64];
+    if (m->index > 1)
+        putchar('\n');
+    if (run->title)
+        snprintf(title, sizeof title, "%s", run->title);
+    else
+        snprintf(title, sizeof title, _("%1$s, message %2$zu"), m->where, m->index);
+    if (redacted)
+        print_header(hdr, len);
+    trace_print(stdout, &t, title);
+    if (m->cut)
+        fprintf(stdout, _("  (the header is longer than %1$u bytes: the rest was not read)\n"),
+                MAILSOURCE_HEADER_MAX);
     trace_free(&t);
     free(redacted);
     return 0;
@@ -182,9 +207,18 @@ int headers_main(const struct headers_env *env, int argc, char **argv)
         fprintf(stderr, "%s", _("tutor headers: out of memory\n"));
         return 2;
     }
+    /* --json on every core: the order of the lines stays the messages' */
+    int workers = mailpool_workers();
+    if (run.json && !run.redact && !run.animate && workers > 1)
+        run.pool = mailpool_new(workers, json_line, NULL, stdout, "tutor headers");
     int rc = read_all(env, &run, sample, argc - optind, argv + optind);
+    if (run.pool) {
+        int r = mailpool_finish(run.pool);
+        if (r > rc)
+            rc = r;
+    }
     redact_free(run.redact);
-    free(run.out.b.p);
+    free(run.out.p);
     return rc;
 }
 

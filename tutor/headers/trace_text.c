@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/fmt.h"
 #include "util/i18n.h"
 
 void trace_date_utc(long long when, char out[32])
@@ -17,12 +18,46 @@ void trace_date_utc(long long when, char out[32])
         snprintf(out, 32, "%lld", when);
 }
 
+/* Howard Hinnant's civil_from_days: the Gregorian date of a day counted
+ * from 1970-01-01. */
+static void civil_from_days(long long z, long long *y, int *m, int *d)
+{
+    z += 719468;
+    long long era = (z >= 0 ? z : z - 146096) / 146097;
+    long long doe = z - era * 146097;
+    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long long mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+/* Written by hand, not by gmtime_r and strftime: --json writes one a hop,
+ * hundreds of thousands of them for a mailbox. The dates a Received: line
+ * can hold have years of at most four digits (received_date). */
 void trace_date_iso(long long when, char out[32])
 {
-    time_t t = (time_t)when;
-    struct tm tm;
-    if (!gmtime_r(&t, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+    long long days = when >= 0 ? when / 86400 : -((-when + 86399) / 86400);
+    long long secs = when - days * 86400, y;
+    int m, d;
+    civil_from_days(days, &y, &m, &d);
+    if (y < 0 || y > 9999) {
         snprintf(out, 32, "%lld", when);
+        return;
+    }
+    int v[6] = {(int)y, m, d, (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60)};
+    char *o = out;
+    for (int k = 3; k >= 0; k--)
+        *o++ = (char)('0' + v[0] / (k == 3 ? 1000 : k == 2 ? 100 : k == 1 ? 10 : 1) % 10);
+    static const char seps[] = "--T::Z";
+    for (int i = 1; i < 6; i++) {
+        *o++ = seps[i - 1];
+        *o++ = (char)('0' + v[i] / 10);
+        *o++ = (char)('0' + v[i] % 10);
+    }
+    *o++ = 'Z';
+    *o = '\0';
 }
 
 void trace_delay_text(long long d, char out[64])
@@ -30,13 +65,13 @@ void trace_delay_text(long long d, char out[64])
     const char *sign = d < 0 ? "-" : "+";
     long long a = d < 0 ? -d : d;
     if (a < 60)
-        snprintf(out, 64, _("%1$s%2$lld s"), sign, a);
+        fmt_snprintf(out, 64, _("%1$s%2$lld s"), sign, a);
     else if (a < 3600)
-        snprintf(out, 64, _("%1$s%2$lld min %3$lld s"), sign, a / 60, a % 60);
+        fmt_snprintf(out, 64, _("%1$s%2$lld min %3$lld s"), sign, a / 60, a % 60);
     else if (a < 86400)
-        snprintf(out, 64, _("%1$s%2$lld h %3$lld min"), sign, a / 3600, a / 60 % 60);
+        fmt_snprintf(out, 64, _("%1$s%2$lld h %3$lld min"), sign, a / 3600, a / 60 % 60);
     else
-        snprintf(out, 64, _("%1$s%2$lld d %3$lld h"), sign, a / 86400, a / 3600 % 24);
+        fmt_snprintf(out, 64, _("%1$s%2$lld d %3$lld h"), sign, a / 86400, a / 3600 % 24);
 }
 
 void trace_hint_text(const struct trace_hint *h, char out[TRACE_TEXT_MAX])
@@ -45,11 +80,11 @@ void trace_hint_text(const struct trace_hint *h, char out[TRACE_TEXT_MAX])
     const char *a = h->a, *b = h->b;
     switch (h->kind) {
     case HINT_UNPARSED:
-        snprintf(out, TRACE_TEXT_MAX,
+        fmt_snprintf(out, TRACE_TEXT_MAX,
                  _("hop %1$d cannot be read as a hop, so it is shown as written: %2$s"), hop, a);
         break;
     case HINT_MAY_BE_FORGED:
-        snprintf(out, TRACE_TEXT_MAX,
+        fmt_snprintf(out, TRACE_TEXT_MAX,
                  _("hop %1$d: \"(may be forged)\": the receiving server looked up the address "
                    "%3$s and found the name %2$s, but no A record of that name leads back to "
                    "it: the name is not confirmed, and the sender may pass itself off as "
@@ -57,50 +92,50 @@ void trace_hint_text(const struct trace_hint *h, char out[TRACE_TEXT_MAX])
                  hop, a, b);
         break;
     case HINT_HELO_RDNS:
-        snprintf(out, TRACE_TEXT_MAX,
+        fmt_snprintf(out, TRACE_TEXT_MAX,
                  _("hop %1$d: the sender called itself %2$s (HELO), but its address belongs to "
                    "%3$s (reverse DNS): the name a sender gives is its own word, the address "
                    "is what the server saw"),
                  hop, a, b);
         break;
     case HINT_NO_RDNS:
-        snprintf(out, TRACE_TEXT_MAX,
+        fmt_snprintf(out, TRACE_TEXT_MAX,
                  _("hop %1$d: the address %3$s has no name in the DNS; only the sender's own "
                    "word (HELO %2$s) names it"),
                  hop, a, b);
         break;
     case HINT_HELO_NOT_A_NAME:
-        snprintf(out, TRACE_TEXT_MAX,
+        fmt_snprintf(out, TRACE_TEXT_MAX,
                  _("hop %1$d: \"%2$s\" is no host name (it has no dot): a PC on a home line, "
                    "or a virus on it, made it up"),
                  hop, a);
         break;
     case HINT_LOOPBACK:
-        snprintf(out, TRACE_TEXT_MAX,
+        fmt_snprintf(out, TRACE_TEXT_MAX,
                  _("hop %1$d: %2$s is the loopback address: this hop happened inside one "
                    "machine, from one program to another"),
                  hop, a);
         break;
     case HINT_PRIVATE:
-        snprintf(out, TRACE_TEXT_MAX,
+        fmt_snprintf(out, TRACE_TEXT_MAX,
                  _("hop %1$d: %2$s is a private address (RFC 1918): this hop happened inside "
                    "one organisation's network"),
                  hop, a);
         break;
     case HINT_LOCAL:
-        snprintf(out, TRACE_TEXT_MAX,
+        fmt_snprintf(out, TRACE_TEXT_MAX,
                  _("hop %1$d: no network in this hop: %2$s handed the mail to the mail server "
                    "on the same machine (a local submission)"),
                  hop, a);
         break;
     case HINT_WEB:
-        snprintf(out, TRACE_TEXT_MAX,
+        fmt_snprintf(out, TRACE_TEXT_MAX,
                  _("hop %1$d: with HTTP: the mail was typed into a web page of %2$s, from the "
                    "address %3$s: the sender's own terminal"),
                  hop, a, b);
         break;
     case HINT_AUTHENTICATED:
-        snprintf(out, TRACE_TEXT_MAX,
+        fmt_snprintf(out, TRACE_TEXT_MAX,
                  _("hop %1$d: the sender logged in (AUTH, RFC 3848's ESMTPA) to %2$s: that "
                    "provider knows the account that sent it"),
                  hop, a);
@@ -109,7 +144,7 @@ void trace_hint_text(const struct trace_hint *h, char out[TRACE_TEXT_MAX])
         /* "1 h 36 min", as the hop table says it, without its sign */
         char span[64];
         trace_delay_text(-atoll(a + (a[0] == '-')), span);
-        snprintf(out, TRACE_TEXT_MAX,
+        fmt_snprintf(out, TRACE_TEXT_MAX,
                  _("hop %1$d is dated %2$s before the hop before it: the two servers' clocks "
                    "disagree (clock skew); the order of the lines, not their dates, tells the "
                    "way the mail went"),
@@ -118,64 +153,64 @@ void trace_hint_text(const struct trace_hint *h, char out[TRACE_TEXT_MAX])
     }
     case HINT_TRUST_ENDS:
         if (!a[0]) {
-            snprintf(out, TRACE_TEXT_MAX,
+            fmt_snprintf(out, TRACE_TEXT_MAX,
                      _("hop %1$d does not say which server wrote it, and the server of the hop "
                        "above got the mail from %2$s: from this line down, the lines may have "
                        "been made up by the sender"),
                      hop, b);
             break;
         }
-        snprintf(out, TRACE_TEXT_MAX,
+        fmt_snprintf(out, TRACE_TEXT_MAX,
                  _("hop %1$d says %2$s wrote it, but the server of the hop above got the mail "
                    "from %3$s: from this line down, the lines may have been made up by the "
                    "sender"),
                  hop, a, b);
         break;
     case HINT_ORIGINATING_IP:
-        snprintf(out, TRACE_TEXT_MAX,
+        fmt_snprintf(out, TRACE_TEXT_MAX,
                  _("X-Originating-IP: %1$s: the web mail service wrote down the address of the "
                    "terminal its user sent from"),
                  a);
         break;
     case HINT_MESSAGE_ID:
-        snprintf(out, TRACE_TEXT_MAX,
+        fmt_snprintf(out, TRACE_TEXT_MAX,
                  _("the Message-Id was made at %1$s, but From names %2$s: the Message-Id is "
                    "written by the site that really sent the mail"),
                  a, b);
         break;
     case HINT_ERRORS_TO:
-        snprintf(out, TRACE_TEXT_MAX,
+        fmt_snprintf(out, TRACE_TEXT_MAX,
                  _("Errors-To: %1$s: errors go there, not to the From address %2$s: that is "
                    "where the sender reads its bounces"),
                  a, b);
         break;
     case HINT_RETURN_PATH:
-        snprintf(out, TRACE_TEXT_MAX,
+        fmt_snprintf(out, TRACE_TEXT_MAX,
                  _("the envelope sender (Return-Path) is %1$s, not the From address %2$s: "
                    "bounces go to the envelope, and the From line may say anything"),
                  a, b);
         break;
     case HINT_MAILER:
-        snprintf(out, TRACE_TEXT_MAX,
+        fmt_snprintf(out, TRACE_TEXT_MAX,
                  _("%1$s: %2$s: the program that wrote the mail; an address in it names who "
                    "made the program, not who sent the mail"),
                  a, b);
         break;
     case HINT_SCRIPT:
-        snprintf(out, TRACE_TEXT_MAX,
+        fmt_snprintf(out, TRACE_TEXT_MAX,
                  _("%1$s: %2$s: a script (CGI) on a web server sent this mail: that site is "
                    "where the mailer stands"),
                  a, b);
         break;
     case HINT_FORGED_FROM:
-        snprintf(out, TRACE_TEXT_MAX,
+        fmt_snprintf(out, TRACE_TEXT_MAX,
                  _("From: %1$s: the mail never passed through %2$s, so the From line is "
                    "probably forged: a program may write any From it likes (the Klez virus "
                    "wrote one from its victim's address book)"),
                  a, b);
         break;
     case HINT_NO_HOPS:
-        snprintf(out, TRACE_TEXT_MAX, "%s",
+        fmt_snprintf(out, TRACE_TEXT_MAX, "%s",
                  _("no Received: line: the mail never left the machine it was written on, or "
                    "its header was cut"));
         break;
@@ -186,7 +221,7 @@ void trace_hint_text(const struct trace_hint *h, char out[TRACE_TEXT_MAX])
 static void host_and_ip(const char *host, const char *ip, char *out, size_t size)
 {
     if (host[0] && ip[0])
-        snprintf(out, size, "%s [%s]", host, ip);
+        fmt_snprintf(out, size, "%s [%s]", host, ip);
     else if (ip[0])
         snprintf(out, size, "[%s]", ip);
     else
@@ -199,13 +234,13 @@ void trace_origin_short(const struct trace *t, char out[TRACE_TEXT_MAX])
     char hi[600];
     host_and_ip(o->host, o->ip, hi, sizeof hi);
     switch (o->kind) {
-    case ORIGIN_NONE: snprintf(out, TRACE_TEXT_MAX, "%s", _("unknown")); break;
-    case ORIGIN_HOP: snprintf(out, TRACE_TEXT_MAX, "%s", hi); break;
+    case ORIGIN_NONE: fmt_snprintf(out, TRACE_TEXT_MAX, "%s", _("unknown")); break;
+    case ORIGIN_HOP: fmt_snprintf(out, TRACE_TEXT_MAX, "%s", hi); break;
     case ORIGIN_WEB:
     case ORIGIN_ORIGINATING_IP:
-        snprintf(out, TRACE_TEXT_MAX, _("the terminal %1$s (a web mail user)"), hi);
+        fmt_snprintf(out, TRACE_TEXT_MAX, _("the terminal %1$s (a web mail user)"), hi);
         break;
-    case ORIGIN_INSIDE: snprintf(out, TRACE_TEXT_MAX, _("%1$s itself"), o->host); break;
+    case ORIGIN_INSIDE: fmt_snprintf(out, TRACE_TEXT_MAX, _("%1$s itself"), o->host); break;
     }
 }
 
@@ -221,7 +256,7 @@ static void add(char out[TRACE_TEXT_MAX], const char *fmt, ...)
     }
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(out + used, TRACE_TEXT_MAX - used, fmt, ap);
+    fmt_vsnprintf(out + used, TRACE_TEXT_MAX - used, fmt, ap);
     va_end(ap);
 }
 

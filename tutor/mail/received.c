@@ -271,35 +271,59 @@ static void put(char *dst, size_t size, const char *s, size_t len)
     dst[k] = '\0';
 }
 
+/* What raw_text stops at: white space, and what tells where the date is. */
+enum { RAW_SPACE = 1, RAW_OPEN = 2, RAW_CLOSE = 4, RAW_SEMI = 8 };
+static const unsigned char raw_class[256] = {
+    [' '] = RAW_SPACE,  ['\t'] = RAW_SPACE, ['\n'] = RAW_SPACE, ['\v'] = RAW_SPACE,
+    ['\f'] = RAW_SPACE, ['\r'] = RAW_SPACE, ['('] = RAW_OPEN,   [')'] = RAW_CLOSE,
+    [';'] = RAW_SEMI,
+};
+
 /* The field as one line into raw[size] (as put() does it), and where the
  * date starts: after the last ";" outside comments (NULL when none). One
- * pass, as every byte of a mailbox's Received: lines comes through here. */
+ * pass, a word copied at a time, as every byte of a mailbox's Received:
+ * lines comes through here. Cut short, a word whose first byte has no room
+ * (with the space before it) is dropped; the rest of a word is kept to the
+ * last byte there is room for. */
 static const char *raw_text(char *raw, size_t size, const char *s, size_t len)
 {
     const char *semi = NULL;
     int depth = 0;
-    size_t k = 0;
-    bool gap = true;                    /* after white space, or at the start */
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (IS_SPACE(c)) {
-            gap = true;
-            continue;
+    size_t k = 0, i = 0;
+    while (i < len) {
+        while (i < len && raw_class[(unsigned char)s[i]] == RAW_SPACE)
+            i++;
+        if (i == len)
+            break;
+        size_t word = i;
+        for (;;) {
+            while (i < len && !raw_class[(unsigned char)s[i]])
+                i++;
+            if (i == len)
+                break;
+            unsigned char c = raw_class[(unsigned char)s[i]];
+            if (c == RAW_SPACE)
+                break;
+            if (c == RAW_OPEN)
+                depth++;
+            else if (c == RAW_CLOSE && depth > 0)
+                depth--;
+            else if (c == RAW_SEMI && depth == 0)
+                semi = s + i;
+            i++;
         }
-        if (c == '(')
-            depth++;
-        else if (c == ')' && depth > 0)
-            depth--;
-        else if (c == ';' && depth == 0)
-            semi = s + i;
+        size_t n = i - word, from = word;
         if (k + 2 < size) {
-            if (gap && k)
+            if (k)
                 raw[k++] = ' ';
-            raw[k++] = c;
-        } else if (k + 1 < size && !gap) {
-            raw[k++] = c;
+        } else {
+            from++;                     /* no room for its first byte */
+            n--;
         }
-        gap = false;
+        if (n > size - 1 - k)
+            n = size - 1 - k;
+        memcpy(raw + k, s + from, n);
+        k += n;
     }
     raw[k] = '\0';
     return semi;

@@ -29,10 +29,11 @@ struct jsonout {
 };
 
 void jsonout_begin(struct jsonout *j);  /* an empty buffer, depth 0 */
+void jsonout_next(struct jsonout *j);   /* depth 0, after what the buffer holds: the next record */
 void jsonout_object(struct jsonout *j);
 void jsonout_array(struct jsonout *j);
 void jsonout_end(struct jsonout *j);    /* of the innermost object or array */
-void jsonout_key(struct jsonout *j, const char *key);
+void jsonout_key(struct jsonout *j, const char *key);       /* plain ASCII: written unescaped */
 void jsonout_string(struct jsonout *j, const char *s);       /* NULL or "" writes null */
 void jsonout_int(struct jsonout *j, long long v);
 void jsonout_bool(struct jsonout *j, bool v);
