@@ -10,6 +10,11 @@
 #include "util/fmt.h"
 #include "util/i18n.h"
 
+/* Every sentence here is a literal, translated for every message of a
+ * mailbox: looked up once a thread (xgettext still reads them as _()). */
+#undef _
+#define _(s) i18n_static(s)
+
 void trace_date_utc(long long when, char out[32])
 {
     time_t t = (time_t)when;

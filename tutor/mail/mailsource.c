@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "util/fmt.h"
 #include "util/i18n.h"
 #include "util/textbuf.h"
 
@@ -120,7 +121,7 @@ static int read_stream(struct reader *r, FILE *f, const char *name, bool single_
                 any = true;
                 prev_blank = false;
                 skip_rest = !ends;
-                snprintf(where, sizeof where, "%s:%zu", name, lineno);
+                fmt_snprintf(where, sizeof where, "%s:%zu", name, lineno);
                 continue;
             }
         }

@@ -200,6 +200,9 @@ static const unsigned char ch_class[256] = {
 };
 #define IS_SPACE(c) (ch_class[(unsigned char)(c)] == CH_SPACE)
 
+/* What ends a run of a comment's text: its nesting and its escapes. */
+static const bool in_comment[256] = {['('] = true, [')'] = true, ['\\'] = true};
+
 /* Cuts `s` (up to `end`) into tokens; a comment runs to its matching
  * ")" (nested, with \ escapes), an unclosed one to the end. */
 static size_t lex(const char *s, const char *end, struct tok *t, size_t max)
@@ -214,6 +217,10 @@ static size_t lex(const char *s, const char *end, struct tok *t, size_t max)
         if (*s == '(') {
             int depth = 0;
             for (; s < end; s++) {
+                while (s < end && !in_comment[(unsigned char)*s])
+                    s++;
+                if (s == end)
+                    break;
                 if (*s == '\\' && s + 1 < end) {
                     s++;
                     continue;
@@ -338,6 +345,19 @@ static void append(char *dst, size_t size, const char *s, size_t len)
     put(dst + used, size - used, s, len);
 }
 
+/* "[" s "]", s cut to its first 200 bytes: an address literal as written,
+ * into lit[RECEIVED_TEXT_MAX]. Its length. */
+static size_t bracketed(char *lit, const char *s, size_t len)
+{
+    if (len > 200)
+        len = 200;
+    lit[0] = '[';
+    memcpy(lit + 1, s, len);
+    lit[len + 1] = ']';
+    lit[len + 2] = '\0';
+    return len + 2;
+}
+
 static bool looks_like_ip(const char *s, size_t len)
 {
     if (len == 0 || len > 45)
@@ -404,9 +424,8 @@ static void tcp_info(struct received_hop *h, const char *s, size_t len)
             /* Exim's "(helo=[192.0.2.1])": the name given was an address literal */
             if (i + 1 < n && t[i + 1].kind == TOK_LITERAL) {
                 char lit[RECEIVED_TEXT_MAX];
-                int l = snprintf(lit, sizeof lit, "[%.*s]",
-                                 (int)(t[i + 1].len < 200 ? t[i + 1].len : 200), t[i + 1].s);
-                put(h->helo, sizeof h->helo, lit, (size_t)l);
+                size_t l = bracketed(lit, t[i + 1].s, t[i + 1].len);
+                put(h->helo, sizeof h->helo, lit, l);
                 i++;
             }
         } else if (looks_like_ip(t[i].s, t[i].len) && !h->ip[0] && n == 1) {
@@ -526,10 +545,10 @@ void received_parse(const char *value, size_t len, struct received_hop *h)
             if (x->kind == TOK_LITERAL) {
                 /* "from [192.0.2.1]": a name that is an address */
                 char lit[RECEIVED_TEXT_MAX];
-                int l = snprintf(lit, sizeof lit, "[%.*s]", (int)(x->len < 200 ? x->len : 200), x->s);
+                size_t l = bracketed(lit, x->s, x->len);
                 if (!h->ip[0])
                     put(h->ip, sizeof h->ip, x->s, x->len);
-                append(h->from, sizeof h->from, lit, (size_t)l);
+                append(h->from, sizeof h->from, lit, l);
             } else {
                 append(h->from, sizeof h->from, x->s, x->len);
             }
@@ -551,7 +570,7 @@ void received_parse(const char *value, size_t len, struct received_hop *h)
     }
     /* no HELO said apart: the from name is it (an address literal too) */
     if (!h->helo[0] && h->from[0])
-        snprintf(h->helo, sizeof h->helo, "%s", h->from);
+        memcpy(h->helo, h->from, strlen(h->from) + 1);      /* the same size */
     h->authenticated = with_is(h->with, "Aa");
     h->tls = with_is(h->with, "Ss");
     h->parsed = seen_from || seen_by;

@@ -13,12 +13,13 @@
 
 /* src into dst[size], cut to fit: snprintf's "%s" without its cost, which
  * is most of a hint's when a mailbox gives a million. */
-static void copy_into(char *dst, size_t size, const char *src)
+static void copy_n(char *dst, size_t size, const char *src, size_t n)
 {
-    size_t n = strnlen(src, size - 1);
+    n = strnlen(src, n < size - 1 ? n : size - 1);
     memcpy(dst, src, n);
     dst[n] = '\0';
 }
+static void copy_into(char *dst, size_t size, const char *src) { copy_n(dst, size, src, size); }
 #define copy(dst, src) copy_into(dst, sizeof(dst), src)
 
 /* ------------------------------------------------------------------------
@@ -382,8 +383,7 @@ static void message_id_domain(const char *mid, char out[TRACE_FIELD_MAX])
     if (!at)
         return;
     size_t n = strcspn(at + 1, "> \t");
-    snprintf(out, TRACE_FIELD_MAX, "%.*s", (int)(n < TRACE_FIELD_MAX ? n : TRACE_FIELD_MAX - 1),
-             at + 1);
+    copy_n(out, TRACE_FIELD_MAX, at + 1, n);
 }
 
 /* Whether the mail passed through the From domain's organisation, by any
@@ -460,7 +460,7 @@ int trace_message(const char *msg, size_t len, struct trace *t)
     field(&g, F_ORIGINATING_IP, v);
     /* "[203.0.113.222]", brackets or not */
     const char *p = v + strspn(v, "[ ");
-    snprintf(t->originating_ip, sizeof t->originating_ip, "%.*s", (int)strcspn(p, "] "), p);
+    copy_n(t->originating_ip, sizeof t->originating_ip, p, strcspn(p, "] "));
     if (t->originating_ip[0] && trace_addr_kind(t->originating_ip) == ADDR_NONE)
         t->originating_ip[0] = '\0';
     client_addresses(t);

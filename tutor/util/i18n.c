@@ -2,12 +2,31 @@
 #include "i18n.h"
 
 #include <locale.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char *current = "en";
+static unsigned generation = 1;         /* of i18n_init's choice: a cache of another is stale */
 
 const char *i18n_lang(void) { return current; }
+
+#define STATIC_CACHE 128                /* a power of two */
+
+const char *i18n_static(const char *msgid)
+{
+    static _Thread_local struct {
+        const char *msgid, *text;
+        unsigned generation;
+    } cache[STATIC_CACHE];
+    size_t slot = ((uintptr_t)msgid >> 4 ^ (uintptr_t)msgid >> 11) & (STATIC_CACHE - 1);
+    if (cache[slot].msgid != msgid || cache[slot].generation != generation) {
+        cache[slot].msgid = msgid;
+        cache[slot].text = gettext(msgid);
+        cache[slot].generation = generation;
+    }
+    return cache[slot].text;
+}
 
 /* The language as a GNU gettext program picks it: the locale's (LC_ALL,
  * LC_MESSAGES, LANG, the first one set), except that a non-empty LANGUAGE
@@ -44,6 +63,7 @@ int i18n_init(const char *lang, const char *localedir)
     if (lang && strcmp(lang, "ja") != 0 && strcmp(lang, "en") != 0)
         return -1;
     current = lang ? lang : lang_from_locale();
+    generation++;
 
     /* gettext translates nothing in the C locale, and wcwidth needs UTF-8:
      * fall back to C.UTF-8, which every glibc system has, when the

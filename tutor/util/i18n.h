@@ -19,4 +19,11 @@ int i18n_init(const char *lang, const char *localedir);
 /* "ja" or "en". */
 const char *i18n_lang(void);
 
+/* gettext(msgid) for a msgid of static storage (a string literal),
+ * remembered by its address in a small table of the calling thread's: a
+ * lookup of a few instructions instead of gettext's, which reads the
+ * environment and takes a lock every time. For code that translates the
+ * same sentences for every message of a mailbox (trace_text.c). */
+const char *i18n_static(const char *msgid);
+
 #endif

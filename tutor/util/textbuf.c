@@ -14,7 +14,7 @@
 
 #define TEXTBUF_FIRST_CAP 64
 
-bool textbuf_reserve(struct textbuf *b, size_t more)
+bool textbuf_grow(struct textbuf *b, size_t more)
 {
     if (b->oom)
         return false;
@@ -44,12 +44,6 @@ void textbuf_add(struct textbuf *b, const void *s, size_t n)
         return;
     memcpy(b->p + b->len, s, n);
     b->len += n;
-}
-
-void textbuf_addc(struct textbuf *b, char c)
-{
-    if (textbuf_reserve(b, 1))
-        b->p[b->len++] = c;
 }
 
 /* Measured first, then written in place: no second buffer to free. */

@@ -26,13 +26,22 @@ struct textbuf {
 };
 
 /* Room for `more` bytes and a NUL after them. False (and oom set, if it
- * was not) when memory ran out. */
-bool textbuf_reserve(struct textbuf *b, size_t more);
+ * was not) when memory ran out. Inline when there is room already: it
+ * runs for every value a --json line holds. */
+bool textbuf_grow(struct textbuf *b, size_t more);
+static inline bool textbuf_reserve(struct textbuf *b, size_t more)
+{
+    return (!b->oom && b->cap - b->len > more) || textbuf_grow(b, more);
+}
 
 /* Appends n bytes of s (borrowed; may be NULL when n is 0). */
 void textbuf_add(struct textbuf *b, const void *s, size_t n);
 
-void textbuf_addc(struct textbuf *b, char c);
+static inline void textbuf_addc(struct textbuf *b, char c)
+{
+    if (textbuf_reserve(b, 1))
+        b->p[b->len++] = c;
+}
 
 /* Appends printf's output, without its NUL. */
 void textbuf_printf(struct textbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
