@@ -23,6 +23,8 @@
 #include "lesson/record.h"
 #include "repl/repl.h"
 #include "host/runtime.h"
+#include "present/cast_session.h"
+#include "present/present.h"
 #include "serve/serve.h"
 #include "util/term.h"
 #include "host/world.h"
@@ -155,6 +157,10 @@ static void usage(FILE *f)
                        "  --record FILE   record every line typed, as JSON lines (tutor grade\n"
                        "                  grades the file against a lesson)\n"
                        "  --student ID    the student's id, in recordings\n"
+                       "  --cast FILE     record the session as it is seen, as an asciicast\n"
+                       "                  (asciinema play FILE, or tutor replay FILE)\n"
+                       "  --theme projector|normal\n"
+                       "                  projector: high contrast and bold, for a lecture hall\n"
                        "  --help          show this help and exit\n"
                        "  --version       show the version and exit\n\n"
                        "Commands (also at the prompt):\n"));
@@ -170,10 +176,40 @@ static void usage(FILE *f)
                        "(~/.local/state/tutor when XDG_STATE_HOME is not set).\n"));
 }
 
+/* argv without its --cast FILE (or --cast=FILE), for the session that
+ * --cast records: the same program and the same words otherwise. The
+ * words before the command only: a command's own --cast is its own. */
+static char **without_cast(int argc, char **argv)
+{
+    static char *out[256];
+    int n = 0;
+    bool options = true;
+    for (int i = 0; i < argc && n < 255; i++) {
+        if (options && i > 0 && argv[i][0] != '-')
+            options = false;            /* the command word: getopt stopped here ("+") */
+        if (options && strcmp(argv[i], "--cast") == 0 && i + 1 < argc) {
+            i++;
+            continue;
+        }
+        if (options && strncmp(argv[i], "--cast=", 7) == 0)
+            continue;
+        out[n++] = argv[i];
+        /* an option's value is no command word */
+        if (options && i > 0 && i + 1 < argc && argv[i][0] == '-' && !strchr(argv[i], '=') &&
+            (strcmp(argv[i], "--world") == 0 || strcmp(argv[i], "--lang") == 0 ||
+             strcmp(argv[i], "--record") == 0 || strcmp(argv[i], "--student") == 0 ||
+             strcmp(argv[i], "--theme") == 0))
+            out[n++] = argv[++i];
+    }
+    out[n] = NULL;
+    return out;
+}
+
 int main(int argc, char **argv)
 {
     char datadir[PATH_MAX], world_path[PATH_MAX], localedir[PATH_MAX], state[PATH_MAX];
     const char *lang = NULL, *world_opt = NULL, *record_file = NULL, *student = NULL;
+    const char *cast_file = NULL;
     bool reset = false;
     int color = -1;
 
@@ -198,6 +234,7 @@ int main(int argc, char **argv)
         {"reset", no_argument, NULL, 'r'}, {"color", no_argument, NULL, 'c'},
         {"no-color", no_argument, NULL, 'C'}, {"no-pager", no_argument, NULL, 'P'},
         {"record", required_argument, NULL, 'R'}, {"student", required_argument, NULL, 'S'},
+        {"theme", required_argument, NULL, 'T'}, {"cast", required_argument, NULL, 'K'},
         {NULL, 0, NULL, 0},
     };
     int o;
@@ -215,9 +252,21 @@ int main(int argc, char **argv)
         case 'P': pager_disable(); break;
         case 'R': record_file = optarg; break;
         case 'S': student = optarg; break;
+        case 'T':
+            if (strcmp(optarg, "projector") != 0 && strcmp(optarg, "normal") != 0) {
+                fprintf(stderr, _("tutor: --theme takes projector or normal, not \"%1$s\"\n"),
+                        optarg);
+                return 2;
+            }
+            /* in the environment: a session under present or --cast has it too */
+            setenv("TUTOR_THEME", optarg, 1);
+            break;
+        case 'K': cast_file = optarg; break;
         default: usage(stderr); return 2;
         }
     }
+    if (cast_file)
+        return cast_session_run(cast_file, without_cast(argc, argv));
     term_init(color);
     /* the shells' scripts need neither a world nor a home (a package's
      * build writes them) */
@@ -240,6 +289,11 @@ int main(int argc, char **argv)
     if (optind < argc && strcmp(argv[optind], "serve") == 0) {
         struct serve_env env = {datadir, world_opt ? world_opt : world_path, state, reset};
         return serve_main(&env, argc - optind, argv + optind);
+    }
+
+    if (optind < argc && strcmp(argv[optind], "present") == 0) {
+        struct present_env env = {datadir, world_opt ? world_opt : world_path, state};
+        return finish_stdout(present_main(&env, argc - optind, argv + optind));
     }
 
     if (optind < argc && strcmp(argv[optind], "grade") == 0) {

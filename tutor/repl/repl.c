@@ -436,6 +436,15 @@ bool repl_confirm(struct repl *r, const char *question)
     return yes;
 }
 
+/* Called by readline once the prompt is shown and the terminal is its
+ * own (raw): from here a key typed is readline's, not the terminal
+ * driver's to echo, so this is when a presenter may start typing. */
+static int on_pre_input(void)
+{
+    term_mark_ready();
+    return 0;
+}
+
 /* Ctrl-] ends the line at once and marks it as the escape. */
 static int on_escape(int count, int key)
 {
@@ -621,6 +630,7 @@ void repl_open(struct repl *r, struct runtime *rt, const char *state_root)
     rl_bind_key(ESCAPE_CHAR, on_escape);
     rl_bind_key('\t', on_tab);
     rl_signal_event_hook = on_signal_event;
+    rl_pre_input_hook = on_pre_input;
     struct sigaction sa = {0};
     sa.sa_handler = on_sigint;
     sigemptyset(&sa.sa_mask);

@@ -105,10 +105,9 @@ static inline bool needs_care(const unsigned char *s)
 
 /* Written straight into the buffer, its room reserved once: every byte
  * of a mailbox's headers comes through here, most of them plain. */
-static void quoted(struct textbuf *b, const char *str)
+static void quoted(struct textbuf *b, const char *str, size_t len)
 {
     const unsigned char *s = (const unsigned char *)str;
-    size_t len = strlen(str);
     /* the most a byte can become is an escape of six ("\u001f") */
     if (len > (SIZE_MAX - 2) / 6 || !textbuf_reserve(b, len * 6 + 2))
         return;
@@ -179,7 +178,13 @@ void jsonout_string(struct jsonout *j, const char *s)
         return;
     }
     separate(j);
-    quoted(&j->b, s);
+    quoted(&j->b, s, strlen(s));
+}
+
+void jsonout_stringn(struct jsonout *j, const char *s, size_t len)
+{
+    separate(j);
+    quoted(&j->b, s, len);
 }
 
 void jsonout_int(struct jsonout *j, long long v)
@@ -194,6 +199,12 @@ void jsonout_int(struct jsonout *j, long long v)
     if (v < 0)
         *--d = '-';
     textbuf_add(&j->b, d, (size_t)(e - d));
+}
+
+void jsonout_raw(struct jsonout *j, const char *text, size_t len)
+{
+    separate(j);
+    textbuf_add(&j->b, text, len);
 }
 
 void jsonout_bool(struct jsonout *j, bool v)

@@ -35,8 +35,12 @@ void jsonout_array(struct jsonout *j);
 void jsonout_end(struct jsonout *j);    /* of the innermost object or array */
 void jsonout_key(struct jsonout *j, const char *key);       /* plain ASCII: written unescaped */
 void jsonout_string(struct jsonout *j, const char *s);       /* NULL or "" writes null */
+/* len bytes of s as a string, "" included; a NUL byte is escaped (\u0000) */
+void jsonout_stringn(struct jsonout *j, const char *s, size_t len);
 void jsonout_int(struct jsonout *j, long long v);
 void jsonout_bool(struct jsonout *j, bool v);
+/* a value the caller wrote as JSON (a number with a fraction: "1.250000") */
+void jsonout_raw(struct jsonout *j, const char *text, size_t len);
 void jsonout_null(struct jsonout *j);
 
 #endif

@@ -7,11 +7,15 @@
 #include <unistd.h>
 #include <wchar.h>
 
-#define SGR_CLIENT "\033[1;36m"     /* bold cyan: what the student typed */
-#define SGR_SERVER "\033[32m"       /* green: the server's words */
-#define SGR_INFO   "\033[2m"        /* dim: the tool speaking */
-#define SGR_ERROR  "\033[1;31m"
 #define SGR_RESET  "\033[0m"
+
+/* The colours of the normal theme, and of the projector's: bold and
+ * bright, nothing dim, which a projector in a lit room washes out. */
+static const char *SGR_CLIENT = "\033[1;36m";     /* bold cyan: what the student typed */
+static const char *SGR_SERVER = "\033[32m";       /* green: the server's words */
+static const char *SGR_INFO = "\033[2m";          /* dim: the tool speaking */
+static const char *SGR_ERROR = "\033[1;31m";
+static bool projector;
 
 static bool color;
 /* stdout was a terminal at the start: it still is one to the person
@@ -21,6 +25,14 @@ static bool stdout_tty;
 void term_init(int force)
 {
     stdout_tty = isatty(STDOUT_FILENO);
+    const char *theme = getenv("TUTOR_THEME");
+    projector = theme && strcmp(theme, "projector") == 0;
+    if (projector) {
+        SGR_CLIENT = "\033[1;96m";
+        SGR_SERVER = "\033[1;92m";
+        SGR_INFO = "\033[1;93m";
+        SGR_ERROR = "\033[1;91m";
+    }
     if (force >= 0) {
         color = force;
         return;
@@ -30,6 +42,18 @@ void term_init(int force)
 }
 
 bool term_color(void) { return color; }
+bool term_projector(void) { return projector; }
+
+void term_mark_ready(void)
+{
+    static int present = -1;
+    if (present < 0)
+        present = getenv("TUTOR_PRESENT") != NULL;
+    if (present) {
+        fputs(TERM_READY_MARK, stdout);
+        fflush(stdout);
+    }
+}
 
 void term_client(const char *line, size_t len, bool echo)
 {

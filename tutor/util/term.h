@@ -14,6 +14,9 @@
  * dumb; `force` 1 or 0 overrides (--color / --no-color), -1 decides. */
 void term_init(int force);
 bool term_color(void);
+/* The projector theme (TUTOR_THEME=projector, which --theme sets): high
+ * contrast, bold, no dim colours, for the back row of a lecture hall. */
+bool term_projector(void);
 
 /* Dialogue lines, control characters shown as with term_text. `echo` is
  * false when the line is already on the screen (readline showed what was
@@ -53,6 +56,13 @@ void term_lines(FILE *f, const char *s, size_t len);
  * text without spaces (Japanese), and go on at column `indent`. Ends with
  * a newline. */
 void term_wrap(FILE *f, const char *s, int col, int indent, int width);
+
+/* Under `tutor present` (TUTOR_PRESENT set in the environment), the
+ * prompt's "ready for a line" mark: a private OSC sequence the presenter
+ * takes out of the output and reads as "typing may start". A terminal
+ * that ever got one ignores it (an unknown OSC). Nothing otherwise. */
+#define TERM_READY_MARK "\033]7777;tutor-ready\007"
+void term_mark_ready(void);
 
 /* Display width of UTF-8 text (wcwidth), never bytes. */
 int term_width(const char *s);

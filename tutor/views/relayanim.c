@@ -57,12 +57,20 @@ static double clock_ms(void)
 
 /* The grid's attributes (cellgrid.h), A_PLAIN that of blank cells. Each
  * resets what came before; used only when term_color(). */
-static const char *const sgr[] = {
+static const char *const sgr_normal[] = {
     [A_PLAIN] = "\033[0m", [A_DIM] = "\033[0;2m", [A_TITLE] = "\033[0;1m",
     [A_HOST] = "\033[0;1m", [A_ROUTER] = "\033[0;1;36m", [A_SPEAKER] = "\033[0;1;30;43m",
     [A_DATA] = "\033[0;1;33m", [A_ACK] = "\033[0;1;32m", [A_ICMP] = "\033[0;1;35m",
     [A_DROP] = "\033[0;1;31m", [A_DOWN] = "\033[0;31m", [A_OK] = "\033[0;1;32m",
     [A_STATUS] = "\033[0;7m",
+};
+/* The projector theme's (term_projector): bold and bright, nothing dim. */
+static const char *const sgr_projector[] = {
+    [A_PLAIN] = "\033[0;1m", [A_DIM] = "\033[0;1;37m", [A_TITLE] = "\033[0;1;97m",
+    [A_HOST] = "\033[0;1;97m", [A_ROUTER] = "\033[0;1;96m", [A_SPEAKER] = "\033[0;1;30;103m",
+    [A_DATA] = "\033[0;1;93m", [A_ACK] = "\033[0;1;92m", [A_ICMP] = "\033[0;1;95m",
+    [A_DROP] = "\033[0;1;91m", [A_DOWN] = "\033[0;1;91m", [A_OK] = "\033[0;1;92m",
+    [A_STATUS] = "\033[0;1;7m",
 };
 
 /* ------------------------------------------------------------------------
@@ -255,7 +263,7 @@ int relayanim_run(struct sim *s, int src_node, uint32_t dst, const struct sim_me
     struct anim a = {.s = s, .t = t, .src = src_node, .dst = dst, .msg = -1, .bub_node = -1,
                      .fresh = -1, .skip_from = -1, .dst_node = topo_addr_owner(t, dst, NULL),
                      .speed = o && o->speed >= SPEED_MIN ? o->speed : 1.0};
-    cellgrid_init(&a.grid, term_color() ? sgr : NULL);
+    cellgrid_init(&a.grid, !term_color() ? NULL : term_projector() ? sgr_projector : sgr_normal);
     a.speed = a.speed > SPEED_MAX ? SPEED_MAX : a.speed;
     a.pos = calloc(t->n_nodes + 1, sizeof *a.pos);
     a.paths = calloc(t->n_links + 1, sizeof *a.paths);
