@@ -165,13 +165,18 @@ static void usage(FILE *f)
                        "  --version       show the version and exit\n\n"
                        "Commands (also at the prompt):\n"));
     repl_print_commands(f);
-    fprintf(f, "%s", _("\nServing real clients (not at the prompt):\n"
+    fprintf(f, "%s", _("\nOutside the prompt:\n"
                        "  serve --smtp ADDR:PORT --pop3 ADDR:PORT --dns ADDR:PORT\n"
                        "                  the world's servers on real sockets, for telnet, curl,\n"
                        "                  swaks, fetchmail and dig (tutor serve --help)\n"
                        "  grade LESSON SUBMISSION...\n"
                        "                  replay recorded sessions against the lesson's checks\n"
-                       "                  (tutor grade --help)\n"));
+                       "                  (tutor grade --help)\n"
+                       "  present DEMO|LESSON\n"
+                       "                  a demo for a class, typed into the prompt a key at a\n"
+                       "                  time; --notes follows it (tutor present --help)\n"
+                       "  replay FILE.cast\n"
+                       "                  play a recording made with --cast (tutor replay --help)\n"));
     fprintf(f, "%s", _("\nState (mailboxes, queues, history) is kept under $XDG_STATE_HOME/tutor\n"
                        "(~/.local/state/tutor when XDG_STATE_HOME is not set).\n"));
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/i18n.h"
+#include "util/utf8.h"
 
 /* What the next command collects from the directives before it. */
 struct pending {
@@ -162,12 +163,15 @@ int demo_load(const char *path, const char *lang, struct demo *d, char err[DEMO_
         return -1;
     }
     struct pending p = {0};
-    char line[DEMO_LINE_MAX + 2];
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
     int lineno = 0, rc = 0;
     size_t total = 0;
-    while (rc == 0 && fgets(line, sizeof line, f)) {
+    /* getline, not fgets: a NUL inside a line is seen, not taken for its end */
+    while (rc == 0 && (got = getline(&line, &cap, f)) >= 0) {
         lineno++;
-        size_t n = strlen(line);
+        size_t n = (size_t)got;
         total += n;
         if (total > DEMO_FILE_MAX) {
             snprintf(err, DEMO_ERROR_MAX, _("%1$s: longer than %2$u bytes: not a demo script"),
@@ -175,21 +179,23 @@ int demo_load(const char *path, const char *lang, struct demo *d, char err[DEMO_
             rc = -1;
             break;
         }
-        if (n && line[n - 1] != '\n' && !feof(f)) {
+        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' ||
+                     line[n - 1] == '\t'))
+            line[--n] = '\0';
+        if (n > DEMO_LINE_MAX) {
             snprintf(err, DEMO_ERROR_MAX, _("%1$s:%2$d: a line longer than %3$d bytes"), path,
                      lineno, DEMO_LINE_MAX);
             rc = -1;
             break;
         }
-        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' ||
-                     line[n - 1] == '\t'))
-            line[--n] = '\0';
-        if (memchr(line, '\0', n) || strpbrk(line, "\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c"
-                                                    "\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17"
-                                                    "\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f")) {
+        bool control = false;
+        for (size_t i = 0; i < n && !control; i++)
+            control = ((unsigned char)line[i] < 0x20 && line[i] != '\t') || line[i] == 0x7f;
+        if (control || !utf8_valid(line, n)) {
             snprintf(err, DEMO_ERROR_MAX,
-                     _("%1$s:%2$d: a control character: a demo script is text to type"), path,
-                     lineno);
+                     control ? _("%1$s:%2$d: a control character: a demo script is text to type")
+                             : _("%1$s:%2$d: not UTF-8: a demo script is UTF-8 text"),
+                     path, lineno);
             rc = -1;
             break;
         }
@@ -200,6 +206,7 @@ int demo_load(const char *path, const char *lang, struct demo *d, char err[DEMO_
     }
     bool read_error = ferror(f);
     fclose(f);
+    free(line);
     if (rc == -2 || (rc == 0 && read_error))
         snprintf(err, DEMO_ERROR_MAX, rc == -2 ? _("%1$s: out of memory, or more than %2$d steps")
                                                : _("%1$s: cannot read"),

@@ -49,6 +49,9 @@ struct present {
     size_t step;                        /* the next step to play, d.n at the end */
     size_t typed;                       /* bytes of its command typed */
     bool ready;                         /* the child waits for a line */
+    bool keys;                          /* a command of the child's reads keys itself */
+    unsigned char queue[64];            /* keys pressed while the child was busy */
+    size_t nqueue;
     bool takeover;                      /* the instructor types */
     bool hold_next;                     /* Ctrl-P: the next reply is held */
     enum hold hold;
@@ -59,7 +62,7 @@ struct present {
     size_t rewind_to, rewound;          /* stepping back: sent[rewound..rewind_to) to type */
     long long rewind_since;             /* ms, when the last line was typed again */
     int speed;                          /* bytes a key types; 0: the whole command */
-    char carry[sizeof TERM_READY_MARK]; /* the start of a ready mark a read cut short */
+    char carry[TERM_MARK_MAX];          /* the start of a mark a read cut short */
     size_t ncarry;
 };
 
@@ -194,38 +197,59 @@ static int start_child(struct present *p, char err[PTY_ERROR_MAX])
         return -1;
     }
     char *env[] = {p->env_state, (char *)"TUTOR_PRESENT=1", NULL};
-    p->ready = false;
-    p->ncarry = 0;
+    p->ready = p->keys = false;
+    p->ncarry = p->nqueue = 0;
     return pty_child_start(&p->child, p->argv, env, p->rows > 2 ? p->rows - 1 : p->rows, p->cols,
                            err);
 }
 
-/* The child's output, the ready marks taken out (and noted), a held
- * reply kept back. */
+/* The mark at s[0..n) (s[0] is ESC): its length, with *word and *wlen
+ * its word; 0 when it is no mark; -1 when it may be one cut short (the
+ * rest comes with the next read). */
+static int mark_at(const char *s, size_t n, const char **word, size_t *wlen)
+{
+    static const char prefix[] = TERM_MARK_PREFIX;
+    const size_t plen = sizeof prefix - 1;
+    if (memcmp(s, prefix, n < plen ? n : plen) != 0)
+        return 0;
+    if (n < plen)
+        return -1;
+    const char *end = memchr(s + plen, TERM_MARK_END, n - plen);
+    if (!end)
+        return n < TERM_MARK_MAX ? -1 : 0;
+    *word = s + plen;
+    *wlen = (size_t)(end - *word);
+    return (int)(end - s) + 1;
+}
+
+/* The child's output, its marks taken out (and noted), a held reply
+ * kept back. */
 static void child_output(struct present *p, const char *buf, size_t n)
 {
-    static const char mark[] = TERM_READY_MARK;
-    const size_t mlen = sizeof mark - 1;
-    char joined[CHUNK_MAX + sizeof mark];
+    char joined[CHUNK_MAX + TERM_MARK_MAX];
     memcpy(joined, p->carry, p->ncarry);
     memcpy(joined + p->ncarry, buf, n);
     n += p->ncarry;
     p->ncarry = 0;
     size_t out = 0;                     /* joined[0..out) is what remains, marks removed */
     for (size_t i = 0; i < n;) {
-        if (joined[i] == '\033') {
-            size_t have = n - i < mlen ? n - i : mlen;
-            if (memcmp(joined + i, mark, have) == 0) {
-                if (have < mlen) {
-                    /* cut short: the rest comes with the next read */
-                    memcpy(p->carry, joined + i, have);
-                    p->ncarry = have;
-                    break;
-                }
+        const char *word;
+        size_t wlen;
+        int m = joined[i] == '\033' ? mark_at(joined + i, n - i, &word, &wlen) : 0;
+        if (m < 0) {
+            memcpy(p->carry, joined + i, n - i);
+            p->ncarry = n - i;
+            break;
+        }
+        if (m > 0) {
+            if (wlen == 5 && memcmp(word, "ready", 5) == 0) {
                 p->ready = true;
-                i += mlen;
-                continue;
+                p->keys = false;
+            } else if (wlen == 4 && memcmp(word, "keys", 4) == 0) {
+                p->keys = true;
             }
+            i += (size_t)m;
+            continue;
         }
         joined[out++] = joined[i++];
     }
@@ -415,7 +439,15 @@ static int key(struct present *p, unsigned char c, char err[PTY_ERROR_MAX])
         return 0;
     }
     if (!p->ready) {
-        type(p, (char *)&c, 1);         /* a command that reads keys (relay --animate) */
+        if (p->keys || c == 0x03)
+            type(p, (char *)&c, 1);     /* a command that reads keys; Ctrl-C interrupts */
+        else if (p->nqueue < sizeof p->queue)
+            p->queue[p->nqueue++] = c;  /* typed ahead: the presenter's once the prompt is back */
+        return 0;
+    }
+    if (c == 0x03) {
+        type(p, (char *)&c, 1);         /* readline empties the line: the step starts again */
+        p->typed = 0;
         return 0;
     }
     const struct demo_step *s = &p->d.steps[p->step];
@@ -488,6 +520,19 @@ static int play(struct present *p)
             child_output(p, buf, (size_t)n);
             if (p->ready && !was_ready)
                 draw_status(p);         /* at the prompt: the status line is whole again */
+            /* the keys typed ahead, as far as the prompt takes them */
+            size_t q = 0;
+            int k = 0;
+            while (p->ready && q < p->nqueue && k == 0)
+                k = key(p, p->queue[q++], err);
+            memmove(p->queue, p->queue + q, p->nqueue - q);
+            p->nqueue -= q;
+            if (k < 0) {
+                fprintf(stderr, "tutor present: %s\n", err);
+                rc = 2;
+            }
+            if (k)
+                break;
             was_ready = p->ready;
         }
         if (fds[1].revents) {
@@ -645,14 +690,16 @@ int present_main(const struct present_env *env, int argc, char **argv)
     if (notes)
         return present_notes_follow(p.notes_path, what);
 
-    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-        fprintf(stderr, "%s", _("tutor present: a presentation needs a terminal (for a "
-                                "script of commands, pipe them into tutor)\n"));
-        return 2;
-    }
+    /* read first: a teacher checks a script without a terminal too */
     char err[DEMO_ERROR_MAX];
     if (load(env, what, &p.d, err) < 0) {
         fprintf(stderr, "tutor present: %s\n", err);
+        return 2;
+    }
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "%s", _("tutor present: a presentation needs a terminal (for a "
+                                "script of commands, pipe them into tutor)\n"));
+        demo_free(&p.d);
         return 2;
     }
     int rc = 2;

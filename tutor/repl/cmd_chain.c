@@ -74,6 +74,7 @@ static void keys_mode(bool on)
         t.c_cc[VMIN] = 1;
         t.c_cc[VTIME] = 0;
         changed = tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
+        term_mark_keys();
     } else if (!on && changed) {
         tcsetattr(STDIN_FILENO, TCSANOW, &saved);
         changed = false;

@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "utf8.h"
+
 void jsonout_begin(struct jsonout *j)
 {
     j->b.len = 0;
@@ -49,39 +51,6 @@ void jsonout_end(struct jsonout *j)
         textbuf_addc(&j->b, j->closer[j->depth--]);
 }
 
-/* The length of the well-formed UTF-8 sequence at s (RFC 3629 4), 0 when
- * the byte there starts none. */
-static size_t utf8_seq(const unsigned char *s, size_t left)
-{
-    unsigned char c = s[0];
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xbf;         /* the bounds of the second byte */
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        n = 2;
-    else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        if (c == 0xe0)
-            lo = 0xa0;                          /* no overlong form */
-        else if (c == 0xed)
-            hi = 0x9f;                          /* no surrogate */
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        if (c == 0xf0)
-            lo = 0x90;
-        else if (c == 0xf4)
-            hi = 0x8f;                          /* nothing past U+10FFFF */
-    } else
-        return 0;
-    if (left < n || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    return n;
-}
-
 /* A byte a string may hold as it is: printable ASCII but " and \. */
 static inline bool plain(unsigned char c)
 {
@@ -124,7 +93,7 @@ static void quoted(struct textbuf *b, const char *str, size_t len)
         if ((i = run) == len)
             break;
         unsigned char c = s[i];
-        size_t n = c >= 0x80 ? utf8_seq(s + i, len - i) : 0;
+        size_t n = c >= 0x80 ? utf8_seq_len(s + i, len - i) : 0;
         if (n) {
             memcpy(o, s + i, n);
             o += n;

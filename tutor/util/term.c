@@ -44,16 +44,19 @@ void term_init(int force)
 bool term_color(void) { return color; }
 bool term_projector(void) { return projector; }
 
-void term_mark_ready(void)
+static void mark(const char *word)
 {
     static int present = -1;
     if (present < 0)
         present = getenv("TUTOR_PRESENT") != NULL;
     if (present) {
-        fputs(TERM_READY_MARK, stdout);
+        printf("%s%s%c", TERM_MARK_PREFIX, word, TERM_MARK_END);
         fflush(stdout);
     }
 }
+
+void term_mark_ready(void) { mark("ready"); }
+void term_mark_keys(void) { mark("keys"); }
 
 void term_client(const char *line, size_t len, bool echo)
 {

@@ -57,12 +57,17 @@ void term_lines(FILE *f, const char *s, size_t len);
  * a newline. */
 void term_wrap(FILE *f, const char *s, int col, int indent, int width);
 
-/* Under `tutor present` (TUTOR_PRESENT set in the environment), the
- * prompt's "ready for a line" mark: a private OSC sequence the presenter
- * takes out of the output and reads as "typing may start". A terminal
- * that ever got one ignores it (an unknown OSC). Nothing otherwise. */
-#define TERM_READY_MARK "\033]7777;tutor-ready\007"
+/* Under `tutor present` (TUTOR_PRESENT set in the environment), marks for
+ * the presenter, which takes them out of the output: "ready" when the
+ * prompt waits for a line (typing may start), "keys" when a command reads
+ * keys itself (the relay's animation, chain: the instructor's keys go to
+ * it). Private OSC sequences, which a terminal that ever got one ignores.
+ * Nothing is written otherwise. */
+#define TERM_MARK_PREFIX "\033]7777;tutor-"
+#define TERM_MARK_END '\007'
+#define TERM_MARK_MAX 32                /* bytes of a whole mark */
 void term_mark_ready(void);
+void term_mark_keys(void);
 
 /* Display width of UTF-8 text (wcwidth), never bytes. */
 int term_width(const char *s);

@@ -142,6 +142,7 @@ static void keys_raw(void)
     raw.c_cc[VMIN] = 0;
     raw.c_cc[VTIME] = 0;
     tcsetattr(STDIN_FILENO, TCSADRAIN, &raw);
+    term_mark_keys();
 }
 
 static void keys_cooked(void)
