@@ -36,6 +36,8 @@ have_cmd curl || need="$need curl"
 have_cmd dig || need="$need dnsutils"
 have_cmd swaks || need="$need swaks"
 have_cmd fetchmail || need="$need fetchmail"
+# tests/present plays the recordings of --cast with the real asciinema
+have_cmd asciinema || need="$need asciinema"
 # the C.UTF-8 locale gettext and wcwidth rely on ships with libc-bin
 [ -e /usr/lib/locale/C.utf8 ] || [ -e /usr/lib/locale/C.UTF-8 ] || need="$need libc-bin"
 
