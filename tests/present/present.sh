@@ -44,6 +44,24 @@ check_not() {
 }
 keys() { w=$1; shift; tm send-keys -t "$w" "$@"; sleep 0.15; }
 
+# golden NAME WINDOW WHAT: the screen as tests/present/screens/NAME.txt
+# has it (tmux's way: capture-pane against a saved screen), the trailing
+# blank lines aside. REGEN=1 writes the file instead.
+golden() {
+    sleep 0.3
+    screen "$2" | sed -e 's/[[:space:]]*$//' | awk '{ l[NR] = $0 } $0 != "" { n = NR } END { for (i = 1; i <= n; i++) print l[i] }' >"$tmp/$1.txt"
+    if [ "${REGEN:-}" = 1 ]; then
+        cp "$tmp/$1.txt" "tests/present/screens/$1.txt"
+        ok "$3 (screen $1 written)"
+    elif diff -u "tests/present/screens/$1.txt" "$tmp/$1.txt" >"$tmp/$1.diff"; then
+        ok "$3 (screen $1)"
+    else
+        fail=$((fail + 1))
+        echo "FAILED  $3: the screen differs from tests/present/screens/$1.txt"
+        sed 's/^/        /' "$tmp/$1.diff" | head -40
+    fi
+}
+
 # start NAME COLSxROWS ARGS...: the tutor in a tmux session of its own
 # (NAME, the target of the checks); the shell around it notes the exit
 # status and whether the terminal came back as it was
@@ -68,9 +86,11 @@ check "Enter types the rest and runs it: mail server 2 greets" p '^220 mail.b.ex
 keys p Enter
 check "HELO's reply is held: the question instead" p 'What will mail server 2 answer to HELO\?'
 check_not "the 250 is not shown before the key" p '^250 mail.b.example'
+golden en-80x24-predict p "80x24: the question where the reply will be, the status line"
 keys p x
 check "a key shows the held reply" p '^250 mail.b.example'
 check_not "and the question is gone" p 'What will mail server 2'
+golden en-80x24-revealed p "80x24: the reply in the question's place"
 keys p Enter
 check "the deliberate mistake is held too" p 'RCPT before MAIL: what will it say\?'
 keys p x
@@ -87,6 +107,8 @@ check_not "the 503 is undone" p '^503'
 check "the steps before are typed again: HELO's 250 is back" p '^250 mail.b.example'
 check "the notes follow back" n 'Step 3 of 13: A deliberate mistake'
 check "and show the step's trap" n 'try "back"'
+golden en-80x24-back p "80x24: back at step 3, the 503 undone"
+golden en-80x24-notes n "80x24: the notes of step 3"
 keys p C-n
 check "Ctrl-N skips the mistake" p '^ 4/13 The envelope'
 keys p Enter
@@ -109,7 +131,7 @@ check "Ctrl-T again: the demo's next step" p '^ 7/13'
 i=0
 while [ $i -lt 4 ]; do keys p Enter; i=$((i + 1)); done
 keys p x
-check "the dot: queued" p '^250 2.0.0 Ok: queued as'
+check "the dot: queued, the same ID as every run of the world (its clock)" p '^250 2.0.0 Ok: queued as 4281D00001'
 keys p Enter Enter Enter
 check "the pause, then bob's mailbox holds the mail, its header added" p 'Received: from pc1.a.example'
 check "the end of the demo" p '13/13 the end'
@@ -125,6 +147,7 @@ keys j Enter
 check "the greeting" j '^220 mail.b.example'
 keys j Enter
 check "the question in Japanese" j 'HELO にメールサーバ2は何と答える'
+golden ja-160x48-predict j "160x48 in Japanese: the question, the status line on row 48"
 keys j x
 check "the reply" j '^250 mail.b.example'
 if tm capture-pane -t j -p -e | grep -q '1;92m\|92;1m\|\[1m.*\[92m'; then
