@@ -207,6 +207,23 @@ else
 fi
 
 # ------------------------------------------------------------------------
+# the bucket relay's demo: keys go to the animation while it reads them
+start r 100x30 --lang en present "$(pwd)/lessons/demos/bucket-relay.demo"
+keys r Enter
+check "dig's answer held, then" r 'Which number does the DNS give'
+keys r x
+check "shown" r '^198.51.100.25$'
+keys r Enter
+keys r x
+check "the routers on the way" r '4  gw.b.example'
+keys r Enter
+check "the relay animates on the prompt's terminal" r 'space: pause, then step'
+keys r q
+check "q goes to the animation, which stops" r 'Stopped at [0-9.]+ ms'
+check "and the demo goes on at step 4" r '^ 4/7 A weak point'
+keys r C-q
+
+# ------------------------------------------------------------------------
 # a lesson, and bad input
 start l 80x24 --lang en present 1
 check "a lesson: its first step types \"lesson 1\"" l '^ 1/[0-9]+ A mail, by hand'
