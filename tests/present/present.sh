@@ -209,6 +209,7 @@ fi
 # ------------------------------------------------------------------------
 # the bucket relay's demo: keys go to the animation while it reads them
 start r 100x30 --lang en present "$(pwd)/lessons/demos/bucket-relay.demo"
+check "the bucket relay's demo starts" r '^ 1/7 Names and numbers'
 keys r Enter
 check "dig's answer held, then" r 'Which number does the DNS give'
 keys r x

@@ -157,7 +157,8 @@ int pty_raw_enter(bool cooked_output)
     t.c_cflag |= CS8;
     t.c_cc[VMIN] = 1;
     t.c_cc[VTIME] = 0;
-    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &t) < 0)
+    /* TCSADRAIN, not TCSAFLUSH: a key pressed while the program started is kept */
+    if (tcsetattr(STDIN_FILENO, TCSADRAIN, &t) < 0)
         return -1;
     raw_on = true;
     return 0;
