@@ -86,7 +86,7 @@ asan:
 # once in $(FZ). `make fuzz-build` builds them and `make test` gives each a
 # short smoke run (tests/fuzz/run.sh); `make fuzz` is the long run, FUZZ_RUNS
 # executions per harness, its figures printed at the end.
-FUZZERS  = dnsview exchange smtp pop3 zone topology world mime record lesson received headers demo
+FUZZERS  = dnsview exchange smtp pop3 zone topology world mime record lesson received headers demo cast
 FZ       = $(B)/fuzz
 FUZZ_CFLAGS = -std=c17 -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 -pthread \
            -DTUTOR_VERSION='"$(VERSION)"' -Itutor -Inet-sim -Itests/fuzz -g -O1 \

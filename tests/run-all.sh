@@ -69,6 +69,8 @@ suite "80 columns at 80x24, en and ja (a pseudo-terminal)" /usr/bin/python3 test
 suite "relay animation (tmux)" sh tests/tty/relay-anim.sh build/tutor
 suite "tutor present: a demo on a projector (tmux)" sh tests/present/present.sh build/tutor
 suite "tutor present (sanitizers)" sh tests/present/present.sh build/asan/tutor
+suite "tutor replay: recordings played, checked, refused" sh tests/present/replay.sh build/tutor
+suite "tutor replay (sanitizers)" sh tests/present/replay.sh build/asan/tutor
 suite "tutor serve with real clients" sh tests/serve/run.sh build/tutor
 # fewer clients at once and no 10 MB message: the same paths, sooner
 suite "tutor serve with real clients (sanitizers)" sh tests/serve/run.sh build/asan/tutor quick

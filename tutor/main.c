@@ -25,6 +25,7 @@
 #include "host/runtime.h"
 #include "present/cast_session.h"
 #include "present/present.h"
+#include "present/replay.h"
 #include "serve/serve.h"
 #include "util/term.h"
 #include "host/world.h"
@@ -271,7 +272,8 @@ int main(int argc, char **argv)
         }
     }
     if (cast_file)
-        return cast_session_run(cast_file, without_cast(argc, argv));
+        return cast_session_run(cast_file, optind < argc ? argv[optind] : "tutor",
+                                without_cast(argc, argv));
     term_init(color);
     /* the shells' scripts need neither a world nor a home (a package's
      * build writes them) */
@@ -285,6 +287,10 @@ int main(int argc, char **argv)
         struct headers_env env = {datadir};
         return finish_stdout(headers_main(&env, argc - optind, argv + optind));
     }
+
+    /* a recording needs neither a world nor a home */
+    if (optind < argc && strcmp(argv[optind], "replay") == 0)
+        return finish_stdout(replay_main(argc - optind, argv + optind));
 
     if (!state_root(state)) {
         fprintf(stderr, "%s", _("tutor: no home folder to keep the state in: set HOME or "

@@ -15,7 +15,7 @@
 cd "$(dirname "$0")/../.." || exit 2
 [ $# -eq 2 ] || { echo "usage: sh tests/fuzz/run.sh FUZZ_DIR smoke|RUNS" >&2; exit 2; }
 dir=$1 mode=$2
-harnesses=${FUZZERS:-dnsview exchange smtp pop3 zone topology world mime record lesson received headers demo}
+harnesses=${FUZZERS:-dnsview exchange smtp pop3 zone topology world mime record lesson received headers demo cast}
 
 # The longest input each harness takes: a DNS message, a dialogue, a file.
 max_len() {

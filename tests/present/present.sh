@@ -194,6 +194,13 @@ print("ok", len(events), "events", len(markers), "markers")
 PY
 if [ $? = 0 ]; then ok "--cast: an asciicast v2, its header, events, markers a step, the resize ($(cat "$tmp/cast.out"))"
 else bad "--cast: $(cat "$tmp/cast.out")"; fi
+"$bin" replay --markers "$tmp/demo.cast" >"$tmp/markers" 2>&1
+"$bin" replay "$tmp/demo.cast" >"$tmp/replayed" 2>&1
+if grep -q '名乗る: HELO pc1.a.example' "$tmp/markers" && grep -q '250 mail.b.example' "$tmp/replayed"; then
+    ok "tutor replay plays the recording: its markers, its output"
+else
+    bad "tutor replay: $(head -3 "$tmp/markers") / $(head -c 300 "$tmp/replayed")"
+fi
 if command -v asciinema >/dev/null 2>&1; then
     # asciinema opens /dev/tty: script(1) gives it one
     if script -qec "asciinema cat '$tmp/demo.cast'" /dev/null >"$tmp/cat.out" 2>&1 &&

@@ -28,13 +28,12 @@ static void on_end(int sig)
     ended = 1;
 }
 
-int cast_session_run(const char *path, char **argv)
+int cast_session_run(const char *path, const char *title, char **argv)
 {
     int rows, cols;
     pty_term_size(&rows, &cols);
     char err[CAST_WRITE_ERROR_MAX > PTY_ERROR_MAX ? CAST_WRITE_ERROR_MAX : PTY_ERROR_MAX];
     struct cast_writer cast;
-    const char *title = argv[1] ? argv[1] : "tutor";
     if (cast_open(&cast, path, cols, rows, title, err) < 0) {
         fprintf(stderr, "tutor: --cast: %s\n", err);
         return 2;

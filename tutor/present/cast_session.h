@@ -10,9 +10,9 @@
 #define TUTOR_CAST_SESSION_H
 
 /* Runs this program with argv (argv[0] first, --cast already taken out)
- * on a pseudo-terminal the size of this one, recording to path. The
- * session's exit status, or 2 (said on stderr) when the recording or the
- * terminal could not be set up. */
-int cast_session_run(const char *path, char **argv);
+ * on a pseudo-terminal the size of this one, recording to path under
+ * `title` (the command's name). The session's exit status, or 2 (said on
+ * stderr) when the recording or the terminal could not be set up. */
+int cast_session_run(const char *path, const char *title, char **argv);
 
 #endif
