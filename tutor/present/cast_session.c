@@ -14,20 +14,6 @@
 
 #define CHUNK_MAX 8192                  /* bytes moved at a time */
 
-static volatile sig_atomic_t resized, ended;
-
-static void on_winch(int sig)
-{
-    (void)sig;
-    resized = 1;
-}
-
-static void on_end(int sig)
-{
-    (void)sig;
-    ended = 1;
-}
-
 int cast_session_run(const char *path, const char *title, char **argv)
 {
     int rows, cols;
@@ -47,17 +33,14 @@ int cast_session_run(const char *path, const char *title, char **argv)
     bool tty = isatty(STDIN_FILENO);
     if (tty)
         pty_raw_enter(false);
-    struct sigaction sa = {.sa_handler = on_winch}, se = {.sa_handler = on_end};
-    sigaction(SIGWINCH, &sa, NULL);
-    sigaction(SIGTERM, &se, NULL);
-    sigaction(SIGHUP, &se, NULL);
+    pty_catch_signals(false);
     signal(SIGPIPE, SIG_IGN);
 
     bool input_open = true;
     char buf[CHUNK_MAX];
-    while (!ended) {
-        if (resized) {
-            resized = 0;
+    while (!pty_ended) {
+        if (pty_resized) {
+            pty_resized = 0;
             pty_term_size(&rows, &cols);
             pty_child_resize(&child, rows, cols);
             cast_resize(&cast, cols, rows);
@@ -91,7 +74,7 @@ int cast_session_run(const char *path, const char *title, char **argv)
             pty_child_send(&child, buf, (size_t)n);
         }
     }
-    int rc = ended ? pty_child_stop(&child) : pty_child_reap(&child);
+    int rc = pty_ended ? pty_child_stop(&child) : pty_child_reap(&child);
     pty_raw_leave();
     if (cast_close(&cast, err) < 0) {
         fprintf(stderr, "tutor: --cast: %s\n", err);

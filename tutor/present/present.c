@@ -66,20 +66,6 @@ struct present {
     size_t ncarry;
 };
 
-static volatile sig_atomic_t resized, ended;
-
-static void on_winch(int sig)
-{
-    (void)sig;
-    resized = 1;
-}
-
-static void on_end(int sig)
-{
-    (void)sig;
-    ended = 1;
-}
-
 static long long now_ms(void)
 {
     struct timespec t;
@@ -478,11 +464,7 @@ static int play(struct present *p)
         return 2;
     }
     pty_raw_enter(false);
-    struct sigaction sw = {.sa_handler = on_winch}, se = {.sa_handler = on_end};
-    sigaction(SIGWINCH, &sw, NULL);
-    sigaction(SIGTERM, &se, NULL);
-    sigaction(SIGHUP, &se, NULL);
-    sigaction(SIGINT, &se, NULL);
+    pty_catch_signals(true);
     signal(SIGPIPE, SIG_IGN);
     show_str(p, "\033[0m\033[H\033[2J");
     set_region(p);
@@ -492,9 +474,9 @@ static int play(struct present *p)
     int rc = 0;
     char buf[CHUNK_MAX];
     bool was_ready = false;
-    while (!ended) {
-        if (resized) {
-            resized = 0;
+    while (!pty_ended) {
+        if (pty_resized) {
+            pty_resized = 0;
             pty_term_size(&p->rows, &p->cols);
             pty_child_resize(&p->child, p->rows > 2 ? p->rows - 1 : p->rows, p->cols);
             cast_resize(&p->cast, p->cols, p->rows);

@@ -24,20 +24,6 @@
 
 #define POLL_MS 200                     /* how often the file is read again */
 
-static volatile sig_atomic_t resized, ended;
-
-static void on_winch(int sig)
-{
-    (void)sig;
-    resized = 1;
-}
-
-static void on_end(int sig)
-{
-    (void)sig;
-    ended = 1;
-}
-
 static const char *field(const json_t *o, const char *key)
 {
     const char *s = json_string_value(json_object_get(o, key));
@@ -100,18 +86,14 @@ static void render(const json_t *o, bool tty, int cols)
 int present_notes_follow(const char *path, const char *source)
 {
     bool tty = isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
-    struct sigaction sw = {.sa_handler = on_winch}, se = {.sa_handler = on_end};
-    sigaction(SIGWINCH, &sw, NULL);
-    sigaction(SIGTERM, &se, NULL);
-    sigaction(SIGHUP, &se, NULL);
-    sigaction(SIGINT, &se, NULL);
+    pty_catch_signals(true);
     if (tty)
         pty_raw_enter(true);
     char *shown = NULL;
     bool live = false;                  /* a presentation seen running */
     bool waiting_said = false;
     int rc = 0;
-    while (!ended) {
+    while (!pty_ended) {
         int rows, cols;
         pty_term_size(&rows, &cols);
         char *text = fs_read_file(path, NULL);
@@ -121,8 +103,8 @@ int present_notes_follow(const char *path, const char *source)
         bool stale = o && (strcmp(mode, "ended") == 0 ||
                            kill((pid_t)json_integer_value(json_object_get(o, "pid")), 0) != 0);
         if (o && !(stale && !live)) {
-            if (!shown || strcmp(shown, text) != 0 || resized) {
-                resized = 0;
+            if (!shown || strcmp(shown, text) != 0 || pty_resized) {
+                pty_resized = 0;
                 render(o, tty, cols);
                 free(shown);
                 shown = text;

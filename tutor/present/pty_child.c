@@ -171,6 +171,30 @@ void pty_raw_leave(void)
     raw_on = false;
 }
 
+volatile sig_atomic_t pty_resized, pty_ended;
+
+static void on_winch(int sig)
+{
+    (void)sig;
+    pty_resized = 1;
+}
+
+static void on_end(int sig)
+{
+    (void)sig;
+    pty_ended = 1;
+}
+
+void pty_catch_signals(bool interrupt_too)
+{
+    struct sigaction sw = {.sa_handler = on_winch}, se = {.sa_handler = on_end};
+    sigaction(SIGWINCH, &sw, NULL);
+    sigaction(SIGTERM, &se, NULL);
+    sigaction(SIGHUP, &se, NULL);
+    if (interrupt_too)
+        sigaction(SIGINT, &se, NULL);
+}
+
 void pty_term_size(int *rows, int *cols)
 {
     struct winsize ws = {0};

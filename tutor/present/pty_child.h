@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #define PTY_ERROR_MAX 256
@@ -56,6 +57,12 @@ int pty_child_reap(struct pty_child *c);
  * once. */
 int pty_raw_enter(bool cooked_output);
 void pty_raw_leave(void);
+
+/* SIGWINCH sets pty_resized, SIGTERM and SIGHUP (and SIGINT, with
+ * `interrupt_too`) pty_ended: for a loop around poll, which they
+ * interrupt, to look at. */
+extern volatile sig_atomic_t pty_resized, pty_ended;
+void pty_catch_signals(bool interrupt_too);
 
 /* The size of the real terminal (standard output, else input); 80x24 when
  * it cannot be told. */
