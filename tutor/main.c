@@ -27,6 +27,7 @@
 #include "present/present.h"
 #include "present/replay.h"
 #include "serve/serve.h"
+#include "serve/watch.h"
 #include "util/term.h"
 #include "host/world.h"
 
@@ -170,6 +171,8 @@ static void usage(FILE *f)
                        "  serve --smtp ADDR:PORT --pop3 ADDR:PORT --dns ADDR:PORT\n"
                        "                  the world's servers on real sockets, for telnet, curl,\n"
                        "                  swaks, fetchmail and dig (tutor serve --help)\n"
+                       "  watch [--follow N] [--client ADDR] [--user NAME]\n"
+                       "                  a running serve's sessions, live (tutor watch --help)\n"
                        "  grade LESSON SUBMISSION...\n"
                        "                  replay recorded sessions against the lesson's checks\n"
                        "                  (tutor grade --help)\n"
@@ -301,6 +304,8 @@ int main(int argc, char **argv)
         struct serve_env env = {datadir, world_opt ? world_opt : world_path, state, reset};
         return serve_main(&env, argc - optind, argv + optind);
     }
+    if (optind < argc && strcmp(argv[optind], "watch") == 0)
+        return finish_stdout(watch_main(state, argc - optind, argv + optind));
 
     if (optind < argc && strcmp(argv[optind], "present") == 0) {
         struct present_env env = {datadir, world_opt ? world_opt : world_path, state};

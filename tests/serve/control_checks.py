@@ -238,11 +238,15 @@ def verbose_and_log():
         check(r is not None, "the DNS listener answers while logging")
         out = wait_for(lambda: "QUIT" in srv.stdout() and "dns udp" in srv.stdout() and srv.stdout(),
                        timeout=2) or srv.stdout()
-        who = r"#\d+ smtp 127\.0\.0\.1:%d \[\w+\] " % cport
-        check(re.search(who + r" -> EHLO x$", out, re.M),
-              "--verbose: '#N smtp 127.0.0.1:PORT [STATE]  -> EHLO x' (the client's line)", out[-1500:])
-        check(re.search(who + r"<-  250-mail\.a\.example$", out, re.M),
-              "--verbose: '#N smtp ... <-  250-mail.a.example' (the server's line)")
+        m = re.search(r"^#(\d+) smtp 127\.0\.0\.1:%d connected to mail\.a\.example" % cport,
+                      out, re.M)
+        check(m, "--verbose: '#N smtp 127.0.0.1:PORT connected to ...' once a session",
+              out[-1500:])
+        who = "#%s " % (m.group(1) if m else "?")
+        check(re.search("^" + who + r" -> EHLO x$", out, re.M),
+              "--verbose: '#N  -> EHLO x' (the client's line)", out[-1500:])
+        check(re.search("^" + who + r"<-  250-mail\.a\.example$", out, re.M),
+              "--verbose: '#N <-  250-mail.a.example' (the server's line)")
         check(re.search(r"^dns udp 127\.0\.0\.1:\d+  -> mail\.b\.example\. A", out, re.M),
               "--verbose: 'dns udp 127.0.0.1:PORT  -> mail.b.example. A'")
         check("\x1b" not in out, "--verbose: a client's escape bytes never reach the terminal raw",

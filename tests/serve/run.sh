@@ -1,7 +1,8 @@
 #!/bin/sh
 # `tutor serve` against real clients: curl (smtp:// and pop3://), dig,
 # swaks and fetchmail here; Python's smtplib and poplib and raw sockets in
-# the *_checks.py beside this file (load, SIGKILL, limits, logs, signals).
+# the *_checks.py beside this file (load, SIGKILL, limits, logs, signals,
+# and what `tutor watch` and --verbose show of it: watch_checks.py).
 # Every server listens on port 0 and is found through its ready line, so
 # runs never collide; every group of checks has its own XDG_STATE_HOME.
 #
@@ -337,6 +338,7 @@ python_checks dns_checks.py
 python_checks load_checks.py
 python_checks control_checks.py
 python_checks hostile_checks.py
+python_checks watch_checks.py
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -221,7 +221,7 @@ static void bash_script(FILE *f, const struct option *top, const struct option *
     for (size_t fam = 0; repl_families[fam]; fam++)
         for (const struct command *c = repl_families[fam]; c->name; c++)
             fprintf(f, " %s", c->name);
-    fputs(" serve grade present replay completion\" -- \"$_tutor_cur\")) ;;\n"
+    fputs(" serve watch grade present replay completion\" -- \"$_tutor_cur\")) ;;\n"
           "        esac\n"
           "        return\n"
           "    fi\n"

@@ -93,7 +93,8 @@ static void usage(FILE *f)
                        "One line with \"ready\" is printed once every listener is bound.\n"
                        "SIGTERM or SIGINT (Ctrl-C) closes the sessions and exits with 0.\n"
                        "AUTH is offered without TLS: this is a simulation, and passwords travel\n"
-                       "in the clear, as the lecture warns.\n"));
+                       "in the clear, as the lecture warns.\n"
+                       "tutor watch, in another terminal, shows the sessions live (tutor watch --help).\n"));
 }
 
 static int positive(const char *opt, const char *v, int max)
@@ -286,8 +287,8 @@ static void refuse(struct serve *sv, struct conn *c, enum stream_notice n)
         slog_line(sv, c, false, why, strlen(why));
         dprintf(c->fd, "%s\r\n", why);
     }
-    slog_event(sv, c, "busy", n == NOTICE_BUSY ? "too many clients from this address: refused"
-                                                : "too many clients of this listener: refused");
+    slog_event(sv, c, "busy", n == NOTICE_BUSY ? N_("too many clients from this address: refused")
+                                                : N_("too many clients of this listener: refused"));
     close(c->fd);
 }
 
@@ -463,6 +464,8 @@ static int poll_timeout(const struct serve *sv, long long now)
     }
     if (sv->relay_due && sv->relay_after_ms < next)
         next = sv->relay_after_ms;
+    if (sv->watch.paused_until_ms > now && sv->watch.paused_until_ms < next)
+        next = sv->watch.paused_until_ms;
     for (size_t i = 0; i < sv->n_ls; i++)
         if (sv->ls[i].paused_until_ms > now && sv->ls[i].paused_until_ms < next)
             next = sv->ls[i].paused_until_ms;
@@ -475,7 +478,7 @@ static void loop(struct serve *sv)
     struct pollfd *pf = NULL;
     struct conn **polled = NULL;
     for (;;) {
-        size_t need = 1 + 2 * sv->n_ls + 1 + sv->n_conns;
+        size_t need = 1 + 2 * sv->n_ls + 1 + SWATCH_POLLFDS + sv->n_conns;
         if (need > cap) {
             cap = need * 2;
             struct pollfd *p2 = realloc(pf, cap * sizeof *pf);
@@ -497,7 +500,11 @@ static void loop(struct serve *sv)
         }
         /* the worker's "stored" byte; a descriptor of -1 is not polled */
         pf[n++] = (struct pollfd){.fd = sync_fd(sv), .events = POLLIN};
-        size_t n_fixed = n, first_conn = n;
+        size_t n_fixed = n;
+        /* the watchers' socket and the watchers */
+        size_t first_watch = n, n_watch = swatch_poll_fill(sv, pf + n);
+        n += n_watch;
+        size_t first_conn = n;
         for (size_t i = 0; i < sv->n_conns; i++) {
             struct conn *c = sv->conns[i];
             short ev = conn_wants_input(c) && !c->eof ? POLLIN : 0;
@@ -514,6 +521,8 @@ static void loop(struct serve *sv)
         }
         if (rc > 0 && pf[0].revents)
             break;      /* SIGTERM or SIGINT */
+        if (rc > 0)
+            swatch_polled(sv, pf + first_watch, n_watch);
         for (size_t i = 0; rc > 0 && i < sv->n_ls; i++) {
             if (pf[1 + 2 * i].revents & POLLIN)
                 accept_clients(sv, &sv->ls[i]);
@@ -539,6 +548,7 @@ static void loop(struct serve *sv)
         free_closed(sv);
         if (sv->relay_due && now >= sv->relay_after_ms)
             run_relay(sv);
+        swatch_flush(sv);
     }
     free(pf);
     free(polled);
@@ -562,6 +572,7 @@ static void shut_down(struct serve *sv)
     /* mail accepted just before the stop still goes on its way */
     if (sv->relay_due)
         run_relay(sv);
+    swatch_stop(sv);
 }
 
 /* A message of the turn's batch could not be stored: its session is told
@@ -630,7 +641,7 @@ const struct option serve_options[] = {
 int serve_main(const struct serve_env *env, int argc, char **argv)
 {
     struct serve sv = {.max_sessions = MAX_SESSIONS, .max_per_client = MAX_PER_CLIENT,
-                       .sync = {.done_pipe = {-1, -1}}};
+                       .sync = {.done_pipe = {-1, -1}}, .watch = {.fd = -1}};
     const char *world_path = env->world, *log_path = NULL;
     int idle[SERVE_KINDS] = {SMTP_IDLE_S, POP3_IDLE_S, DNS_TCP_IDLE_S, HTTP_IDLE_S};
     bool reset = env->reset;
@@ -726,6 +737,8 @@ int serve_main(const struct serve_env *env, int argc, char **argv)
         fprintf(stderr, "tutor serve: %s\n", strerror(errno));
         goto out;
     }
+    /* before the worker thread: the socket's umask is for this thread alone */
+    swatch_listen(&sv, env->state_root);
     sync_start(&sv);
     say_ready(&sv);
     /* mail a stopped or killed server left in its queue goes on now */

@@ -63,10 +63,11 @@ static int answer(struct serve *sv, struct listener *l, const char *transport,
                   size_t n, uint8_t **resp, size_t *resp_len)
 {
     char err[RT_ERROR_MAX], question[300], said[300];
+    sv->dns_queries++;
     if (n >= 3 && q[2] & 0x80) {
         /* a response (QR set) is never answered: answering one would let
          * two servers, or a spoofed source, bounce datagrams forever */
-        if (sv->log.verbose || sv->log.json) {
+        if (slog_wanted(sv)) {
             describe_question(q, n, question);
             slog_dns(sv, transport, peer, question, "dropped: a response, not a query");
         }
@@ -74,7 +75,7 @@ static int answer(struct serve *sv, struct listener *l, const char *transport,
     }
     enum dns_outcome o = dns_exchange_outside(sv->rt, client, world_node_addr(l->node), q, n,
                                               strcmp(transport, "tcp") == 0, resp, resp_len, err);
-    if (sv->log.verbose || sv->log.json) {
+    if (slog_wanted(sv)) {
         describe_question(q, n, question);
         if (o == DNS_OK)
             describe_answer(*resp, *resp_len, said);

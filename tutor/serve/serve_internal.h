@@ -2,18 +2,23 @@
  * serve_internal — what the parts of `tutor serve` share: its listeners,
  * its connections and the loop that owns them. serve.c runs the loop,
  * serve_stream.c the SMTP and POP3 connections, serve_dns.c DNS over UDP
- * and TCP, serve_log.c what the instructor sees.
+ * and TCP, serve_log.c what the instructor sees, serve_who.c who each
+ * client says it is, serve_watch.c the watchers of `tutor watch`.
  */
 #ifndef TUTOR_SERVE_INTERNAL_H
 #define TUTOR_SERVE_INTERNAL_H
 
+#include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "mail/maildir_batch.h"
+#include "util/jsonout.h"
 #include "host/runtime.h"
 #include "serve_addr.h"
 #include "host/server.h"
@@ -28,6 +33,12 @@
 /* Output waiting for a slow reader: past this, the session's next lines
  * stay in its queue and the client's next commands are not read. */
 #define SERVE_OUT_HIGH (64u << 10)
+
+/* What the instructor's views keep of each session for a watcher that
+ * attaches later: the start of its last line (a row of the list shows
+ * no more) and who the client says it is. */
+#define SERVE_LAST_MAX 200
+#define SERVE_USER_MAX 128
 
 enum serve_kind { SERVE_SMTP, SERVE_POP3, SERVE_DNS, SERVE_HTTP };
 #define SERVE_KINDS 4
@@ -69,6 +80,18 @@ struct conn {
     bool held;                          /* replies wait for the mail they acknowledge */
     unsigned held_gen;                  /* in the batch of this number */
     bool store_failed;                  /* and that mail could not be stored */
+    size_t delivered;                   /* copies in that batch, told once stored */
+    /* what serve_log.c has shown of the session */
+    bool introduced;                    /* its service and client, once */
+    unsigned long lines;                /* dialogue lines, both ways */
+    char state[32];                     /* the script's state as last told */
+    char last[SERVE_LAST_MAX];          /* its last line, cut; NUL shown as ^@ */
+    bool last_from_client;
+    long long opened_ms;
+    /* serve_who.c: who the client says it is ("" until it says) */
+    char user[SERVE_USER_MAX];
+    bool user_from_auth;                /* AUTH or USER said it, not MAIL FROM */
+    unsigned char who_next;             /* what its next line holds */
 };
 
 struct serve_log {
@@ -76,6 +99,31 @@ struct serve_log {
     FILE *json;                         /* --log FILE, or NULL */
     const char *json_path;              /* its name, for rotating it */
     long json_size;                     /* bytes in it */
+};
+
+/* serve_watch.c: the watchers of `tutor watch` (watch_proto.h). A
+ * watcher never holds up the loop: what it has not read waits in its own
+ * buffer, up to WATCH_BACKLOG_MAX bytes, and past that it is dropped. */
+#define WATCH_MAX 8                     /* watchers at once */
+#define WATCH_BACKLOG_MAX (4u << 20)    /* unread bytes before a watcher is dropped */
+
+struct watcher {
+    int fd;                             /* -1: a free slot */
+    unsigned id;                        /* for serve's notes: watcher 3 */
+    char *buf;                          /* what it has not read yet */
+    size_t len, off, cap;
+};
+
+struct serve_watch {
+    int fd;                             /* the listening socket; -1 when none */
+    char path[PATH_MAX];
+    dev_t dev;                          /* the socket file bound, removed at the */
+    ino_t ino;                          /* end only if it is still that one */
+    struct watcher w[WATCH_MAX];
+    size_t n;                           /* slots in use */
+    unsigned next_id;
+    long long paused_until_ms;          /* out of descriptors: accept again then */
+    struct jsonout j;                   /* the event being written */
 };
 
 /* serve_sync.c: the worker that stores a batch while the loop goes on. */
@@ -110,6 +158,9 @@ struct serve {
     struct maildir_batch batch;
     unsigned batch_gen;                 /* its number */
     struct serve_sync sync;
+    struct serve_watch watch;
+    /* for the watchers' summary */
+    unsigned long sessions_total, stored, dns_queries;
 };
 
 long long serve_now_ms(void);
@@ -158,13 +209,59 @@ int conn_queue_out(struct conn *c, const void *p, size_t n);
 /* Writes what it can without waiting. -1 when the client has gone. */
 int conn_write(struct conn *c);
 
-/* serve_log.c */
-void slog_event(struct serve *sv, const struct conn *c, const char *event, const char *text);
-void slog_line(struct serve *sv, const struct conn *c, bool from_client, const char *line,
+/* serve_log.c: what the instructor sees of each session, on stdout
+ * (--verbose), in the JSON log (--log) and by the watchers. */
+/* Anyone looking: --verbose, --log or a watcher. */
+bool slog_wanted(const struct serve *sv);
+/* A session began: "connected to HOST (SCRIPT)". */
+void slog_open(struct serve *sv, struct conn *c, const char *host, const char *script);
+/* The tool's word about a session: "error", "busy" (a client refused). */
+void slog_event(struct serve *sv, struct conn *c, const char *event, const char *text);
+/* The session ended: `event` is close, gone, timeout, shutdown or error. */
+void slog_close(struct serve *sv, struct conn *c, const char *event, const char *text);
+void slog_line(struct serve *sv, struct conn *c, bool from_client, const char *line,
                size_t len);
+/* After the script took a line: its state, told when it changed. */
+void slog_state(struct serve *sv, struct conn *c);
+/* `n` copies of a message of the session are on disk (`where`: "mailbox"
+ * or "queue"). */
+void slog_stored(struct serve *sv, struct conn *c, size_t n, const char *where);
 /* A DNS exchange in one entry: the question and how it was answered. */
 void slog_dns(struct serve *sv, const char *transport, const char *peer, const char *question,
               const char *answer);
 void slog_info(struct serve *sv, const char *text);
+
+/* serve_who.c: who the client says it is, from its lines (AUTH PLAIN and
+ * LOGIN, POP3's USER and APOP, else the envelope's MAIL FROM; a web mail
+ * form's user=), read before the script takes each one in the script's
+ * `state`. True when c->user changed. */
+bool who_line(struct conn *c, const char *state, const char *line, size_t len);
+
+/* serve_watch.c */
+/* Opens STATE/serve.sock (watch_proto.h); when it cannot, says why on
+ * stderr and serve goes on without watchers. */
+void swatch_listen(struct serve *sv, const char *state_root);
+/* Tells the watchers serve stops, closes them and removes the socket. */
+void swatch_stop(struct serve *sv);
+/* Its descriptors for poll(), at most SWATCH_POLLFDS: how many it put
+ * at pf; swatch_polled takes them back after poll(). */
+#define SWATCH_POLLFDS (1 + WATCH_MAX)
+size_t swatch_poll_fill(const struct serve *sv, struct pollfd *pf);
+void swatch_polled(struct serve *sv, const struct pollfd *pf, size_t n);
+/* Writes what waits, without waiting: at the end of each turn. */
+void swatch_flush(struct serve *sv);
+bool swatch_on(const struct serve *sv);
+/* The events (watch_proto.h); nothing is done without a watcher. */
+void swatch_open(struct serve *sv, const struct conn *c);
+void swatch_line(struct serve *sv, const struct conn *c, bool from_client, const char *line,
+                 size_t len);
+void swatch_state(struct serve *sv, const struct conn *c);
+void swatch_user(struct serve *sv, const struct conn *c);
+void swatch_note(struct serve *sv, const struct conn *c, const char *event, const char *text);
+void swatch_close(struct serve *sv, const struct conn *c, const char *event, const char *text);
+void swatch_stored(struct serve *sv, const struct conn *c, size_t n, const char *where);
+void swatch_dns(struct serve *sv, const char *transport, const char *peer, const char *question,
+                const char *answer);
+void swatch_info(struct serve *sv, const char *text);
 
 #endif

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "serve_internal.h"
+#include "util/i18n.h"
 
 int conn_queue_out(struct conn *c, const void *p, size_t n)
 {
@@ -203,10 +204,7 @@ void stream_open(struct serve *sv, struct conn *c)
         stream_close(sv, c, "error", NULL);
         return;
     }
-    char text[512];
-    snprintf(text, sizeof text, "connected to %s (%s)",
-             l->node->hostname ? l->node->hostname : l->node->name, srv_script(l->srv));
-    slog_event(sv, c, "connect", text);
+    slog_open(sv, c, l->node->hostname ? l->node->hostname : l->node->name, srv_script(l->srv));
     stream_flush(sv, c);
 }
 
@@ -215,6 +213,7 @@ static void feed(struct serve *sv, struct conn *c, const char *line, size_t len,
     slog_line(sv, c, true, line, len);
     /* the script's deliveries join the turn's batch, its replies wait */
     size_t waiting = sv->batch.n;
+    unsigned long queued = sv->rt->queued;
     sv->rt->batch = &sv->batch;
     sv->rt->batch_owner = c;
     session_input_line(c->s, line, len, bare_lf);
@@ -222,7 +221,14 @@ static void feed(struct serve *sv, struct conn *c, const char *line, size_t len,
     if (sv->batch.n != waiting) {
         c->held = true;
         c->held_gen = sv->batch_gen;
+        /* a full batch commits itself (MAILDIR_BATCH_MAX) in the middle of
+         * a line at most once: a message has fewer recipients */
+        c->delivered += sv->batch.n > waiting ? sv->batch.n - waiting
+                                              : sv->batch.n + MAILDIR_BATCH_MAX - waiting;
     }
+    slog_state(sv, c);
+    if (sv->rt->queued != queued)      /* a relay queue's file is durable at once */
+        slog_stored(sv, c, sv->rt->queued - queued, "queue");
     int pause = session_take_pause(c->s);
     if (pause > 0)
         c->paused_until_ms = serve_now_ms() + pause;
@@ -281,6 +287,9 @@ void stream_release(struct serve *sv, unsigned gen)
         if (!c->held || c->held_gen != gen)
             continue;
         c->held = false;
+        if (c->delivered && !c->store_failed)
+            slog_stored(sv, c, c->delivered, "mailbox");
+        c->delivered = 0;
         if (c->closed)
             continue;
         if (c->store_failed) {
@@ -344,17 +353,18 @@ void stream_close(struct serve *sv, struct conn *c, const char *event, const cha
     static const struct {
         const char *event, *text;
     } says[] = {
-        {"close", "closed"},
-        {"gone", "the client went away"},
-        {"timeout", "idle too long: closed"},
-        {"shutdown", "the server is stopping: closed"},
-        {"error", "closed after an error"},
+        /* English in the log; the instructor's language on the screens */
+        {"close", N_("closed")},
+        {"gone", N_("the client went away")},
+        {"timeout", N_("idle too long: closed")},
+        {"shutdown", N_("the server is stopping: closed")},
+        {"error", N_("closed after an error")},
     };
     const char *text = event;
     for (size_t i = 0; i < sizeof says / sizeof says[0]; i++)
         if (strcmp(says[i].event, event) == 0)
             text = says[i].text;
-    slog_event(sv, c, event, text);
+    slog_close(sv, c, event, text);
     if (c->s) {
         session_end(c->s);
         c->s = NULL;
