@@ -17,20 +17,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mail/mime_charset.h"
 #include "serve_internal.h"
 
 enum who_next { WHO_COMMAND, WHO_PLAIN, WHO_LOGIN_USER };
-
-static int b64_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
 
 /* Base64 (RFC 4648 4) into out: the bytes decoded, or -1 when it is not
  * base64 or does not fit. */
@@ -42,7 +32,7 @@ static int b64_decode(const char *s, size_t len, char *out, size_t cap)
     while (len > 0 && (s[len - 1] == '=' || s[len - 1] == ' '))
         len--;
     for (size_t i = 0; i < len; i++) {
-        int v = b64_value((unsigned char)s[i]);
+        int v = mime_b64_value(s[i]);
         if (v < 0)
             return -1;
         acc = acc << 6 | (unsigned)v;
