@@ -1,6 +1,8 @@
 /* compose — see compose.h. */
 #include "compose.h"
 
+#include "util/i18n.h"
+
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -78,15 +80,15 @@ int compose_addresses(const char *list, char **out, size_t *n, char err[MIME_ERR
         compose_addr_spec(entry, spec);
         if (spec[0] || strspn(entry, " \t") != strlen(entry)) {
             if (!address_ok(spec)) {
-                snprintf(err, MIME_ERROR_MAX, "\"%s\" is not a mail address", entry);
+                snprintf(err, MIME_ERROR_MAX, _("\"%1$s\" is not a mail address"), entry);
                 return -1;
             }
             if (*n >= COMPOSE_RCPTS_MAX) {
-                snprintf(err, MIME_ERROR_MAX, "more than %d recipients", COMPOSE_RCPTS_MAX);
+                snprintf(err, MIME_ERROR_MAX, _("more than %1$d recipients"), COMPOSE_RCPTS_MAX);
                 return -1;
             }
             if (!(out[*n] = strdup(spec))) {
-                snprintf(err, MIME_ERROR_MAX, "out of memory");
+                snprintf(err, MIME_ERROR_MAX, "%s", _("out of memory"));
                 return -1;
             }
             (*n)++;

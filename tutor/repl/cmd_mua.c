@@ -326,6 +326,13 @@ static int send_mail(struct repl *r, struct send_args a)
     if (!ascii || compose_addresses(a.to, rcpts, &n_rcpts, err) < 0 ||
         (a.cc && compose_addresses(a.cc, rcpts, &n_rcpts, err) < 0)) {
         term_error(_("send: %1$s"), err);
+        /* "send -s hello there bob@b.example": the subject's second word
+         * was taken for a recipient */
+        size_t first = a.to ? strcspn(a.to, " \t,") : 0;
+        if (a.subject && first && !memchr(a.to, '@', first) && a.to[first])
+            term_info(_("a subject of more than one word goes in quotes: "
+                        "send -s \"%1$s ...\" ADDRESS"),
+                      a.subject);
         goto done;
     }
     if (n_rcpts == 0) {
