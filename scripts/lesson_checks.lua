@@ -40,10 +40,67 @@ rcpts, status, attempts, last_error}.
 A lesson's checks.lua defines functions in the table `checks`:
   function checks.NAME(ctx) return ok, actual end
 with ctx = {events, all, lang, world = world, step = the step's object}; it
-may use the helpers below (lines_sent, replies, said).
+may use the helpers below (lines_sent, replies, said), and those of the
+table `lib` that every lesson's checks want (lib.say, lib.this_step,
+lib.command_of, lib.words, lib.set, lib.as_user).
 ]]
 
 checks = {}
+
+-- ------------------------------------------------------------------------
+-- What lessons' checks.lua files share, so that each is not written again
+-- in every one.
+lib = {}
+
+-- en or ja, as the student reads.
+function lib.say(ctx, en, ja)
+  return ctx.lang == "ja" and ja or en
+end
+
+-- The step the events of this call belong to (0 when nothing happened in
+-- it yet).
+function lib.this_step(ctx)
+  local e = ctx.events[1]
+  return e and e.step or 0
+end
+
+-- The name and the arguments of a command event.
+function lib.command_of(e)
+  return string.match(e.text or "", "^(%S+)%s*(.*)$")
+end
+
+-- The words of a text, in small letters.
+function lib.words(text)
+  local w = {}
+  for x in string.gmatch(text or "", "%S+") do w[#w + 1] = string.lower(x) end
+  return w
+end
+
+-- A list as a set: set{"a", "b"}.a is true.
+function lib.set(list)
+  local s = {}
+  for _, n in ipairs(list) do s[n] = true end
+  return s
+end
+
+-- Whose mail client each event of this step ran in, from the logins of
+-- the whole lesson (the client starts as alice's); calls fn(e, user) for
+-- each event of this step, and returns what fn returns first.
+function lib.as_user(ctx, fn)
+  local user, step = "alice", lib.this_step(ctx)
+  for _, e in ipairs(ctx.all) do
+    if e.kind == "command" and e.rc == 0 then
+      local name, args = lib.command_of(e)
+      local who = name == "login" and string.match(args, "^(%S+)")
+      if who then user = string.match(who, "^[^@]+") end
+    end
+    if e.step == step then
+      local r = fn(e, user)
+      if r then return r end
+    end
+  end
+  return false
+end
 
 local SAY = {
   en = {

@@ -1,20 +1,6 @@
 -- Checks of lesson 02 that need code.
 
-local function say(ctx, en, ja)
-  return ctx.lang == "ja" and ja or en
-end
-
--- The step the events of this call belong to (0 when nothing happened in
--- it yet).
-local function this_step(ctx)
-  local e = ctx.events[1]
-  return e and e.step or 0
-end
-
--- The name and the arguments of a command event.
-local function command_of(e)
-  return string.match(e.text or "", "^(%S+)%s*(.*)$")
-end
+local say, this_step, command_of, as_user = lib.say, lib.this_step, lib.command_of, lib.as_user
 
 -- The line was dropped: a POP3 session in which messages were marked
 -- (DELE) closed without QUIT, so it never reached the UPDATE state.
@@ -60,25 +46,6 @@ function checks.whole_header(ctx)
                       "このステップではまだメールを読んでいません")
   end
   return false, say(ctx, "you ran: ", "実行したコマンド: ") .. table.concat(ran, ", ")
-end
-
--- Whose mail client each event of this step ran in, from the logins of
--- the whole lesson (the client starts as alice's); calls fn(e, user) for
--- each event of this step, and returns what fn returns first.
-local function as_user(ctx, fn)
-  local user, step = "alice", this_step(ctx)
-  for _, e in ipairs(ctx.all) do
-    if e.kind == "command" and e.rc == 0 then
-      local name, args = command_of(e)
-      local who = name == "login" and string.match(args, "^(%S+)")
-      if who then user = string.match(who, "^[^@]+") end
-    end
-    if e.step == step then
-      local r = fn(e, user)
-      if r then return r end
-    end
-  end
-  return false
 end
 
 -- The mail was checked (inbox or check) in a mail client other than bob's

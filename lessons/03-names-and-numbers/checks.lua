@@ -1,14 +1,6 @@
 -- Checks of lesson 03 that need code.
 
-local function say(ctx, en, ja)
-  return ctx.lang == "ja" and ja or en
-end
-
-local function words(s)
-  local t = {}
-  for w in string.gmatch(s or "", "%S+") do t[#t + 1] = string.lower(w) end
-  return t
-end
+local say, words = lib.say, lib.words
 
 -- Does one of the words match one of the patterns?
 local function has_word(ws, pats)

@@ -1,23 +1,8 @@
 -- Checks of lesson 05 that need code: what was true of the network (a
 -- queue full, a link down, a node tapped) when a command ran.
 
-local function say(ctx, en, ja)
-  return ctx.lang == "ja" and ja or en
-end
+local say, words, set = lib.say, lib.words, lib.set
 
-local function words(text)
-  local w = {}
-  for x in string.gmatch(text, "%S+") do w[#w + 1] = string.lower(x) end
-  return w
-end
-
--- The nodes on the way between pc1 and mail.b.example, by every name and
--- number tap takes for them; and those between pc1 and mail.a.example.
-local function set(list)
-  local s = {}
-  for _, n in ipairs(list) do s[n] = true end
-  return s
-end
 local TO_B = set({"gw-a", "gw.a.example", "192.0.2.1", "203.0.113.1",
                   "r1", "r1.net.example", "203.0.113.2", "203.0.113.5", "203.0.113.49",
                   "r2", "r2.net.example", "203.0.113.6", "203.0.113.9", "203.0.113.145",

@@ -1,20 +1,6 @@
 -- Checks of lesson 06 that need code.
 
-local function say(ctx, en, ja)
-  return ctx.lang == "ja" and ja or en
-end
-
--- The step the events of this call belong to (0 when nothing happened in
--- it yet).
-local function this_step(ctx)
-  local e = ctx.events[1]
-  return e and e.step or 0
-end
-
--- The name and the arguments of a command event.
-local function command_of(e)
-  return string.match(e.text or "", "^(%S+)%s*(.*)$")
-end
+local say, this_step, command_of, as_user = lib.say, lib.this_step, lib.command_of, lib.as_user
 
 -- The address in a MAIL FROM:<...> or a From: line, in small letters.
 local function address_in(text)
@@ -61,25 +47,6 @@ function checks.forged_from(ctx)
   end
   return false, say(ctx, "you have typed no From: line after DATA in this step",
                     "このステップではまだ DATA の後に From: 行を打っていません")
-end
-
--- Whose mail client each event of this step ran in, from the logins of
--- the whole lesson (the client starts as alice's); calls fn(e, user) for
--- each event of this step, and returns what fn returns first.
-local function as_user(ctx, fn)
-  local user, step = "alice", this_step(ctx)
-  for _, e in ipairs(ctx.all) do
-    if e.kind == "command" and e.rc == 0 then
-      local name, args = command_of(e)
-      local who = name == "login" and string.match(args, "^(%S+)")
-      if who then user = string.match(who, "^[^@]+") end
-    end
-    if e.step == step then
-      local r = fn(e, user)
-      if r then return r end
-    end
-  end
-  return false
 end
 
 -- The mail was checked (inbox or check) in a mail client other than bob's.

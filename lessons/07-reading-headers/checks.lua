@@ -1,27 +1,8 @@
 -- Checks of lesson 07 that need code: a Received: line typed in a header,
 -- and what was tapped when a request with a password went out.
 
-local function say(ctx, en, ja)
-  return ctx.lang == "ja" and ja or en
-end
-
--- The step the events of this call belong to (0 when nothing happened in
--- it yet).
-local function this_step(ctx)
-  local e = ctx.events[1]
-  return e and e.step or 0
-end
-
--- The name and the arguments of a command event.
-local function command_of(e)
-  return string.match(e.text or "", "^(%S+)%s*(.*)$")
-end
-
-local function set(list)
-  local s = {}
-  for _, n in ipairs(list) do s[n] = true end
-  return s
-end
+local say, this_step, command_of = lib.say, lib.this_step, lib.command_of
+local set, as_user = lib.set, lib.as_user
 
 -- The nodes between pc1 and www.freemail.example, by every name and
 -- number tap takes for them (pc1, gw-a, r1, freemail).
@@ -134,25 +115,6 @@ end
 function checks.received_in_body(ctx)
   local header, body = received_lines(ctx)
   return header == 0 and body > 0, ""
-end
-
--- Whose mail client each event of this step ran in, from the logins of
--- the whole lesson (the client starts as alice's); calls fn(e, user) for
--- each event of this step, and returns what fn returns first.
-local function as_user(ctx, fn)
-  local user, step = "alice", this_step(ctx)
-  for _, e in ipairs(ctx.all) do
-    if e.kind == "command" and e.rc == 0 then
-      local name, args = command_of(e)
-      local who = name == "login" and string.match(args, "^(%S+)")
-      if who then user = string.match(who, "^[^@]+") end
-    end
-    if e.step == step then
-      local r = fn(e, user)
-      if r then return r end
-    end
-  end
-  return false
 end
 
 -- The mail was checked (inbox or check) in a mail client other than bob's.
