@@ -15,22 +15,15 @@ static void decoded(struct jsonout *j, const char *s)
     free(v);
 }
 
-static void member(struct jsonout *j, const char *key, const char *s)
-{
-    jsonout_key(j, key);
-    jsonout_string(j, s);
-}
-
-static void flag(struct jsonout *j, const char *key, bool v)
-{
-    jsonout_key(j, key);
-    jsonout_bool(j, v);
-}
+/* Members named by literals: their keys' lengths are the compiler's, not
+ * counted again for each of a mailbox's hops. */
+#define member(j, key, s) (JSONOUT_KEY(j, key), jsonout_string(j, s))
+#define flag(j, key, v) (JSONOUT_KEY(j, key), jsonout_bool(j, v))
+#define number_from_1(j, key, i) (JSONOUT_KEY(j, key), number_or_null(j, i))
 
 /* A 0-based number counted from 1, null for -1. */
-static void number_from_1(struct jsonout *j, const char *key, int i)
+static void number_or_null(struct jsonout *j, int i)
 {
-    jsonout_key(j, key);
     if (i >= 0)
         jsonout_int(j, i + 1);
     else
@@ -85,7 +78,7 @@ static void hop_json(struct jsonout *j, const struct trace *t, size_t i)
         trace_date_iso(h->when, d);
     member(j, "date", d);
     long long s;
-    jsonout_key(j, "delay_s");
+    JSONOUT_KEY(j, "delay_s");
     if (trace_delay(t, i, &s))
         jsonout_int(j, s);
     else
@@ -101,17 +94,17 @@ static void hop_json(struct jsonout *j, const struct trace *t, size_t i)
 void trace_json(struct jsonout *j, const struct trace *t, const char *where, size_t index)
 {
     jsonout_object(j);
-    jsonout_key(j, "source");
+    JSONOUT_KEY(j, "source");
     jsonout_object(j);
     member(j, "file", where);
-    jsonout_key(j, "message");
+    JSONOUT_KEY(j, "message");
     jsonout_int(j, (long long)index);
     jsonout_end(j);
     member(j, "from", t->from);
-    jsonout_key(j, "subject");
+    JSONOUT_KEY(j, "subject");
     decoded(j, t->subject);
     member(j, "message_id", t->message_id);
-    jsonout_key(j, "hops");
+    JSONOUT_KEY(j, "hops");
     jsonout_array(j);
     for (size_t i = 0; i < t->n; i++)
         hop_json(j, t, i);
@@ -120,7 +113,7 @@ void trace_json(struct jsonout *j, const struct trace *t, const char *where, siz
     const struct trace_origin *o = &t->origin;
     char text[TRACE_TEXT_MAX];
     trace_origin_reason(t, text);
-    jsonout_key(j, "origin");
+    JSONOUT_KEY(j, "origin");
     jsonout_object(j);
     member(j, "kind", origin_kinds[o->kind]);
     number_from_1(j, "hop", o->hop);
@@ -129,7 +122,7 @@ void trace_json(struct jsonout *j, const struct trace *t, const char *where, siz
     member(j, "reason", text);
     jsonout_end(j);
 
-    jsonout_key(j, "hints");
+    JSONOUT_KEY(j, "hints");
     jsonout_array(j);
     for (size_t i = 0; i < t->nhints; i++) {
         const struct trace_hint *h = &t->hints[i];

@@ -56,12 +56,32 @@ void msg_unfold(const char *v, size_t len, char *out, size_t size)
     while (len && (v[len - 1] == ' ' || v[len - 1] == '\t' || v[len - 1] == '\r' ||
                    v[len - 1] == '\n'))
         len--;
+    if (!size)
+        return;
+    /* a line at a time, copied whole: a header's fields are read for
+     * every message of a mailbox */
     size_t o = 0;
-    for (size_t k = 0; k < len && o + 1 < size; k++)
-        if (v[k] != '\r' && v[k] != '\n')
-            out[o++] = v[k];
-    if (size)
-        out[o] = '\0';
+    for (size_t k = 0; k < len && o + 1 < size;) {
+        const char *nl = memchr(v + k, '\n', len - k);
+        size_t end = nl ? (size_t)(nl - v) : len, n = end - k;
+        const char *cr = memchr(v + k, '\r', n);
+        if (cr && cr == v + end - 1) {
+            n--;                                /* its CR LF */
+            cr = NULL;
+        }
+        if (!cr) {
+            if (n > size - 1 - o)
+                n = size - 1 - o;
+            memcpy(out + o, v + k, n);
+            o += n;
+        } else {
+            for (size_t i = k; i < k + n && o + 1 < size; i++)
+                if (v[i] != '\r')
+                    out[o++] = v[i];
+        }
+        k = end + 1;
+    }
+    out[o] = '\0';
 }
 
 static bool take_first(const char *v, size_t vlen, void *ud)

@@ -193,18 +193,18 @@ static iconv_t readers_get(struct readers *r, const char *cs)
     if (r->opens >= READERS_OPENS_MAX)
         return MIME_NO_ICONV;
     r->opens++;
-    if (r->slot[old].cs[0] && r->slot[old].cd != MIME_NO_ICONV)
-        iconv_close(r->slot[old].cd);
+    if (r->slot[old].cs[0])
+        mime_reader_give(r->slot[old].cs, r->slot[old].cd);
     strcpy(r->slot[old].cs, cs);
     r->slot[old].used = r->clock;
-    return r->slot[old].cd = mime_open_from(cs);
+    return r->slot[old].cd = mime_reader_take(cs);
 }
 
 static void readers_close(struct readers *r)
 {
     for (size_t k = 0; k < READERS_MAX; k++)
-        if (r->slot[k].cs[0] && r->slot[k].cd != MIME_NO_ICONV)
-            iconv_close(r->slot[k].cd);
+        if (r->slot[k].cs[0])
+            mime_reader_give(r->slot[k].cs, r->slot[k].cd);
 }
 
 /* Appends s[0..n), in the charset cs, as UTF-8; cs was asked for lately,

@@ -16,6 +16,7 @@
 #include "mime_charset.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +201,91 @@ iconv_t mime_open_from(const char *cs)
 {
     const char *meant = mime_charset_lookup(cs, true);
     return iconv_open("UTF-8", meant ? meant : cs);
+}
+
+/* ------------------------------------------------------------------------
+ * Descriptors kept open, a few a thread: opening one (glibc reads its
+ * gconv modules for it) costs more than decoding the Subject it is for,
+ * and a mailbox's messages ask for the same few charsets again and again.
+ * A thread's cache is closed when the thread ends; the main thread's is
+ * still pointed to from its thread-local variable when it exits.
+ */
+#define KEPT_MAX 4
+
+struct kept {
+    struct {
+        char cs[MIME_CHARSET_NAME_MAX + 1];
+        iconv_t cd;
+    } slot[KEPT_MAX];
+    unsigned next;                      /* the slot given up next when all are used */
+};
+
+static pthread_key_t kept_key;
+static pthread_once_t kept_once = PTHREAD_ONCE_INIT;
+static _Thread_local struct kept *kept_here;
+
+static void kept_close(void *p)
+{
+    struct kept *k = p;
+    for (size_t i = 0; i < KEPT_MAX; i++)
+        if (k->slot[i].cs[0])
+            iconv_close(k->slot[i].cd);
+    free(k);
+}
+
+static void kept_key_make(void)
+{
+    if (pthread_key_create(&kept_key, kept_close) != 0)
+        kept_key = (pthread_key_t)-1;
+}
+
+static struct kept *kept_get(void)
+{
+    if (kept_here)
+        return kept_here;
+    pthread_once(&kept_once, kept_key_make);
+    struct kept *k = calloc(1, sizeof *k);
+    if (k && (kept_key == (pthread_key_t)-1 || pthread_setspecific(kept_key, k) != 0)) {
+        free(k);
+        k = NULL;
+    }
+    return kept_here = k;
+}
+
+iconv_t mime_reader_take(const char *cs)
+{
+    struct kept *k = kept_get();
+    for (size_t i = 0; k && i < KEPT_MAX; i++) {
+        if (k->slot[i].cs[0] && strcmp(k->slot[i].cs, cs) == 0) {
+            iconv_t cd = k->slot[i].cd;
+            k->slot[i].cs[0] = '\0';
+            iconv(cd, NULL, NULL, NULL, NULL);  /* its initial shift state */
+            return cd;
+        }
+    }
+    return mime_open_from(cs);
+}
+
+void mime_reader_give(const char *cs, iconv_t cd)
+{
+    if (cd == MIME_NO_ICONV)
+        return;
+    struct kept *k = kept_get();
+    if (!k || strlen(cs) > MIME_CHARSET_NAME_MAX) {
+        iconv_close(cd);
+        return;
+    }
+    size_t at = KEPT_MAX;
+    for (size_t i = 0; i < KEPT_MAX && at == KEPT_MAX; i++)
+        if (!k->slot[i].cs[0])
+            at = i;
+    if (at == KEPT_MAX) {
+        at = k->next;
+        k->next = (k->next + 1) % KEPT_MAX;
+        iconv_close(k->slot[at].cd);
+    }
+    strcpy(k->slot[at].cs, cs);
+    k->slot[at].cd = cd;
 }
 
 /* ISO-2022-JP rewritten as EUC-JP, byte for byte, so that EUC-JP-MS (which

@@ -66,6 +66,12 @@ const char *mime_charset_lookup(const char *cs, bool always);
  * caller closes it with iconv_close. */
 iconv_t mime_open_from(const char *cs);
 
+/* The same, from this thread's few kept open (in its initial shift state)
+ * when it has one for cs; mime_reader_give hands it back when done, to be
+ * kept or closed. A descriptor taken is the caller's alone until then. */
+iconv_t mime_reader_take(const char *cs);
+void mime_reader_give(const char *cs, iconv_t cd);
+
 /* Appends to b what cd makes of *in (*left bytes, borrowed), then what
  * takes cd back to its initial shift state (so ISO-2022-JP ends in ASCII);
  * b grows as iconv asks, from room for `room` bytes. 0 when done; -1 when

@@ -4,6 +4,7 @@
 #include "message.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +27,14 @@ static long long days_from_civil(long long y, int m, int d)
 /* The offset of a zone, in minutes east of UTC; false when it is none. */
 static bool zone_offset(const char *z, int *minutes)
 {
-    if ((z[0] == '+' || z[0] == '-') && strlen(z) == 5 && strspn(z + 1, "0123456789") == 4) {
-        int v = atoi(z + 1);
-        *minutes = (z[0] == '-' ? -1 : 1) * (v / 100 * 60 + v % 100);
+    if (z[0] == '+' || z[0] == '-') {
+        for (int i = 1; i <= 4; i++)
+            if (z[i] < '0' || z[i] > '9')
+                return false;
+        if (z[5])
+            return false;
+        int h = (z[1] - '0') * 10 + (z[2] - '0'), m = (z[3] - '0') * 10 + (z[4] - '0');
+        *minutes = (z[0] == '-' ? -1 : 1) * (h * 60 + m);
         return true;
     }
     static const struct {
@@ -53,28 +59,36 @@ static bool zone_offset(const char *z, int *minutes)
 
 /* The words of a date, its comments ("(JST)") and commas read as white
  * space: at most `max`, each cut out of s (up to its first 255 bytes). */
+enum { D_WORD, D_GAP, D_OPEN, D_CLOSE, D_END };
+static const unsigned char date_class[256] = {
+    ['\0'] = D_END, [' '] = D_GAP,   ['\t'] = D_GAP,   ['\r'] = D_GAP,
+    ['\n'] = D_GAP, [','] = D_GAP,   ['('] = D_OPEN,   [')'] = D_CLOSE,
+};
+
 static int date_words(const char *s, const char *w[], size_t wlen[], int max)
 {
     int n = 0, depth = 0;
     const char *start = NULL;
     for (size_t i = 0;; i++) {
-        char c = i < RECEIVED_TEXT_MAX - 1 ? s[i] : '\0';
-        bool gap = c == '\0' || depth > 0 || c == '(' || c == ',' || c == ' ' || c == '\t' ||
-                   c == '\r' || c == '\n';
-        if (c == '(')
+        unsigned char c = i < RECEIVED_TEXT_MAX - 1 ? (unsigned char)s[i] : '\0';
+        unsigned cls = date_class[c];
+        if (depth == 0 && (cls == D_WORD || cls == D_CLOSE)) {  /* a stray ")" is a word's */
+            if (!start)
+                start = s + i;
+            continue;
+        }
+        if (cls == D_OPEN)
             depth++;
-        else if (c == ')' && depth > 0)
+        else if (cls == D_CLOSE)
             depth--;
-        if (gap && start) {
+        if (start) {
             w[n] = start;
             wlen[n] = (size_t)(s + i - start);
             start = NULL;
             if (++n == max)
                 return n;
-        } else if (!gap && !start) {
-            start = s + i;
         }
-        if (c == '\0')
+        if (cls == D_END)
             return n;
     }
 }
@@ -254,86 +268,88 @@ static size_t lex(const char *s, const char *end, struct tok *t, size_t max)
     return n;
 }
 
-static void put(char *dst, size_t size, const char *s, size_t len)
+/* Tests of eight bytes at once (little-endian), from "Bit Twiddling
+ * Hacks": each marks bytes by their high bits. zero_bytes and
+ * bytes_below() (haszero, hasless) are exact for the first byte they
+ * mark, and may mark bytes after it too; exact_zero_bytes marks exactly
+ * the zero bytes. Only the first mark of a union of them is used, and
+ * it is exact: a false mark comes after a true one of the same test. */
+#define ONES 0x0101010101010101u
+#define HIGHS 0x8080808080808080u
+static inline uint64_t zero_bytes(uint64_t x) { return (x - ONES) & ~x & HIGHS; }
+static inline uint64_t bytes_below(uint64_t x, unsigned char n) { return (x - ONES * n) & ~x & HIGHS; }
+static inline uint64_t exact_zero_bytes(uint64_t x)
 {
-    while (len && IS_SPACE(*s)) {
-        s++;
-        len--;
-    }
-    while (len && IS_SPACE(s[len - 1]))
-        len--;
-    if (len >= size)
-        len = size - 1;
-    /* one line: white space of a folded field is one space */
-    size_t k = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (IS_SPACE(c)) {
-            if (dst[k - 1] == ' ')      /* k > 0: the ends are trimmed */
-                continue;
-            c = ' ';
-        }
-        dst[k++] = c;
-    }
-    dst[k] = '\0';
+    const uint64_t lows = ~HIGHS;
+    return ~(((x & lows) + lows) | x | lows);
 }
 
-/* What raw_text stops at: white space, and what tells where the date is. */
-enum { RAW_SPACE = 1, RAW_OPEN = 2, RAW_CLOSE = 4, RAW_SEMI = 8 };
-static const unsigned char raw_class[256] = {
-    [' '] = RAW_SPACE,  ['\t'] = RAW_SPACE, ['\n'] = RAW_SPACE, ['\v'] = RAW_SPACE,
-    ['\f'] = RAW_SPACE, ['\r'] = RAW_SPACE, ['('] = RAW_OPEN,   [')'] = RAW_CLOSE,
-    [';'] = RAW_SEMI,
-};
-
-/* The field as one line into raw[size] (as put() does it), and where the
- * date starts: after the last ";" outside comments (NULL when none). One
- * pass, a word copied at a time, as every byte of a mailbox's Received:
- * lines comes through here. Cut short, a word whose first byte has no room
- * (with the space before it) is dropped; the rest of a word is kept to the
- * last byte there is room for. */
-static const char *raw_text(char *raw, size_t size, const char *s, size_t len)
+/* s[0..len) as one line into out[size]: trimmed, each run of white
+ * space (a folded field's line ends too) one space, cut at size - 1 bytes
+ * (a space the cut leaves at the end dropped). Its length. With `semi`,
+ * also where the date starts: after the last ";" outside comments (NULL
+ * when there is none), into *semi.
+ *
+ * Every byte of a mailbox's Received: lines comes through here, so the
+ * text is copied eight bytes at a time, to the next byte that asks for
+ * more than a copy: white space other than one space after a word (a
+ * line end, a tab, a second space), a control character (copied as it
+ * is), and with `semi` the ( ) ; that tell where the date is. */
+static size_t collapse(char *out, size_t size, const char *s, size_t len, const char **semi)
 {
-    const char *semi = NULL;
+    size_t cap = size - 1, k = 0, i = 0;
     int depth = 0;
-    size_t k = 0, i = 0;
-    while (i < len) {
-        while (i < len && raw_class[(unsigned char)s[i]] == RAW_SPACE)
-            i++;
+    if (semi)
+        *semi = NULL;
+    while (i < len && (k < cap || semi)) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        while (i + 8 <= len && k + 8 <= cap) {
+            uint64_t x;
+            memcpy(&x, s + i, 8);
+            memcpy(out + k, &x, 8);             /* past where it stops too: overwritten */
+            uint64_t spaces = exact_zero_bytes(x ^ (ONES * ' '));
+            /* a space is a second one after a space, or one at the start */
+            uint64_t after_space = k == 0 || out[k - 1] == ' ' ? 0x80u : 0;
+            uint64_t stop = bytes_below(x, ' ') | (spaces & ((spaces << 8) | after_space));
+            if (semi)
+                stop |= zero_bytes(x ^ (ONES * '(')) | zero_bytes(x ^ (ONES * ')')) |
+                        zero_bytes(x ^ (ONES * ';'));
+            if (stop) {
+                size_t n = (size_t)__builtin_ctzll(stop) / 8;
+                i += n;
+                k += n;
+                break;
+            }
+            i += 8;
+            k += 8;
+        }
         if (i == len)
             break;
-        size_t word = i;
-        for (;;) {
-            while (i < len && !raw_class[(unsigned char)s[i]])
-                i++;
-            if (i == len)
-                break;
-            unsigned char c = raw_class[(unsigned char)s[i]];
-            if (c == RAW_SPACE)
-                break;
-            if (c == RAW_OPEN)
-                depth++;
-            else if (c == RAW_CLOSE && depth > 0)
-                depth--;
-            else if (c == RAW_SEMI && depth == 0)
-                semi = s + i;
-            i++;
+#endif
+        unsigned char c = (unsigned char)s[i++];
+        if (IS_SPACE(c)) {
+            if (k > 0 && k < cap && out[k - 1] != ' ')
+                out[k++] = ' ';
+            continue;
         }
-        size_t n = i - word, from = word;
-        if (k + 2 < size) {
-            if (k)
-                raw[k++] = ' ';
-        } else {
-            from++;                     /* no room for its first byte */
-            n--;
-        }
-        if (n > size - 1 - k)
-            n = size - 1 - k;
-        memcpy(raw + k, s + from, n);
-        k += n;
+        if (c == '(')
+            depth++;
+        else if (c == ')' && depth > 0)
+            depth--;
+        else if (c == ';' && depth == 0 && semi)
+            *semi = s + i - 1;
+        if (k < cap)
+            out[k++] = (char)c;
     }
-    raw[k] = '\0';
-    return semi;
+    if (k > 0 && out[k - 1] == ' ')
+        k--;
+    out[k] = '\0';
+    return k;
+}
+
+static void put(char *dst, size_t size, const char *s, size_t len)
+{
+    collapse(dst, size, s, len, NULL);
 }
 
 static void append(char *dst, size_t size, const char *s, size_t len)
@@ -343,6 +359,22 @@ static void append(char *dst, size_t size, const char *s, size_t len)
         dst[used++] = ' ';
     dst[used] = '\0';
     put(dst + used, size - used, s, len);
+}
+
+/* A token appended to a clause: an atom holds no white space, so it is
+ * copied as it is (most of a field's words are atoms). */
+static void append_token(char *dst, size_t size, const struct tok *x)
+{
+    if (x->kind != TOK_ATOM) {
+        append(dst, size, x->s, x->len);
+        return;
+    }
+    size_t used = strlen(dst);
+    if (used && used + 1 < size)
+        dst[used++] = ' ';
+    size_t n = x->len < size - 1 - used ? x->len : size - 1 - used;
+    memcpy(dst + used, x->s, n);
+    dst[used + n] = '\0';
 }
 
 /* "[" s "]", s cut to its first 200 bytes: an address literal as written,
@@ -512,7 +544,8 @@ void received_parse(const char *value, size_t len, struct received_hop *h)
 {
     clear(h);
     const char *end = value + len;
-    const char *semi = raw_text(h->raw, sizeof h->raw, value, len);
+    const char *semi;
+    collapse(h->raw, sizeof h->raw, value, len, &semi);
     struct tok t[RECEIVED_TOKENS_MAX];
     size_t n = lex(value, semi ? semi : end, t, RECEIVED_TOKENS_MAX);
     enum clause at = C_NONE;
@@ -550,14 +583,14 @@ void received_parse(const char *value, size_t len, struct received_hop *h)
                     put(h->ip, sizeof h->ip, x->s, x->len);
                 append(h->from, sizeof h->from, lit, l);
             } else {
-                append(h->from, sizeof h->from, x->s, x->len);
+                append_token(h->from, sizeof h->from, x);
             }
             break;
-        case C_BY: append(h->by, sizeof h->by, x->s, x->len); break;
-        case C_VIA: append(h->via, sizeof h->via, x->s, x->len); break;
-        case C_WITH: append(h->with, sizeof h->with, x->s, x->len); break;
-        case C_ID: append(h->id, sizeof h->id, x->s, x->len); break;
-        case C_FOR: append(h->for_, sizeof h->for_, x->s, x->len); break;
+        case C_BY: append_token(h->by, sizeof h->by, x); break;
+        case C_VIA: append_token(h->via, sizeof h->via, x); break;
+        case C_WITH: append_token(h->with, sizeof h->with, x); break;
+        case C_ID: append_token(h->id, sizeof h->id, x); break;
+        case C_FOR: append_token(h->for_, sizeof h->for_, x); break;
         case C_NONE: break;
         }
     }

@@ -321,22 +321,22 @@ enum field_id {
 };
 
 static const struct {
-    const char *name;
+    const char *name, *lower;
     size_t len;
 } field_names[F_COUNT] = {
-#define NAMED(s) {s, sizeof s - 1}
-    [F_FROM] = NAMED("From"),
-    [F_SUBJECT] = NAMED("Subject"),
-    [F_DATE] = NAMED("Date"),
-    [F_MESSAGE_ID] = NAMED("Message-ID"),
-    [F_ORIGINATING_IP] = NAMED("X-Originating-IP"),
-    [F_ERRORS_TO] = NAMED("Errors-To"),
-    [F_RETURN_PATH] = NAMED("Return-Path"),
-    [F_X_MAILER] = NAMED("X-Mailer"),
-    [F_USER_AGENT] = NAMED("User-Agent"),
-    [F_X_SCRIPTNAME] = NAMED("X-Scriptname"),
-    [F_X_PHP_SCRIPT] = NAMED("X-PHP-Script"),
-    [F_X_PHP_ORIGINATING_SCRIPT] = NAMED("X-PHP-Originating-Script"),
+#define NAMED(s, l) {s, l, sizeof s - 1}
+    [F_FROM] = NAMED("From", "from"),
+    [F_SUBJECT] = NAMED("Subject", "subject"),
+    [F_DATE] = NAMED("Date", "date"),
+    [F_MESSAGE_ID] = NAMED("Message-ID", "message-id"),
+    [F_ORIGINATING_IP] = NAMED("X-Originating-IP", "x-originating-ip"),
+    [F_ERRORS_TO] = NAMED("Errors-To", "errors-to"),
+    [F_RETURN_PATH] = NAMED("Return-Path", "return-path"),
+    [F_X_MAILER] = NAMED("X-Mailer", "x-mailer"),
+    [F_USER_AGENT] = NAMED("User-Agent", "user-agent"),
+    [F_X_SCRIPTNAME] = NAMED("X-Scriptname", "x-scriptname"),
+    [F_X_PHP_SCRIPT] = NAMED("X-PHP-Script", "x-php-script"),
+    [F_X_PHP_ORIGINATING_SCRIPT] = NAMED("X-PHP-Originating-Script", "x-php-originating-script"),
 #undef NAMED
 };
 
@@ -346,17 +346,30 @@ struct header_fields {
     struct received_field f[F_COUNT];   /* the first of each name; value NULL when absent */
 };
 
+/* Whether a field's name is `lower` (lower-case ASCII), in any case: a
+ * loop of its own, not strncasecmp, which asks the locale a byte. */
+static bool named(const char *name, const char *lower, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c + ('a' - 'A'));
+        if (c != lower[i])
+            return false;
+    }
+    return true;
+}
+
 static bool gather(const char *name, size_t nlen, const char *v, size_t len, void *ud)
 {
     struct header_fields *g = ud;
-    if (nlen == 8 && strncasecmp(name, "Received", 8) == 0) {
+    if (nlen == 8 && named(name, "received", 8)) {
         if (g->nreceived < RECEIVED_HOPS_MAX)
             g->received[g->nreceived++] = (struct received_field){v, len};
         return false;
     }
     for (size_t i = 0; i < F_COUNT; i++)
-        if (nlen == field_names[i].len && !g->f[i].value &&
-            strncasecmp(name, field_names[i].name, nlen) == 0)
+        if (nlen == field_names[i].len && !g->f[i].value && named(name, field_names[i].lower, nlen))
             g->f[i] = (struct received_field){v, len};
     return false;
 }

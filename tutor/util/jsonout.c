@@ -124,11 +124,12 @@ static void quoted(struct textbuf *b, const char *str, size_t len)
     b->len = (size_t)(o - b->p);
 }
 
-void jsonout_key(struct jsonout *j, const char *key)
+void jsonout_key(struct jsonout *j, const char *key) { jsonout_keyn(j, key, strlen(key)); }
+
+void jsonout_keyn(struct jsonout *j, const char *key, size_t n)
 {
     separate(j);
     /* a key is the program's own word: nothing in it to escape */
-    size_t n = strlen(key);
     if (textbuf_reserve(&j->b, n + 3)) {
         char *o = j->b.p + j->b.len;
         o[0] = '"';

@@ -34,6 +34,9 @@ void jsonout_object(struct jsonout *j);
 void jsonout_array(struct jsonout *j);
 void jsonout_end(struct jsonout *j);    /* of the innermost object or array */
 void jsonout_key(struct jsonout *j, const char *key);       /* plain ASCII: written unescaped */
+void jsonout_keyn(struct jsonout *j, const char *key, size_t n);
+/* a key that is a literal, its length counted by the compiler */
+#define JSONOUT_KEY(j, literal) jsonout_keyn((j), "" literal, sizeof literal - 1)
 void jsonout_string(struct jsonout *j, const char *s);       /* NULL or "" writes null */
 /* len bytes of s as a string, "" included; a NUL byte is escaped (\u0000) */
 void jsonout_stringn(struct jsonout *j, const char *s, size_t len);
