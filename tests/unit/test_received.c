@@ -193,6 +193,20 @@ static void test_not_a_hop(void **state)
     assert_string_equal(h.rdns, "");
     assert_true(h.authenticated);
     assert_true(h.tls);
+    /* TLS without AUTH: the "A" of the cipher's name after the first
+     * word ("TLS_AES_...") is no RFC 3848 letter (it was read as one) */
+    static const char esmtps[] = " from mail5.maple.example ([203.0.113.48] helo=mail5.maple.example)"
+                                 " by mail.bravo.ne.example with esmtps  (TLS1.3) tls"
+                                 " TLS_AES_256_GCM_SHA384 (Exim 4.94.2) id 17rS5u-btvrTi-wk";
+    received_parse(esmtps, sizeof esmtps - 1, &h);
+    assert_false(h.authenticated);
+    assert_true(h.tls);
+    parse(" from a.example by b.example with ESMTPX id 1; 1 Jan 2020 00:00:00 +0000", &h);
+    assert_false(h.authenticated);
+    assert_false(h.tls);
+    parse(" from a.example by b.example with LMTPSA id 1; 1 Jan 2020 00:00:00 +0000", &h);
+    assert_true(h.authenticated);
+    assert_true(h.tls);
     /* a negative hour is no time (it overflowed once, found by fuzz_received) */
     assert_int_equal(received_date("18 Mar 2002 -558038586:00 -0000", &t), -1);
     assert_int_equal(received_date("18 Mar 2002 99999999999:00 -0000", &t), -1);

@@ -2,13 +2,13 @@
 #include "received.h"
 
 #include "message.h"
+#include "util/ascii.h"
 
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* ------------------------------------------------------------------------
  * Dates (RFC 5322 3.3, with 4.3's obsolete forms).
@@ -44,7 +44,7 @@ static bool zone_offset(const char *z, int *minutes)
                  {"EDT", -4}, {"CST", -6}, {"CDT", -5}, {"MST", -7}, {"MDT", -6},
                  {"PST", -8}, {"PDT", -7}, {"JST", 9}};
     for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++) {
-        if (strcasecmp(z, zones[i].name) == 0) {
+        if (ascii_eq(z, zones[i].name)) {
             *minutes = zones[i].hours * 60;
             return true;
         }
@@ -410,8 +410,8 @@ static bool looks_like_ip(const char *s, size_t len)
  * "(may be forged)" inside (sendmail). */
 static bool helo_word(const struct tok *t)
 {
-    return t->kind == TOK_ATOM && ((t->len == 4 && strncasecmp(t->s, "HELO", 4) == 0) ||
-                                   (t->len >= 5 && strncasecmp(t->s, "helo=", 5) == 0));
+    return t->kind == TOK_ATOM && ((t->len == 4 && ascii_eqn(t->s, "helo", 4)) ||
+                                   (t->len >= 5 && ascii_eqn(t->s, "helo=", 5)));
 }
 
 static void tcp_info(struct received_hop *h, const char *s, size_t len)
@@ -431,14 +431,14 @@ static void tcp_info(struct received_hop *h, const char *s, size_t len)
         if (t[i].kind == TOK_COMMENT) {
             char inner[RECEIVED_TEXT_MAX];
             put(inner, sizeof inner, t[i].s, t[i].len);
-            if (strcasecmp(inner, "may be forged") == 0)
+            if (ascii_eq(inner, "may be forged"))
                 h->may_be_forged = true;
             continue;
         }
         if (t[i].kind == TOK_LITERAL) {
             const char *a = t[i].s;
             size_t l = t[i].len;
-            if (l > 5 && strncasecmp(a, "IPv6:", 5) == 0) {
+            if (l > 5 && ascii_eqn(a, "ipv6:", 5)) {
                 a += 5;
                 l -= 5;
             }
@@ -447,12 +447,12 @@ static void tcp_info(struct received_hop *h, const char *s, size_t len)
         }
         if (t[i].kind != TOK_ATOM)
             continue;
-        if (t[i].len == 4 && strncasecmp(t[i].s, "HELO", 4) == 0 && i + 1 < n) {
+        if (t[i].len == 4 && ascii_eqn(t[i].s, "helo", 4) && i + 1 < n) {
             put(h->helo, sizeof h->helo, t[i + 1].s, t[i + 1].len);
             i++;
-        } else if (t[i].len > 5 && strncasecmp(t[i].s, "helo=", 5) == 0) {
+        } else if (t[i].len > 5 && ascii_eqn(t[i].s, "helo=", 5)) {
             put(h->helo, sizeof h->helo, t[i].s + 5, t[i].len - 5);
-        } else if (t[i].len == 5 && strncasecmp(t[i].s, "helo=", 5) == 0) {
+        } else if (t[i].len == 5 && ascii_eqn(t[i].s, "helo=", 5)) {
             /* Exim's "(helo=[192.0.2.1])": the name given was an address literal */
             if (i + 1 < n && t[i + 1].kind == TOK_LITERAL) {
                 char lit[RECEIVED_TEXT_MAX];
@@ -475,7 +475,7 @@ static void tcp_info(struct received_hop *h, const char *s, size_t len)
  * mail server). */
 static bool envelope(struct received_hop *h, const char *s, size_t len)
 {
-    if (len < 14 || strncasecmp(s, "envelope-from", 13) != 0)
+    if (len < 14 || !ascii_eqn(s, "envelope-from", 13))
         return false;
     const char *v = s + 13;
     size_t l = len - 13;
@@ -489,24 +489,32 @@ static bool envelope(struct received_hop *h, const char *s, size_t len)
     return true;
 }
 
-static bool with_is(const char *with, const char *suffix_class)
+/* What a "with" says of the session (RFC 3848): (E)SMTP, LMTP or UTF8SMTP,
+ * then S for TLS and A for AUTH, in its first word only (Exim goes on
+ * "esmtpsa (TLS1.3) tls TLS_AES_..."). */
+static void with_flags(const char *with, bool *authenticated, bool *tls)
 {
-    /* RFC 3848: (E)SMTP or LMTP, then S for TLS, then A for AUTH */
-    size_t n = strlen(with), base;
-    if (strncasecmp(with, "ESMTP", 5) == 0)
+    size_t base;
+    if (ascii_eqn(with, "esmtp", 5))
         base = 5;
-    else if (strncasecmp(with, "LMTP", 4) == 0 || strncasecmp(with, "SMTP", 4) == 0)
+    else if (ascii_eqn(with, "lmtp", 4) || ascii_eqn(with, "smtp", 4))
         base = 4;
-    else if (strncasecmp(with, "UTF8SMTP", 8) == 0)
+    else if (ascii_eqn(with, "utf8smtp", 8))
         base = 8;
     else
-        return false;
-    /* the first word only: Exim goes on "esmtpsa (TLS1.3) tls TLS_AES_..." */
-    n = strcspn(with, " ");
-    for (size_t i = base; i < n; i++)
-        if (!strchr("SAsa", with[i]))
-            return false;
-    return strpbrk(with + base, suffix_class) != NULL;
+        return;
+    bool a = false, s = false;
+    for (const char *c = with + base; *c && *c != ' '; c++) {
+        unsigned char l = ascii_lower((unsigned char)*c);
+        if (l == 'a')
+            a = true;
+        else if (l == 's')
+            s = true;
+        else
+            return;                     /* "ESMTPX": no word of RFC 3848 */
+    }
+    *authenticated = a;
+    *tls = s;
 }
 
 /* ------------------------------------------------------------------------
@@ -566,7 +574,7 @@ void received_parse(const char *value, size_t len, struct received_hop *h)
                 continue;
             if (at == C_FROM) {
                 tcp_info(h, x->s, x->len);
-            } else if (at == C_NONE && x->len > 5 && strncasecmp(x->s, "from ", 5) == 0) {
+            } else if (at == C_NONE && x->len > 5 && ascii_eqn(x->s, "from ", 5)) {
                 /* sendmail's local submission: "(from user@host) by ..." */
                 put(h->from, sizeof h->from, x->s + 5, x->len - 5);
                 seen_from = true;
@@ -604,8 +612,7 @@ void received_parse(const char *value, size_t len, struct received_hop *h)
     /* no HELO said apart: the from name is it (an address literal too) */
     if (!h->helo[0] && h->from[0])
         memcpy(h->helo, h->from, strlen(h->from) + 1);      /* the same size */
-    h->authenticated = with_is(h->with, "Aa");
-    h->tls = with_is(h->with, "Ss");
+    with_flags(h->with, &h->authenticated, &h->tls);
     h->parsed = seen_from || seen_by;
     if (semi) {
         /* the date, and an "(envelope-from ...)" written after it */

@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "compose.h"
 #include "message.h"
+#include "util/ascii.h"
 
 /* src into dst[size], cut to fit: snprintf's "%s" without its cost, which
  * is most of a hint's when a mailbox gives a million. */
@@ -25,10 +25,32 @@ static void copy_into(char *dst, size_t size, const char *src) { copy_n(dst, siz
 /* ------------------------------------------------------------------------
  * Names and addresses.
  */
+/* A dotted-quad as inet_pton(AF_INET) reads it (four parts of 0 to 255,
+ * no leading zeros), into a[4]: asked of every name and address of every
+ * hop, most of them no address at all. */
+static bool ipv4(const char *s, unsigned char a[4])
+{
+    for (int part = 0; part < 4; part++) {
+        if (part > 0 && *s++ != '.')
+            return false;
+        if (*s < '0' || *s > '9')
+            return false;
+        unsigned v = 0;
+        const char *start = s;
+        while (*s >= '0' && *s <= '9' && s - start < 4)
+            v = v * 10 + (unsigned)(*s++ - '0');
+        if (v > 255 || (s - start > 1 && *start == '0'))
+            return false;
+        a[part] = (unsigned char)v;
+    }
+    return *s == '\0';
+}
+
 enum trace_addr trace_addr_kind(const char *ip)
 {
     unsigned char a[16];
-    if (inet_pton(AF_INET, ip, a) == 1) {
+    bool v6 = strchr(ip, ':') != NULL;          /* else a dotted quad, or no address */
+    if (!v6 && ipv4(ip, a)) {
         if (a[0] == 127)
             return ADDR_LOOPBACK;
         if (a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) || (a[0] == 192 && a[1] == 168) ||
@@ -36,7 +58,7 @@ enum trace_addr trace_addr_kind(const char *ip)
             return ADDR_PRIVATE;        /* RFC 1918, link-local, RFC 6598's shared space */
         return a[0] == 0 ? ADDR_NONE : ADDR_PUBLIC;
     }
-    if (inet_pton(AF_INET6, ip, a) == 1) {
+    if (v6 && inet_pton(AF_INET6, ip, a) == 1) {
         static const unsigned char loop[16] = {[15] = 1}, mapped[12] = {[10] = 0xff, [11] = 0xff};
         static const unsigned char unspecified[16] = {0};
         if (memcmp(a, loop, 16) == 0)
@@ -55,13 +77,23 @@ enum trace_addr trace_addr_kind(const char *ip)
     return ADDR_NONE;
 }
 
-/* A host name: labels with a dot between, not an address. */
+/* A host name: labels with a dot between, not an address. One pass, as
+ * it is asked of every name of every hop. */
 static bool is_name(const char *s)
 {
-    if (!s[0] || s[0] == '[' || !strchr(s, '.') || strpbrk(s, " @"))
+    if (!s[0] || s[0] == '[')
         return false;
-    /* only what an address is made of asks inet_pton: most names say no at once */
-    return s[strspn(s, "0123456789abcdefABCDEF.:")] != '\0' || trace_addr_kind(s) == ADDR_NONE;
+    bool dot = false, address_chars = true;
+    for (const char *c = s; *c; c++) {
+        unsigned char u = (unsigned char)*c;
+        if (u == ' ' || u == '@')
+            return false;
+        dot |= u == '.';
+        address_chars &= (u >= '0' && u <= '9') || (u >= 'a' && u <= 'f') || (u >= 'A' && u <= 'F') ||
+                         u == '.' || u == ':';
+    }
+    /* only what an address is made of is asked of trace_addr_kind */
+    return dot && (!address_chars || trace_addr_kind(s) == ADDR_NONE);
 }
 
 const char *trace_org_domain(const char *name)
@@ -85,7 +117,7 @@ const char *trace_org_domain(const char *name)
     size_t sld_len = (size_t)(from_right[0] - 1 - two);
     if (end - from_right[0] == 2)
         for (size_t i = 0; i < sizeof second / sizeof second[0]; i++)
-            if (strlen(second[i]) == sld_len && strncasecmp(two, second[i], sld_len) == 0)
+            if (strlen(second[i]) == sld_len && ascii_eqn(two, second[i], sld_len))
                 return n >= 3 ? from_right[2] : name;
     return two;
 }
@@ -93,9 +125,9 @@ const char *trace_org_domain(const char *name)
 /* The first word of a clause ("mail.saga-u.example" of a by clause). */
 static void first_word(const char *s, char out[TRACE_FIELD_MAX])
 {
-    size_t n = strcspn(s, " ");
-    if (n >= TRACE_FIELD_MAX)
-        n = TRACE_FIELD_MAX - 1;
+    size_t n = 0;
+    while (s[n] && s[n] != ' ' && n < TRACE_FIELD_MAX - 1)
+        n++;
     memcpy(out, s, n);
     out[n] = '\0';
 }
@@ -104,9 +136,9 @@ static bool same_host(const char *a, const char *b)
 {
     if (!a[0] || !b[0])
         return false;
-    if (strcasecmp(a, b) == 0)
+    if (ascii_eq(a, b))
         return true;
-    return is_name(a) && is_name(b) && strcasecmp(trace_org_domain(a), trace_org_domain(b)) == 0;
+    return is_name(a) && is_name(b) && ascii_eq(trace_org_domain(a), trace_org_domain(b));
 }
 
 /* The client's address a hop names: its TCP-info's (set, for a from name
@@ -139,7 +171,7 @@ static bool hop_local(const struct received_hop *h)
 /* The name the receiver verified, when it is one. */
 static const char *hop_rdns(const struct received_hop *h)
 {
-    return is_name(h->rdns) && strcasecmp(h->rdns, "unknown") != 0 ? h->rdns : "";
+    return is_name(h->rdns) && !ascii_eq(h->rdns, "unknown") ? h->rdns : "";
 }
 
 /* Whether `by` (the host that says it wrote a line) is the host the line
@@ -157,9 +189,9 @@ static bool wrote_to(const char *by, const struct received_hop *above)
      * would vouch for a line he wrote himself */
     const char *rdns = hop_rdns(above);
     if (rdns[0])
-        return same_host(by, rdns) || (above->ip[0] && strcasecmp(by, above->ip) == 0);
+        return same_host(by, rdns) || (above->ip[0] && ascii_eq(by, above->ip));
     return same_host(by, above->helo) || same_host(by, from) ||
-           (above->ip[0] && strcasecmp(by, above->ip) == 0);
+           (above->ip[0] && ascii_eq(by, above->ip));
 }
 
 /* ------------------------------------------------------------------------
@@ -205,12 +237,12 @@ static void hop_hints(struct trace *t, int i)
         const char *rdns = hop_rdns(h);
         if (!strchr(h->helo, '.'))
             hint(t, HINT_HELO_NOT_A_NAME, i, h->helo, NULL);
-        if (!rdns[0] && strcasecmp(h->with, "HTTP") != 0)
+        if (!rdns[0] && !ascii_eq(h->with, "HTTP"))
             hint(t, HINT_NO_RDNS, i, h->helo, ip);
-        else if (rdns[0] && !h->may_be_forged && strcasecmp(rdns, h->helo) != 0)
+        else if (rdns[0] && !h->may_be_forged && !ascii_eq(rdns, h->helo))
             hint(t, HINT_HELO_RDNS, i, h->helo, rdns);
     }
-    if (strcasecmp(h->with, "HTTP") == 0 || strcasecmp(h->with, "HTTPS") == 0)
+    if (ascii_eq(h->with, "HTTP") || ascii_eq(h->with, "HTTPS"))
         hint(t, HINT_WEB, i, by, ip);
     if (h->authenticated)
         hint(t, HINT_AUTHENTICATED, i, by, NULL);
@@ -274,12 +306,12 @@ static void find_origin(struct trace *t)
         const char *ip = hop_ip(h);
         if (!h->parsed || !ip[0] || trace_addr_kind(ip) != ADDR_PUBLIC)
             continue;
-        o->kind = strncasecmp(h->with, "HTTP", 4) == 0 ? ORIGIN_WEB : ORIGIN_HOP;
+        o->kind = ascii_eqn(h->with, "http", 4) ? ORIGIN_WEB : ORIGIN_HOP;
         o->hop = j;
         copy(o->ip, ip);
         copy(o->host, hop_rdns(h));
         first_word(h->by, o->by);
-        o->rdns_confirms = o->host[0] && strcasecmp(o->host, h->helo) == 0;
+        o->rdns_confirms = o->host[0] && ascii_eq(o->host, h->helo);
         if (j > t->believed_from) {
             o->inside_from = t->believed_from;
             o->inside_to = j - 1;
@@ -346,30 +378,16 @@ struct header_fields {
     struct received_field f[F_COUNT];   /* the first of each name; value NULL when absent */
 };
 
-/* Whether a field's name is `lower` (lower-case ASCII), in any case: a
- * loop of its own, not strncasecmp, which asks the locale a byte. */
-static bool named(const char *name, const char *lower, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        char c = name[i];
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c + ('a' - 'A'));
-        if (c != lower[i])
-            return false;
-    }
-    return true;
-}
-
 static bool gather(const char *name, size_t nlen, const char *v, size_t len, void *ud)
 {
     struct header_fields *g = ud;
-    if (nlen == 8 && named(name, "received", 8)) {
+    if (nlen == 8 && ascii_eqn(name, "received", 8)) {
         if (g->nreceived < RECEIVED_HOPS_MAX)
             g->received[g->nreceived++] = (struct received_field){v, len};
         return false;
     }
     for (size_t i = 0; i < F_COUNT; i++)
-        if (nlen == field_names[i].len && !g->f[i].value && named(name, field_names[i].lower, nlen))
+        if (nlen == field_names[i].len && !g->f[i].value && ascii_eqn(name, field_names[i].lower, nlen))
             g->f[i] = (struct received_field){v, len};
     return false;
 }
@@ -430,13 +448,13 @@ static void header_hints(struct trace *t, const struct header_fields *g)
     char addr[COMPOSE_ADDRESS_MAX + 1];
     field(g, F_ERRORS_TO, v);
     compose_addr_spec(v, addr);
-    if (addr[0] && strcasecmp(addr, t->from) != 0)
+    if (addr[0] && !ascii_eq(addr, t->from))
         hint(t, HINT_ERRORS_TO, -1, addr, t->from);
     field(g, F_RETURN_PATH, v);
     compose_addr_spec(v, addr);
     if (!v[0] && t->n && t->hops[t->n - 1].envelope_from[0])
         copy(addr, t->hops[t->n - 1].envelope_from);
-    if (addr[0] && t->from[0] && strcasecmp(addr, t->from) != 0)
+    if (addr[0] && t->from[0] && !ascii_eq(addr, t->from))
         hint(t, HINT_RETURN_PATH, -1, addr, t->from);
     for (enum field_id i = F_X_MAILER; i <= F_X_PHP_ORIGINATING_SCRIPT; i++) {
         field(g, i, v);

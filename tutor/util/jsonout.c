@@ -19,21 +19,9 @@ void jsonout_next(struct jsonout *j)
     j->after_key = false;
 }
 
-/* The comma before a value, unless it is the first or a member's. */
-static void separate(struct jsonout *j)
-{
-    if (j->after_key) {
-        j->after_key = false;
-        return;
-    }
-    if (!j->first[j->depth])
-        textbuf_addc(&j->b, ',');
-    j->first[j->depth] = false;
-}
-
 static void open(struct jsonout *j, char c, char closer)
 {
-    separate(j);
+    jsonout_separate(j);
     textbuf_addc(&j->b, c);
     if (j->depth + 1 < JSONOUT_DEPTH_MAX) {
         j->depth++;
@@ -126,20 +114,6 @@ static void quoted(struct textbuf *b, const char *str, size_t len)
 
 void jsonout_key(struct jsonout *j, const char *key) { jsonout_keyn(j, key, strlen(key)); }
 
-void jsonout_keyn(struct jsonout *j, const char *key, size_t n)
-{
-    separate(j);
-    /* a key is the program's own word: nothing in it to escape */
-    if (textbuf_reserve(&j->b, n + 3)) {
-        char *o = j->b.p + j->b.len;
-        o[0] = '"';
-        memcpy(o + 1, key, n);
-        o[n + 1] = '"';
-        o[n + 2] = ':';
-        j->b.len += n + 3;
-    }
-    j->after_key = true;
-}
 
 void jsonout_string(struct jsonout *j, const char *s)
 {
@@ -147,19 +121,19 @@ void jsonout_string(struct jsonout *j, const char *s)
         jsonout_null(j);
         return;
     }
-    separate(j);
+    jsonout_separate(j);
     quoted(&j->b, s, strlen(s));
 }
 
 void jsonout_stringn(struct jsonout *j, const char *s, size_t len)
 {
-    separate(j);
+    jsonout_separate(j);
     quoted(&j->b, s, len);
 }
 
 void jsonout_int(struct jsonout *j, long long v)
 {
-    separate(j);
+    jsonout_separate(j);
     char n[24], *e = n + sizeof n, *d = e;
     /* as unsigned: -LLONG_MIN is none */
     unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
@@ -173,18 +147,18 @@ void jsonout_int(struct jsonout *j, long long v)
 
 void jsonout_raw(struct jsonout *j, const char *text, size_t len)
 {
-    separate(j);
+    jsonout_separate(j);
     textbuf_add(&j->b, text, len);
 }
 
 void jsonout_bool(struct jsonout *j, bool v)
 {
-    separate(j);
+    jsonout_separate(j);
     textbuf_add(&j->b, v ? "true" : "false", v ? 4 : 5);
 }
 
 void jsonout_null(struct jsonout *j)
 {
-    separate(j);
+    jsonout_separate(j);
     textbuf_add(&j->b, "null", 4);
 }
