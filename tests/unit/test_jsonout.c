@@ -79,9 +79,10 @@ static void test_strings(void **state)
     one_string("cut \xe6\x97", "\"cut \xef\xbf\xbd\xef\xbf\xbd\"");     /* a sequence cut short */
 }
 
-/* A character to escape at every place of a long plain string: the
- * writer reads plain text eight bytes at a time, and must find one at any
- * place in the eight, and past the last whole eight. */
+/* A character to escape at every place of plain strings of 1 to 40
+ * bytes: the writer reads plain text sixteen and eight bytes at a time,
+ * the last block overlapping the one before, and must find one at any
+ * place in a block, and past the last whole one. */
 static void test_every_place(void **state)
 {
     (void)state;
@@ -91,13 +92,16 @@ static void test_every_place(void **state)
     } specials[] = {{'"', "\\\""}, {'\\', "\\\\"}, {'\n', "\\n"}, {'\x01', "\\u0001"},
                     {'\x1f', "\\u001f"}, {'\x80', "\xef\xbf\xbd"}};
     for (size_t k = 0; k < sizeof specials / sizeof specials[0]; k++) {
-        for (size_t at = 0; at < 27; at++) {
-            char in[28], want[48];
-            memset(in, 'a' + (char)(at % 26), 27);
-            in[27] = '\0';
-            in[at] = specials[k].c;
-            snprintf(want, sizeof want, "\"%.*s%s%s\"", (int)at, in, specials[k].as, in + at + 1);
-            one_string(in, want);
+        for (size_t n = 1; n <= 40; n++) {
+            for (size_t at = 0; at < n; at++) {
+                char in[41], want[64];
+                memset(in, 'a' + (char)(at % 26), n);
+                in[n] = '\0';
+                in[at] = specials[k].c;
+                snprintf(want, sizeof want, "\"%.*s%s%s\"", (int)at, in, specials[k].as,
+                         in + at + 1);
+                one_string(in, want);
+            }
         }
     }
 }

@@ -3,6 +3,9 @@
 
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "utf8.h"
 
@@ -60,8 +63,59 @@ static inline bool needs_care(const unsigned char *s)
     return ((low | zq | zbs) & highs) | (x & highs);
 }
 
+#if defined(__SSE2__)
+/* The bytes of the 16 at s that are not plain, a bit each (SSE2, which
+ * every x86-64 has): a signed compare finds those under 0x20 and those
+ * past 0x7f at once. */
+static inline unsigned care16(const unsigned char *s)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i bad = _mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)),
+                               _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+                                            _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
+    return (unsigned)_mm_movemask_epi8(bad);
+}
+#endif
+
+/* Whether all of s[0..len) is plain, for len >= 8: each block tested, the
+ * last one overlapping the ones before. */
+static bool all_plain(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+#if defined(__SSE2__)
+    if (len >= 16) {
+        for (; i + 16 <= len; i += 16)
+            if (care16(s + i))
+                return false;
+        return i == len || !care16(s + len - 16);
+    }
+#endif
+    for (; i + 8 <= len; i += 8)
+        if (needs_care(s + i))
+            return false;
+    return i == len || !needs_care(s + len - 8);
+}
+
+/* How many bytes from s[i] on are plain, up to len. */
+static size_t plain_run(const unsigned char *s, size_t i, size_t len)
+{
+#if defined(__SSE2__)
+    for (; i + 16 <= len; i += 16) {
+        unsigned m = care16(s + i);
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+    }
+#endif
+    while (i + 8 <= len && !needs_care(s + i))
+        i += 8;
+    while (i < len && plain(s[i]))
+        i++;
+    return i;
+}
+
 /* Written straight into the buffer, its room reserved once: every byte
- * of a mailbox's headers comes through here, most of them plain. */
+ * of a mailbox's headers comes through here, most of them plain, and most
+ * strings wholly so: those are copied at once. */
 static void quoted(struct textbuf *b, const char *str, size_t len)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -70,12 +124,14 @@ static void quoted(struct textbuf *b, const char *str, size_t len)
         return;
     char *o = b->p + b->len;
     *o++ = '"';
+    if (len >= 8 && all_plain(s, len)) {
+        memcpy(o, s, len);
+        o[len] = '"';
+        b->len = (size_t)(o + len + 1 - b->p);
+        return;
+    }
     for (size_t i = 0; i < len;) {
-        size_t run = i;
-        while (run + 8 <= len && !needs_care(s + run))
-            run += 8;
-        while (run < len && plain(s[run]))
-            run++;
+        size_t run = plain_run(s, i, len);
         memcpy(o, s + i, run - i);
         o += run - i;
         if ((i = run) == len)
