@@ -218,7 +218,47 @@ static const unsigned char ch_class[256] = {
 #define IS_SPACE(c) (ch_class[(unsigned char)(c)] == CH_SPACE)
 
 /* What ends a run of a comment's text: its nesting and its escapes. */
-static const bool in_comment[256] = {['('] = true, [')'] = true, ['\\'] = true};
+static const unsigned char in_comment[256] = {['('] = 1, [')'] = 1, ['\\'] = 1};
+
+/* Where the run of bytes from s that no `class` table marks ends: the
+ * end of an atom, or of a comment's plain text. Sixteen bytes at a time
+ * first, with SSE2: a block goes on to the byte loop at the first byte
+ * that may end the run (for an atom also a control character, which the
+ * byte loop then reads as the atom's). */
+static inline const char *run_end(const char *s, const char *end, const unsigned char *class,
+                                  bool atom)
+{
+#if defined(__SSE2__)
+    while (end - s >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+        __m128i m;
+        if (atom)
+            m = _mm_or_si128(
+                _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x20)), x),
+                             _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('(')),
+                                          _mm_cmpeq_epi8(x, _mm_set1_epi8(')')))),
+                _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('[')),
+                                          _mm_cmpeq_epi8(x, _mm_set1_epi8(']'))),
+                             _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('<')),
+                                          _mm_cmpeq_epi8(x, _mm_set1_epi8('>')))));
+        else
+            m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('(')),
+                                          _mm_cmpeq_epi8(x, _mm_set1_epi8(')'))),
+                             _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits) {
+            s += __builtin_ctz(bits);
+            break;
+        }
+        s += 16;
+    }
+#else
+    (void)atom;
+#endif
+    while (s < end && !class[(unsigned char)*s])
+        s++;
+    return s;
+}
 
 /* Cuts `s` (up to `end`) into tokens; a comment runs to its matching
  * ")" (nested, with \ escapes), an unclosed one to the end. */
@@ -234,8 +274,7 @@ static size_t lex(const char *s, const char *end, struct tok *t, size_t max)
         if (*s == '(') {
             int depth = 0;
             for (; s < end; s++) {
-                while (s < end && !in_comment[(unsigned char)*s])
-                    s++;
+                s = run_end(s, end, in_comment, false);
                 if (s == end)
                     break;
                 if (*s == '\\' && s + 1 < end) {
@@ -261,8 +300,7 @@ static size_t lex(const char *s, const char *end, struct tok *t, size_t max)
             s = c ? c + 1 : end;
             continue;
         }
-        while (s < end && !ch_class[(unsigned char)*s])
-            s++;
+        s = run_end(s, end, ch_class, true);
         if (s == start)
             s++;                        /* a stray ] or >: skipped */
         else
