@@ -35,7 +35,21 @@ struct lines {
     size_t start, end;          /* the unread bytes are buf[start..end) */
     bool eof, error;
     bool mid_line;              /* the last piece given did not end its line */
+    /* The header being read, where it lies in buf: most headers are handed
+     * on from there, uncopied. Copied into hdr before buf moves. */
+    const char *span;
+    size_t span_len;
+    struct textbuf *hdr;
 };
+
+static void keep_span(struct lines *l)
+{
+    if (l->span) {
+        textbuf_add(l->hdr, l->span, l->span_len);
+        l->span = NULL;
+        l->span_len = 0;
+    }
+}
 
 /* The next piece: a whole line with its "\n", or a part of a long one.
  * *first: the piece starts a line. false at the end of the file. */
@@ -43,6 +57,7 @@ static bool next_piece(struct lines *l, const char **p, size_t *n, bool *first)
 {
     if (l->start == l->end || !memchr(l->buf + l->start, '\n', l->end - l->start)) {
         if (!l->eof) {
+            keep_span(l);
             memmove(l->buf, l->buf + l->start, l->end - l->start);
             l->end -= l->start;
             l->start = 0;
@@ -75,12 +90,27 @@ static bool blank(const char *line, size_t n)
     return (n == 1 && line[0] == '\n') || (n == 2 && line[0] == '\r' && line[1] == '\n');
 }
 
-static void deliver(struct reader *r, struct textbuf *hdr, bool cut, const char *where)
+static void deliver(struct reader *r, struct lines *l, bool cut, const char *where)
 {
     if (r->stop)
         return;
+    struct textbuf *hdr = l->hdr;
+    if (hdr->len > 0)
+        keep_span(l);
     struct mail_item m = {hdr->p ? hdr->p : "", hdr->len, ++r->index, where, cut};
+    if (l->span) {
+        m.header = l->span;             /* all of it in buf, as it is */
+        m.len = l->span_len;
+    }
     r->stop = r->fn(&m, r->ud);
+}
+
+/* The header starts again, empty. */
+static void new_header(struct lines *l)
+{
+    l->hdr->len = 0;
+    l->span = NULL;
+    l->span_len = 0;
 }
 
 /* One file: a message, or an mbox when its first line is a "From " line.
@@ -90,7 +120,7 @@ static int read_stream(struct reader *r, FILE *f, const char *name, bool single_
                        char err[MAILSOURCE_ERROR_MAX])
 {
     struct textbuf hdr = {0};
-    struct lines l = {f, malloc(BLOCK), 0, 0, false, false, false};
+    struct lines l = {f, malloc(BLOCK), 0, 0, false, false, false, NULL, 0, &hdr};
     char where[PATH_MAX + 32];
     const char *line;
     size_t n, lineno = 0;
@@ -114,8 +144,8 @@ static int read_stream(struct reader *r, FILE *f, const char *name, bool single_
                 mbox = true;
             if (mbox && prev_blank && from_line) {
                 if (any)
-                    deliver(r, &hdr, cut, where);
-                hdr.len = 0;
+                    deliver(r, &l, cut, where);
+                new_header(&l);
                 cut = false;
                 in_header = true;
                 any = true;
@@ -133,15 +163,22 @@ static int read_stream(struct reader *r, FILE *f, const char *name, bool single_
             in_header = false;
             continue;
         }
-        if (hdr.len + n > MAILSOURCE_HEADER_MAX)
+        if (hdr.len + l.span_len + n > MAILSOURCE_HEADER_MAX) {
             cut = true;
-        else
+        } else if (l.span && l.span + l.span_len == line) {
+            l.span_len += n;            /* the next line of the span */
+        } else if (!l.span && hdr.len == 0) {
+            l.span = line;
+            l.span_len = n;
+        } else {
+            keep_span(&l);
             textbuf_add(&hdr, line, n);
+        }
     }
     bool bad = l.error;
     int saved = errno;
     if (!r->stop && any && !bad)
-        deliver(r, &hdr, cut, where);
+        deliver(r, &l, cut, where);
     bool oom = hdr.oom;
     free(hdr.p);
     free(l.buf);
