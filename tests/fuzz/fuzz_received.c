@@ -40,6 +40,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     one_line("id", h.id, sizeof h.id);
     one_line("for", h.for_, sizeof h.for_);
     one_line("date", h.date, sizeof h.date);
+    char text[RECEIVED_RAW_MAX];
+    received_text(&h, text);
+    one_line("text", text, sizeof text);
     long long again;
     if (h.has_date && (received_date(h.date, &again) != 0 || again != h.when)) {
         fprintf(stderr, "fuzz_received: the date does not read again the same\n");

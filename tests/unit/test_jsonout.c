@@ -106,12 +106,76 @@ static void test_every_place(void **state)
     }
 }
 
+/* jsonout_oneline against its definition, on random texts: the line made
+ * first (up to a NUL, trimmed, white space runs one space, cut at max - 1
+ * bytes, a space the cut leaves dropped), then written by jsonout_stringn
+ * (null when empty). The one-pass writer reads sixteen bytes at a time, and
+ * must agree at every place a block can end, a cut can fall (inside a
+ * UTF-8 sequence too) or an escape can stand. */
+static bool white_ref(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+static void test_oneline(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {" ", "  ", "\t", "\r\n\t", "\n ", "\"", "\\", "\x01",
+                                         "", "abc", "mail.example", "\xe6\x97\xa5",
+                                         "\xf0\x9f\x93\xa7", "\xc3\xa9", "\xff", "\x97",
+                                         "abcdefghijklmnopqrstuvwxyz0123456789"};
+    static const size_t maxes[] = {1, 2, 3, 5, 16, 17, 31, 40, 1000};
+    unsigned seed = 17;
+    char in[2048], line[2048];
+    for (int round = 0; round < 30000; round++) {
+        size_t len = 0, n = (size_t)(rand_r(&seed) % 40);
+        for (size_t p = 0; p < n; p++) {
+            const char *piece = pieces[(size_t)rand_r(&seed) % (sizeof pieces / sizeof pieces[0])];
+            /* "" stands for a NUL, which a header may hold too */
+            size_t l = piece[0] ? strlen(piece) : 1;
+            memcpy(in + len, piece, l);
+            len += l;
+        }
+        size_t max = maxes[(size_t)rand_r(&seed) % (sizeof maxes / sizeof maxes[0])];
+        const char *nul = memchr(in, '\0', len);
+        if (nul)
+            len = (size_t)(nul - in);   /* the text ends there */
+        size_t k = 0;
+        bool gap = false;
+        for (size_t i = 0; i < len; i++) {
+            if (white_ref(in[i])) {
+                gap = k > 0;
+                continue;
+            }
+            if (gap && k < max - 1)
+                line[k++] = ' ';
+            gap = false;
+            if (k < max - 1)
+                line[k++] = in[i];
+        }
+        if (k > 0 && line[k - 1] == ' ')
+            k--;
+        struct jsonout a = {0}, b = {0};
+        jsonout_begin(&a);
+        jsonout_begin(&b);
+        jsonout_oneline(&a, in, len, max);
+        if (k)
+            jsonout_stringn(&b, line, k);
+        else
+            jsonout_null(&b);
+        assert_string_equal(text(&a), text(&b));
+        free(a.b.p);
+        free(b.b.p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shape),
         cmocka_unit_test(test_strings),
         cmocka_unit_test(test_every_place),
+        cmocka_unit_test(test_oneline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

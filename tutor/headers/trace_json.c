@@ -87,7 +87,8 @@ static void hop_json(struct jsonout *j, const struct trace *t, size_t i)
     flag(j, "authenticated", h->authenticated);
     flag(j, "tls", h->tls);
     flag(j, "parsed", h->parsed);
-    member(j, "text", h->raw);
+    JSONOUT_KEY(j, "text");
+    jsonout_oneline(j, h->field, h->field_len, RECEIVED_RAW_MAX);
     jsonout_end(j);
 }
 

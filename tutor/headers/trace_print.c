@@ -79,7 +79,9 @@ static void show_hop(FILE *f, const struct trace *t, size_t i)
     fprintf(f, "  %2zu ", i + 1);
     if (!h->parsed) {
         char line[RECEIVED_RAW_MAX + 64];
-        snprintf(line, sizeof line, "%s %s", _("(not read as a hop)"), h->raw);
+        char text[RECEIVED_RAW_MAX];
+        received_text(h, text);
+        snprintf(line, sizeof line, "%s %s", _("(not read as a hop)"), text);
         wrap(f, line, 5, 5);
         return;
     }

@@ -20,7 +20,7 @@
 #include <stddef.h>
 
 #define RECEIVED_TEXT_MAX 256           /* bytes kept of one part */
-#define RECEIVED_RAW_MAX 1000           /* bytes kept of the field (RFC 5322 2.1.1: a line's 998) */
+#define RECEIVED_RAW_MAX 1000           /* bytes shown of a field (RFC 5322 2.1.1: a line's 998) */
 
 struct received_hop {
     char from[RECEIVED_TEXT_MAX];       /* the name the sender gave, as written */
@@ -41,13 +41,21 @@ struct received_hop {
     bool authenticated;                 /* with ESMTPA or ESMTPSA (RFC 3848) */
     bool tls;                           /* with ESMTPS or ESMTPSA */
     bool parsed;                        /* a "from" or "by" clause was read */
-    char raw[RECEIVED_RAW_MAX];         /* the field unfolded, to show when it is not parsed */
+    const char *field;                  /* the value parsed, as given (borrowed: kept while it is) */
+    size_t field_len;
 };
 
 /* Reads the value of a Received: field (after "Received:", unfolded or
  * not: line ends are white space). Always fills *hop; hop->parsed says
- * whether it is a hop at all. */
+ * whether it is a hop at all. The hop points into value (hop->field):
+ * received_text, and --json's "text", read it there. */
 void received_parse(const char *value, size_t len, struct received_hop *hop);
+
+/* The field of a hop as one line, to show it as it is (when it is not
+ * parsed, say): trimmed, each run of white space one space, cut at
+ * RECEIVED_RAW_MAX - 1 bytes. Reads hop->field: call it while the value
+ * given to received_parse is still there. */
+void received_text(const struct received_hop *hop, char out[RECEIVED_RAW_MAX]);
 
 /* The hops a message records, oldest first: its Received: fields from
  * the bottom up (each server adds its own on top), at most

@@ -217,7 +217,9 @@ static void hop_hints(struct trace *t, int i)
 {
     const struct received_hop *h = &t->hops[i];
     if (!h->parsed) {
-        hint(t, HINT_UNPARSED, i, h->raw, NULL);
+        char text[RECEIVED_RAW_MAX];
+        received_text(h, text);
+        hint(t, HINT_UNPARSED, i, text, NULL);
         return;
     }
     const char *ip = hop_ip(h);

@@ -168,6 +168,116 @@ static void quoted(struct textbuf *b, const char *str, size_t len)
     b->len = (size_t)(o - b->p);
 }
 
+/* The escape of a byte that is no part of a string's text as it stands. */
+static char *escaped(char *o, unsigned char c)
+{
+    static const char hex[] = "0123456789abcdef";
+    switch (c) {
+    case '"': *o++ = '\\'; *o++ = '"'; break;
+    case '\\': *o++ = '\\'; *o++ = '\\'; break;
+    case '\n': *o++ = '\\'; *o++ = 'n'; break;
+    case '\r': *o++ = '\\'; *o++ = 'r'; break;
+    case '\t': *o++ = '\\'; *o++ = 't'; break;
+    default:
+        if (c < 0x20) {
+            memcpy(o, "\\u00", 4);
+            o[4] = hex[c >> 4];
+            o[5] = hex[c & 15];
+            o += 6;
+        } else {
+            memcpy(o, "\xef\xbf\xbd", 3);          /* U+FFFD for a stray byte */
+            o += 3;
+        }
+    }
+    return o;
+}
+
+static bool white(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+/* One pass that does what writing the one-line text and then quoting it
+ * would do in two: a mailbox's every Received: field is written so. The
+ * text is counted (k) before its escapes, as the cut is. */
+void jsonout_oneline(struct jsonout *j, const char *str, size_t len, size_t max)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t cap = max ? max - 1 : 0, k = 0, i = 0;
+    jsonout_separate(j);
+    /* at most cap bytes of text, each at most six, and a block's store
+     * past the end */
+    if (cap > (SIZE_MAX - 32) / 6 || !textbuf_reserve(&j->b, cap * 6 + 32))
+        return;
+    char *o = j->b.p + j->b.len, *first = o;
+    *o++ = '"';
+    bool after_space = true;            /* at the start too: a space there is dropped */
+    while (i < len && k < cap) {
+#if defined(__SSE2__)
+        while (i + 16 <= len && k + 16 <= cap) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            _mm_storeu_si128((__m128i *)(void *)o, x);
+            unsigned spaces = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')));
+            unsigned stop = care16(s + i) | (spaces & ((spaces << 1) | after_space));
+            size_t n = stop ? (size_t)__builtin_ctz(stop) : 16;
+            i += n;
+            k += n;
+            o += n;
+            if (n)
+                after_space = s[i - 1] == ' ';
+            if (stop)
+                break;
+        }
+#endif
+        if (i == len || k == cap)
+            break;
+        unsigned char c = s[i];
+        if (c == '\0')
+            break;                      /* the end of the text, as in a C string */
+        if (white(c)) {
+            while (++i < len && white(s[i]))
+                ;
+            if (!after_space) {
+                *o++ = ' ';
+                k++;
+                after_space = true;
+            }
+            continue;
+        }
+        after_space = false;
+        size_t n = c >= 0x80 ? utf8_seq_len(s + i, len - i) : 0;
+        if (n && k + n <= cap) {
+            memcpy(o, s + i, n);
+        } else if (plain(c)) {
+            *o++ = (char)c;
+            n = 1;
+        } else {
+            /* an escape, or a stray byte (or a sequence the cut goes
+             * through: each of its bytes is one) */
+            o = escaped(o, c);
+            n = 1;
+            k++;
+            i++;
+            continue;
+        }
+        if (n > 1)
+            o += n;
+        k += n;
+        i += n;
+    }
+    if (k > 0 && after_space) {
+        o--;                            /* the space the end or the cut left */
+        k--;
+    }
+    if (k == 0) {
+        j->b.len = (size_t)(first - j->b.p);
+        textbuf_add(&j->b, "null", 4);
+        return;
+    }
+    *o++ = '"';
+    j->b.len = (size_t)(o - j->b.p);
+}
+
 void jsonout_key(struct jsonout *j, const char *key) { jsonout_keyn(j, key, strlen(key)); }
 
 

@@ -40,6 +40,13 @@ void jsonout_key(struct jsonout *j, const char *key);       /* plain ASCII: writ
 void jsonout_string(struct jsonout *j, const char *s);       /* NULL or "" writes null */
 /* len bytes of s as a string, "" included; a NUL byte is escaped (\u0000) */
 void jsonout_stringn(struct jsonout *j, const char *s, size_t len);
+/* A header's folded text as one line, as a string: up to a NUL if it
+ * holds one (as a C string ends there; JSON readers such as jansson
+ * refuse a \u0000), trimmed, each run of white space one space, cut at
+ * max - 1 bytes of that text (a space the cut leaves at the end dropped),
+ * written as jsonout_string writes it (null when nothing is left): the
+ * same as writing the line first, in one pass. */
+void jsonout_oneline(struct jsonout *j, const char *s, size_t len, size_t max);
 void jsonout_int(struct jsonout *j, long long v);
 void jsonout_bool(struct jsonout *j, bool v);
 /* a value the caller wrote as JSON (a number with a fraction: "1.250000") */
