@@ -132,13 +132,33 @@ static void first_word(const char *s, char out[TRACE_FIELD_MAX])
     out[n] = '\0';
 }
 
+/* A name to compare with many: what same_host reads of it, read once. */
+struct known {
+    const char *s;
+    bool name;                          /* is_name(s) */
+    const char *org;                    /* its organisation's domain, when a name */
+};
+
+static struct known known(const char *s)
+{
+    bool name = s[0] && is_name(s);
+    return (struct known){s, name, name ? trace_org_domain(s) : ""};
+}
+
+/* Whether b is the host k is, or of its organisation. */
+static bool same_as(const struct known *k, const char *b)
+{
+    if (!k->s[0] || !b[0])
+        return false;
+    if (ascii_eq(k->s, b))
+        return true;
+    return k->name && is_name(b) && ascii_eq(k->org, trace_org_domain(b));
+}
+
 static bool same_host(const char *a, const char *b)
 {
-    if (!a[0] || !b[0])
-        return false;
-    if (ascii_eq(a, b))
-        return true;
-    return is_name(a) && is_name(b) && ascii_eq(trace_org_domain(a), trace_org_domain(b));
+    struct known k = known(a);
+    return same_as(&k, b);
 }
 
 /* The client's address a hop names: its TCP-info's (set, for a from name
@@ -190,7 +210,8 @@ static bool wrote_to(const char *by, const struct received_hop *above)
     const char *rdns = hop_rdns(above);
     if (rdns[0])
         return same_host(by, rdns) || (above->ip[0] && ascii_eq(by, above->ip));
-    return same_host(by, above->helo) || same_host(by, from) ||
+    struct known k = known(by);
+    return same_as(&k, above->helo) || same_as(&k, from) ||
            (above->ip[0] && ascii_eq(by, above->ip));
 }
 
@@ -424,15 +445,15 @@ static void message_id_domain(const char *mid, char out[TRACE_FIELD_MAX])
  * sender's own invention, a bank's name written to vouch for its From. */
 static bool path_knows(const struct trace *t, const char *domain, const char *mid_domain)
 {
-    if (same_host(domain, mid_domain))
+    struct known k = known(domain);
+    if (same_as(&k, mid_domain))
         return true;
     for (size_t i = t->believed_from > 0 ? (size_t)t->believed_from : 0; i < t->n; i++) {
         const struct received_hop *h = &t->hops[i];
         char by[TRACE_FIELD_MAX], from[TRACE_FIELD_MAX];
         first_word(h->by, by);
         first_word(h->from, from);
-        if (same_host(domain, by) || same_host(domain, from) || same_host(domain, h->helo) ||
-            same_host(domain, h->rdns))
+        if (same_as(&k, by) || same_as(&k, from) || same_as(&k, h->helo) || same_as(&k, h->rdns))
             return true;
     }
     return false;
