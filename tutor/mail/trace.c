@@ -132,33 +132,40 @@ static void first_word(const char *s, char out[TRACE_FIELD_MAX])
     out[n] = '\0';
 }
 
-/* A name to compare with many: what same_host reads of it, read once. */
+/* A name to compare with many: what same_host reads of it, read once,
+ * when first asked for (most comparisons end at the first test). */
 struct known {
     const char *s;
-    bool name;                          /* is_name(s) */
+    int name;                           /* is_name(s); -1 before it is asked */
     const char *org;                    /* its organisation's domain, when a name */
 };
 
 static struct known known(const char *s)
 {
-    bool name = s[0] && is_name(s);
-    return (struct known){s, name, name ? trace_org_domain(s) : ""};
+    return (struct known){s, -1, ""};
 }
 
-/* Whether b is the host k is, or of its organisation. */
-static bool same_as(const struct known *k, const char *b)
+/* Whether b is the host k is, or of its organisation: same_host(k, b). */
+static bool same_as(struct known *k, const char *b)
 {
     if (!k->s[0] || !b[0])
         return false;
     if (ascii_eq(k->s, b))
         return true;
+    if (k->name < 0) {
+        k->name = is_name(k->s);
+        k->org = k->name ? trace_org_domain(k->s) : "";
+    }
     return k->name && is_name(b) && ascii_eq(k->org, trace_org_domain(b));
 }
 
 static bool same_host(const char *a, const char *b)
 {
-    struct known k = known(a);
-    return same_as(&k, b);
+    if (!a[0] || !b[0])
+        return false;
+    if (ascii_eq(a, b))
+        return true;
+    return is_name(a) && is_name(b) && ascii_eq(trace_org_domain(a), trace_org_domain(b));
 }
 
 /* The client's address a hop names: its TCP-info's (set, for a from name
