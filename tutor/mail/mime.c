@@ -293,8 +293,21 @@ static bool all_space(const char *s, size_t n)
 /* Adjacent words in one charset are converted together: broken clients
  * split a character across two words, or leave an ISO-2022-JP word in
  * kanji mode for the next one to finish. */
+/* Whether a value is what decoding it gives: printable ASCII (no ESC of
+ * ISO-2022-JP, no 8-bit text to guess at) with no "=?" to start an
+ * encoded-word. Most of a mailbox's fields are. */
+static bool decodes_to_itself(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x80 || (s[0] == '=' && s[1] == '?'))
+            return false;
+    return true;
+}
+
 char *mime_decode_header(const char *value)
 {
+    if (decodes_to_itself(value))
+        return strdup(value);
     size_t n = strlen(value), raw = 0, i = 0;
     struct textbuf out = {0}, run = {0}, word = {0};
     char run_cs[MIME_CHARSET_NAME_MAX + 1] = "", cs[MIME_CHARSET_NAME_MAX + 1];
