@@ -310,14 +310,13 @@ static size_t lex(const char *s, const char *end, struct tok *t, size_t max)
 }
 
 /* Tests of eight bytes at once (little-endian), from "Bit Twiddling
- * Hacks": each marks bytes by their high bits. zero_bytes and
- * bytes_below() (haszero, hasless) are exact for the first byte they
- * mark, and may mark bytes after it too; exact_zero_bytes marks exactly
- * the zero bytes. Only the first mark of a union of them is used, and
- * it is exact: a false mark comes after a true one of the same test. */
+ * Hacks": each marks bytes by their high bits. bytes_below (hasless) is
+ * exact for the first byte it marks, and may mark bytes after it too;
+ * exact_zero_bytes marks exactly the zero bytes. Only the first mark of
+ * the two together is used, and it is exact: a false mark comes after a
+ * true one of the same test. */
 #define ONES 0x0101010101010101u
 #define HIGHS 0x8080808080808080u
-static inline uint64_t zero_bytes(uint64_t x) { return (x - ONES) & ~x & HIGHS; }
 static inline uint64_t bytes_below(uint64_t x, unsigned char n) { return (x - ONES * n) & ~x & HIGHS; }
 static inline uint64_t exact_zero_bytes(uint64_t x)
 {

@@ -145,7 +145,7 @@ static struct known known(const char *s)
     return (struct known){s, -1, ""};
 }
 
-/* Whether b is the host k is, or of its organisation: same_host(k, b). */
+/* Whether b is the host k is, or of its organisation. */
 static bool same_as(struct known *k, const char *b)
 {
     if (!k->s[0] || !b[0])
@@ -161,11 +161,8 @@ static bool same_as(struct known *k, const char *b)
 
 static bool same_host(const char *a, const char *b)
 {
-    if (!a[0] || !b[0])
-        return false;
-    if (ascii_eq(a, b))
-        return true;
-    return is_name(a) && is_name(b) && ascii_eq(trace_org_domain(a), trace_org_domain(b));
+    struct known k = known(a);
+    return same_as(&k, b);
 }
 
 /* The client's address a hop names: its TCP-info's (set, for a from name
