@@ -15,6 +15,7 @@
 #define ESCAPE_CHAR 0x1d
 #define TELNET_PORT 23
 #define HOSTS_SERVICES_WIDTH 23
+#define HOSTS_LABEL_COL (18 + 1 + 15 + 1 + HOSTS_SERVICES_WIDTH + 1)  /* where WHAT IT IS starts */
 #define EPHEMERAL_PORT_BASE 49152   /* RFC 6335's dynamic range */
 
 static const char *label_of(const struct world_node *n)
@@ -117,7 +118,10 @@ static int cmd_hosts(struct repl *r, int argc, char **argv)
                 printf("%35s", "");
             if (line == 0) {
                 term_pad(stdout, svcs[0] ? svcs : "-", HOSTS_SERVICES_WIDTH);
-                printf(" %s\n", label_of(n));
+                /* the last column wrapped within the 80 ("a web host with
+                 * FormMail" of the nuisance world) */
+                putchar(' ');
+                term_wrap(stdout, label_of(n), HOSTS_LABEL_COL, HOSTS_LABEL_COL, TERM_LINE_WIDTH);
             } else {
                 printf("%s\n", svcs);
             }
