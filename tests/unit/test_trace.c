@@ -786,6 +786,29 @@ static void test_other_fields(void **state)
               &t);
     assert_hint(&t, HINT_FORGED_FROM, -1, "president@kantei.example", "kantei.example");
     trace_free(&t);
+
+    /* A Message-Id of the server that wrote the top line: added there, on
+     * arrival, to mail that had none (the lecture's dialogue typed to
+     * mail server 2): it names no sender. One a server below wrote stays
+     * the sender's mark. */
+    trace_str("Received: from pc1.a.example (pc1.a.example [192.0.2.10])\n"
+              "\tby mail.b.example with SMTP id 4281D00001; Wed, 29 May 2002 10:00:13 +0900\n"
+              "Message-Id: <20020529010013.4281D00001@mail.b.example>\n"
+              "From: alice@a.example\n\n",
+              &t);
+    assert_hint(&t, HINT_MESSAGE_ID_ADDED, -1, "mail.b.example", "a.example");
+    assert_int_equal(hints_of(&t, HINT_MESSAGE_ID), 0);
+    trace_free(&t);
+    trace_str("Received: from mail.a.example (mail.a.example [192.0.2.25])\n"
+              "\tby mail.b.example with ESMTP; Wed, 29 May 2002 10:00:40 +0900\n"
+              "Received: from pc1.a.example (pc1.a.example [192.0.2.10])\n"
+              "\tby mail.a.example with ESMTPA; Wed, 29 May 2002 10:00:13 +0900\n"
+              "Message-Id: <1.2@mail.a.example>\n"
+              "From: president@kantei.example\n\n",
+              &t);
+    assert_hint(&t, HINT_MESSAGE_ID, -1, "mail.a.example", "kantei.example");
+    assert_int_equal(hints_of(&t, HINT_MESSAGE_ID_ADDED), 0);
+    trace_free(&t);
 }
 
 /* The domain an organisation registers: the last two labels, three under

@@ -45,6 +45,7 @@ static const char *const hint_kinds[] = {
     [HINT_TRUST_ENDS] = "trust-ends",
     [HINT_ORIGINATING_IP] = "x-originating-ip",
     [HINT_MESSAGE_ID] = "message-id",
+    [HINT_MESSAGE_ID_ADDED] = "message-id-added",
     [HINT_ERRORS_TO] = "errors-to",
     [HINT_RETURN_PATH] = "return-path",
     [HINT_MAILER] = "mailer",

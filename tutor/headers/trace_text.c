@@ -183,6 +183,13 @@ void trace_hint_text(const struct trace_hint *h, char out[TRACE_TEXT_MAX])
                    "written by the site that really sent the mail"),
                  a, b);
         break;
+    case HINT_MESSAGE_ID_ADDED:
+        fmt_snprintf(out, TRACE_TEXT_MAX,
+                 _("the Message-Id names %1$s, the server that received the mail last, not "
+                   "%2$s of From: the sending program wrote none and that server added one on "
+                   "arrival (Postfix does), so it tells nothing of where the mail came from"),
+                 a, b);
+        break;
     case HINT_ERRORS_TO:
         fmt_snprintf(out, TRACE_TEXT_MAX,
                  _("Errors-To: %1$s: errors go there, not to the From address %2$s: that is "

@@ -470,8 +470,16 @@ static void header_hints(struct trace *t, const struct header_fields *g)
     if (t->originating_ip[0])
         hint(t, HINT_ORIGINATING_IP, -1, t->originating_ip, NULL);
     message_id_domain(t->message_id, mid_dom);
-    if (mid_dom[0] && from_dom[0] && !same_host(mid_dom, from_dom))
-        hint(t, HINT_MESSAGE_ID, -1, mid_dom, from_dom);
+    if (mid_dom[0] && from_dom[0] && !same_host(mid_dom, from_dom)) {
+        /* the receiver's own server, which wrote the top line, adds a
+         * Message-Id to mail that has none (Postfix does): then it names
+         * where the mail arrived, not where it was sent from */
+        char top_by[TRACE_FIELD_MAX] = "";
+        if (t->n)
+            first_word(t->hops[t->n - 1].by, top_by);
+        bool added = top_by[0] && same_host(mid_dom, top_by);
+        hint(t, added ? HINT_MESSAGE_ID_ADDED : HINT_MESSAGE_ID, -1, mid_dom, from_dom);
+    }
     char addr[COMPOSE_ADDRESS_MAX + 1];
     field(g, F_ERRORS_TO, v);
     compose_addr_spec(v, addr);

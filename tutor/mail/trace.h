@@ -53,6 +53,7 @@ enum trace_hint_kind {
     HINT_TRUST_ENDS,        /* a: what the line says wrote it, b: what the line above got it from */
     HINT_ORIGINATING_IP,    /* a: the address */
     HINT_MESSAGE_ID,        /* a: the Message-Id's domain, b: From's */
+    HINT_MESSAGE_ID_ADDED,  /* the same, the domain the last server's: it added the Message-Id */
     HINT_ERRORS_TO,         /* a: Errors-To's address, b: From's */
     HINT_RETURN_PATH,       /* a: the envelope sender, b: From's */
     HINT_MAILER,            /* a: the field's name, b: its value */

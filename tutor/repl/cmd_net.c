@@ -119,9 +119,10 @@ static int cmd_hosts(struct repl *r, int argc, char **argv)
             if (line == 0) {
                 term_pad(stdout, svcs[0] ? svcs : "-", HOSTS_SERVICES_WIDTH);
                 /* the last column wrapped within the 80 ("a web host with
-                 * FormMail" of the nuisance world) */
+                 * FormMail" of the nuisance world); a table may fill the
+                 * last column, as it always has here */
                 putchar(' ');
-                term_wrap(stdout, label_of(n), HOSTS_LABEL_COL, HOSTS_LABEL_COL, TERM_LINE_WIDTH);
+                term_wrap(stdout, label_of(n), HOSTS_LABEL_COL, HOSTS_LABEL_COL, 80);
             } else {
                 printf("%s\n", svcs);
             }
