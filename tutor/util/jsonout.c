@@ -113,6 +113,30 @@ static size_t plain_run(const unsigned char *s, size_t i, size_t len)
     return i;
 }
 
+/* The escape of a byte that is no part of a string's text as it stands. */
+static char *escaped(char *o, unsigned char c)
+{
+    static const char hex[] = "0123456789abcdef";
+    switch (c) {
+    case '"': *o++ = '\\'; *o++ = '"'; break;
+    case '\\': *o++ = '\\'; *o++ = '\\'; break;
+    case '\n': *o++ = '\\'; *o++ = 'n'; break;
+    case '\r': *o++ = '\\'; *o++ = 'r'; break;
+    case '\t': *o++ = '\\'; *o++ = 't'; break;
+    default:
+        if (c < 0x20) {
+            memcpy(o, "\\u00", 4);
+            o[4] = hex[c >> 4];
+            o[5] = hex[c & 15];
+            o += 6;
+        } else {
+            memcpy(o, "\xef\xbf\xbd", 3);          /* U+FFFD for a stray byte */
+            o += 3;
+        }
+    }
+    return o;
+}
+
 /* Written straight into the buffer, its room reserved once: every byte
  * of a mailbox's headers comes through here, most of them plain, and most
  * strings wholly so: those are copied at once. */
@@ -144,52 +168,11 @@ static void quoted(struct textbuf *b, const char *str, size_t len)
             i += n;
             continue;
         }
-        static const char hex[] = "0123456789abcdef";
-        switch (c) {
-        case '"': *o++ = '\\'; *o++ = '"'; break;
-        case '\\': *o++ = '\\'; *o++ = '\\'; break;
-        case '\n': *o++ = '\\'; *o++ = 'n'; break;
-        case '\r': *o++ = '\\'; *o++ = 'r'; break;
-        case '\t': *o++ = '\\'; *o++ = 't'; break;
-        default:
-            if (c < 0x20) {
-                memcpy(o, "\\u00", 4);
-                o[4] = hex[c >> 4];
-                o[5] = hex[c & 15];
-                o += 6;
-            } else {
-                memcpy(o, "\xef\xbf\xbd", 3);      /* U+FFFD for a stray byte */
-                o += 3;
-            }
-        }
+        o = escaped(o, c);
         i++;
     }
     *o++ = '"';
     b->len = (size_t)(o - b->p);
-}
-
-/* The escape of a byte that is no part of a string's text as it stands. */
-static char *escaped(char *o, unsigned char c)
-{
-    static const char hex[] = "0123456789abcdef";
-    switch (c) {
-    case '"': *o++ = '\\'; *o++ = '"'; break;
-    case '\\': *o++ = '\\'; *o++ = '\\'; break;
-    case '\n': *o++ = '\\'; *o++ = 'n'; break;
-    case '\r': *o++ = '\\'; *o++ = 'r'; break;
-    case '\t': *o++ = '\\'; *o++ = 't'; break;
-    default:
-        if (c < 0x20) {
-            memcpy(o, "\\u00", 4);
-            o[4] = hex[c >> 4];
-            o[5] = hex[c & 15];
-            o += 6;
-        } else {
-            memcpy(o, "\xef\xbf\xbd", 3);          /* U+FFFD for a stray byte */
-            o += 3;
-        }
-    }
-    return o;
 }
 
 static bool white(unsigned char c)
