@@ -231,6 +231,7 @@ void jsonout_oneline(struct jsonout *j, const char *str, size_t len, size_t max)
         size_t n = c >= 0x80 ? utf8_seq_len(s + i, len - i) : 0;
         if (n && k + n <= cap) {
             memcpy(o, s + i, n);
+            o += n;
         } else if (plain(c)) {
             *o++ = (char)c;
             n = 1;
@@ -239,12 +240,7 @@ void jsonout_oneline(struct jsonout *j, const char *str, size_t len, size_t max)
              * through: each of its bytes is one) */
             o = escaped(o, c);
             n = 1;
-            k++;
-            i++;
-            continue;
         }
-        if (n > 1)
-            o += n;
         k += n;
         i += n;
     }
@@ -262,7 +258,6 @@ void jsonout_oneline(struct jsonout *j, const char *str, size_t len, size_t max)
 }
 
 void jsonout_key(struct jsonout *j, const char *key) { jsonout_keyn(j, key, strlen(key)); }
-
 
 void jsonout_string(struct jsonout *j, const char *s)
 {
