@@ -243,6 +243,8 @@ static void test_virus(void **state)
     /* no Return-Path field: the envelope sender of the top line stands for it */
     assert_hint(&t, HINT_RETURN_PATH, -1, "tanaka@provider.example", "kenji@mail.ybb.example");
     assert_hint(&t, HINT_MESSAGE_ID, -1, "smtp-gw.provider.example", "mail.ybb.example");
+    /* the provider's tag for its customer (the lecture's X-Biglobe-Sender) */
+    assert_hint(&t, HINT_PROVIDER_SENDER, -1, "X-Provider-Sender", "<tanaka@provider.example>");
     assert_int_equal(hints_of(&t, HINT_TRUST_ENDS), 0);
     assert_int_equal(hints_of(&t, HINT_MAY_BE_FORGED), 1);
     trace_free(&t);

@@ -50,6 +50,7 @@ static const char *const hint_kinds[] = {
     [HINT_RETURN_PATH] = "return-path",
     [HINT_MAILER] = "mailer",
     [HINT_SCRIPT] = "script",
+    [HINT_PROVIDER_SENDER] = "provider-sender",
     [HINT_FORGED_FROM] = "forged-from",
     [HINT_NO_HOPS] = "no-hops",
 };

@@ -214,6 +214,12 @@ void trace_hint_text(const struct trace_hint *h, char out[TRACE_TEXT_MAX])
                    "where the mailer stands"),
                  a, b);
         break;
+    case HINT_PROVIDER_SENDER:
+        fmt_snprintf(out, TRACE_TEXT_MAX,
+                 _("%1$s: %2$s: the provider's own tag for the customer account that handed "
+                   "it the mail: the provider knows who sent it, and is the one to tell"),
+                 a, b);
+        break;
     case HINT_FORGED_FROM:
         fmt_snprintf(out, TRACE_TEXT_MAX,
                  _("From: %1$s: the mail never passed through %2$s, so the From line is "

@@ -376,6 +376,7 @@ static void find_origin(struct trace *t)
 enum field_id {
     F_FROM, F_SUBJECT, F_DATE, F_MESSAGE_ID, F_ORIGINATING_IP, F_ERRORS_TO, F_RETURN_PATH,
     F_X_MAILER, F_USER_AGENT, F_X_SCRIPTNAME, F_X_PHP_SCRIPT, F_X_PHP_ORIGINATING_SCRIPT,
+    F_X_PROVIDER_SENDER, F_X_BIGLOBE_SENDER,
     F_COUNT
 };
 
@@ -396,6 +397,10 @@ static const struct {
     [F_X_SCRIPTNAME] = NAMED("X-Scriptname", "x-scriptname"),
     [F_X_PHP_SCRIPT] = NAMED("X-PHP-Script", "x-php-script"),
     [F_X_PHP_ORIGINATING_SCRIPT] = NAMED("X-PHP-Originating-Script", "x-php-originating-script"),
+    /* a provider's tag for its customer's account: the world's, and the
+     * one of the lecture's virus mail */
+    [F_X_PROVIDER_SENDER] = NAMED("X-Provider-Sender", "x-provider-sender"),
+    [F_X_BIGLOBE_SENDER] = NAMED("X-Biglobe-Sender", "x-biglobe-sender"),
 #undef NAMED
 };
 
@@ -495,6 +500,11 @@ static void header_hints(struct trace *t, const struct header_fields *g)
         field(g, i, v);
         if (v[0])
             hint(t, i <= F_USER_AGENT ? HINT_MAILER : HINT_SCRIPT, -1, field_names[i].name, v);
+    }
+    for (enum field_id i = F_X_PROVIDER_SENDER; i <= F_X_BIGLOBE_SENDER; i++) {
+        field(g, i, v);
+        if (v[0])
+            hint(t, HINT_PROVIDER_SENDER, -1, field_names[i].name, v);
     }
     if (from_dom[0] && t->n && !path_knows(t, from_dom, mid_dom))
         hint(t, HINT_FORGED_FROM, -1, t->from, from_dom);

@@ -58,6 +58,7 @@ enum trace_hint_kind {
     HINT_RETURN_PATH,       /* a: the envelope sender, b: From's */
     HINT_MAILER,            /* a: the field's name, b: its value */
     HINT_SCRIPT,            /* a: the field's name, b: its value */
+    HINT_PROVIDER_SENDER,   /* a: the field's name, b: its value (the customer's account) */
     HINT_FORGED_FROM,       /* a: From's address, b: its domain */
     HINT_NO_HOPS,
 };
